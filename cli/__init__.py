@@ -1,0 +1,1 @@
+"""The ``juece`` command line: administration and scripting over the service layer."""

@@ -1,0 +1,55 @@
+"""Shared pieces of the command line: the context object, output and error translation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import click
+
+from config import Settings
+from config.runtime import open_core
+from workflow.errors import WorkflowError
+from workflow.service import Juece
+
+
+class Ctx:
+    """What every command receives: settings, the core (built lazily) and the clock."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._core: Juece | None = None
+
+    @property
+    def core(self) -> Juece:
+        """The application core for these settings."""
+        if self._core is None:
+            self._core = open_core(self.settings)
+            if self.clock is not None:
+                self._core.clock = self.clock
+        return self._core
+
+
+def emit(value: Any) -> None:
+    """Print a JSON value (UTF-8, readable Chinese)."""
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def fail(error: WorkflowError, as_json: bool = False) -> NoReturn:
+    """Print a refusal or error and exit 1."""
+    if as_json:
+        emit({"ok": False, "error": error.to_dict()})
+    else:
+        head = error.code + (f" · {error.article}" if error.article else "")
+        if error.rule is not None:
+            head += f" · rule {error.rule}"
+        click.echo(f"拒绝 / refused: {head}\n{error.zh}\n{error.en}", err=True)
+    sys.exit(1)
+
+
+
+pass_ctx = click.make_pass_decorator(Ctx)

@@ -1,0 +1,161 @@
+"""``juece decisions …`` and ``juece deadlines …``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.common import Ctx, emit, pass_ctx
+from workflow.errors import InvalidInput
+from workflow.persistence.store import U
+
+
+def _parse_data(raw: str | None) -> dict[str, Any]:
+    if not raw:
+        return {}
+    text = Path(raw[1:]).read_text(encoding="utf-8") if raw.startswith("@") else raw
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"--data 不是有效的 JSON：{exc.msg}（第{exc.lineno}行第{exc.colno}列）",
+                           f"--data is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+                           details={"field": "data"}) from exc
+    if not isinstance(value, dict):
+        raise InvalidInput("--data 应为 JSON 对象", "--data must be a JSON object", details={"field": "data"})
+    return value
+
+
+@click.group()
+def decisions() -> None:
+    """Major decisions (重大行政决策) and contract reviews."""
+
+
+@decisions.command("create")
+@click.option("--procedure", "procedure_id", required=True, help="e.g. cn-713 or contract-review")
+@click.option("--title", required=True)
+@click.option("--owner", required=True, help="the owner (承办人) user name")
+@click.option("--flag", "flags", multiple=True, help="repeat for several flags")
+@click.option("--link", "linked_from", type=int, help="the decision this one implements or changes")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def create(c: Ctx, procedure_id: str, title: str, owner: str, flags: tuple[str, ...], linked_from: int | None,
+           as_json: bool) -> None:
+    """Create a decision; prints its id."""
+    decision_id = c.core.create_decision(procedure_id, title, owner, list(flags), linked_from)
+    if as_json:
+        emit({"id": decision_id})
+    else:
+        click.echo(decision_id)
+
+
+@decisions.command("act")
+@click.argument("decision_id", type=int)
+@click.argument("action")
+@click.option("--as", "actor", required=True, help="the user taking the action")
+@click.option("--data", "data", help="JSON object, or @FILE")
+@click.option("--expect-version", type=int, help="refuse if the decision changed since this version")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def act(c: Ctx, decision_id: int, action: str, actor: str, data: str | None, expect_version: int | None,
+        as_json: bool) -> None:
+    """Take ACTION on a decision as a user."""
+    result = c.core.act(decision_id, action, actor, _parse_data(data), expect_version)
+    if as_json:
+        emit({"ok": True, "decision": result.decision_id, "action": result.action, "from": result.from_state,
+              "state": result.state, "version": result.version, "hash": result.hash,
+              "linked_decision": result.linked_decision})
+        return
+    moved = f"{result.from_state} → {result.state}" if result.from_state != result.state else result.state
+    click.echo(f"{result.decision_id} {result.action}: {moved} (version {result.version})")
+    if result.linked_decision:
+        click.echo(f"new linked decision {result.linked_decision} (Art. 37)")
+
+
+def _org_of(c: Ctx, viewer: str | None) -> int | None:
+    if viewer is None:
+        return None
+    from sqlalchemy import select
+
+    with c.core.db.read() as conn:
+        row = conn.execute(select(U.c.org_id).where(U.c.name == viewer)).first()
+    if row is None:
+        raise InvalidInput(f"没有这个用户：{viewer}", f"no such user: {viewer}", details={"field": "as"})
+    return int(row.org_id)
+
+
+@decisions.command("show")
+@click.argument("decision_id", type=int)
+@click.option("--as", "viewer", help="show only if visible to this user's office")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def show(c: Ctx, decision_id: int, viewer: str | None, as_json: bool) -> None:
+    """Show a decision: state, tasks, deadlines, documents, history."""
+    from workflow.queries import show_decision
+
+    org_id = _org_of(c, viewer)
+    with c.core.db.read() as conn:
+        info = show_decision(conn, c.core.catalog, decision_id, c.core.clock(), org_id)
+    if as_json:
+        emit(info)
+        return
+    click.echo(f"#{info['id']} {info['title']}  [{info['procedure']}]  {info['office']}  承办：{info['owner']}")
+    click.echo(f"环节 state: {info['state_zh']} ({info['state']})  version {info['version']}")
+    if info["flags"]:
+        click.echo("属性 flags: " + ", ".join(info["flags"]))
+    for task, status in info["tasks"].items():
+        if status["status"] != "not_required":
+            click.echo(f"  任务 {task}: {status['status']}{' (required)' if status['required'] else ''}"
+                       f"{' — ' + status['reason'] if status['reason'] else ''}")
+    for d in info["deadlines"]:
+        if d["status"] == "open":
+            click.echo(f"  期限 {d['key']} {d['kind']} {d['fire_at']} (due {d['due_at']}, {d['article']})")
+    for doc in info["documents"]:
+        click.echo(f"  文档 {doc['kind']} v{doc['version']} {doc['sha256'][:16]} {doc['filename']}")
+    for e in info["history"]:
+        sign = " ✍" if e["signed"] else ""
+        click.echo(f"  {e['seq']:>3} {e['at']} {e['actor']}: {e['action']} {e['from'] or ''}→{e['to']}{sign}")
+    click.echo("可进行 next: " + ", ".join(info["next_actions"]))
+
+
+@decisions.command("list")
+@click.option("--state")
+@click.option("--as", "viewer", help="only this user's office")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def list_(c: Ctx, state: str | None, viewer: str | None, as_json: bool) -> None:
+    """List decisions, newest first."""
+    from workflow.queries import list_decisions
+
+    org_id = _org_of(c, viewer)
+    with c.core.db.read() as conn:
+        rows = list_decisions(conn, c.core.catalog, org_id=org_id, state=state)
+    if as_json:
+        emit(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['id']}\t{r['state']}\t{r['state_zh']}\tv{r['version']}\t{r['procedure']}\t{r['title']}")
+
+
+@click.group()
+def deadlines() -> None:
+    """Statutory deadlines."""
+
+
+@deadlines.command("list")
+@click.option("--overdue", is_flag=True, help="only due instants already past")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def deadlines_list(c: Ctx, overdue: bool, as_json: bool) -> None:
+    """List open deadline rows."""
+    from workflow.queries import list_deadlines
+
+    with c.core.db.read() as conn:
+        rows = list_deadlines(conn, overdue_at=c.core.clock() if overdue else None)
+    if as_json:
+        emit(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['id']}\tdecision {r['decision_id']}\t{r['key']}\t{r['kind']}\t{r['fire_at']}\tdue {r['due_at']}")

@@ -1,0 +1,218 @@
+"""``juece``: the command line. Thin: parse, call the service, print; errors translated here once.
+
+A refused action exits with status 1 and prints its code, article and message in Chinese and
+English (or a JSON object with ``--json``). Usage errors exit with status 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from config import load_settings
+from cli.common import Ctx, emit, fail, pass_ctx
+from workflow.errors import DefinitionError, WorkflowError
+
+
+class JueceGroup(click.Group):
+    """Translates engine errors into exit status 1 for every sub-command."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except WorkflowError as error:
+            fail(error, as_json="--json" in sys.argv or bool(ctx.meta.get("json")))
+
+
+@click.group(cls=JueceGroup)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """juece (决策): major administrative decisions, lawfully from proposal to evaluation."""
+    if not isinstance(ctx.obj, Ctx):
+        ctx.obj = Ctx(load_settings())
+
+
+@main.group()
+def db() -> None:
+    """The database."""
+
+
+@db.command("upgrade")
+@pass_ctx
+def db_upgrade(c: Ctx) -> None:
+    """Create or migrate the database to the newest schema."""
+    revision = c.core.db.upgrade()
+    click.echo(f"database at revision {revision}: {c.core.db.engine.url.render_as_string(hide_password=True)}")
+
+
+@main.group()
+def procedures() -> None:
+    """Procedure definitions."""
+
+
+@procedures.command("list")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@pass_ctx
+def procedures_list(c: Ctx, as_json: bool) -> None:
+    """List the procedure versions juece knows."""
+    rows = [{"id": p.id, "version": p.version, "effective_from": p.effective_from.isoformat(), "title": p.title.zh,
+             "title_en": p.title.en, "legal_basis": p.legal_basis, "states": len(p.states),
+             "actions": len(p.actions)} for p in c.core.catalog.all()]
+    if as_json:
+        emit(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['id']}@{r['version']}  生效 {r['effective_from']}  {r['title']} / {r['title_en']}  "
+                   f"({r['states']} states, {r['actions']} actions)\n    {r['legal_basis']}")
+
+
+@procedures.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def procedures_check(files: tuple[Path, ...]) -> None:
+    """Validate definition files; print file:line problems and exit 1 if any."""
+    from workflow.loader import load_definition
+
+    broken = 0
+    for path in files:
+        try:
+            procedure = load_definition(path)
+        except DefinitionError as error:
+            broken += 1
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+        else:
+            click.echo(f"{path}: ok ({procedure.key}, {len(procedure.states)} states, {len(procedure.actions)} actions)")
+    sys.exit(1 if broken else 0)
+
+
+@procedures.command("graph")
+@click.argument("procedure_id")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--current", help="highlight this state")
+@pass_ctx
+def procedures_graph(c: Ctx, procedure_id: str, fmt: str, lang: str, current: str | None) -> None:
+    """Print the procedure diagram (ID or ID@VERSION)."""
+    from workflow import graph
+
+    catalog = c.core.catalog
+    procedure = catalog.get(procedure_id) if "@" in procedure_id else catalog.current(procedure_id, dt.date.today())
+    click.echo((graph.mermaid if fmt == "mermaid" else graph.dot)(procedure, current, lang), nl=False)
+
+
+@main.group()
+def users() -> None:
+    """People and their roles."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, required=True, help="repeat for several roles")
+@click.option("--org", default="古塘街道", show_default=True, help="the office (created if new)")
+@click.option("--unit", default="", help="the person's unit (科室/单位)")
+@pass_ctx
+def users_add(c: Ctx, name: str, roles: tuple[str, ...], org: str, unit: str) -> None:
+    """Add a person with roles in an office (a signing key is created for them)."""
+    from workflow.admin import add_user
+
+    user_id = add_user(c.core, name, list(roles), org, unit=unit)
+    click.echo(f"{user_id}\t{name}\t{','.join(roles)}\t{org}")
+
+
+@main.group()
+def office() -> None:
+    """Office settings (collective body, review limits, supervisor)."""
+
+
+@office.command("set")
+@click.argument("org")
+@click.argument("pairs", nargs=-1, required=True)
+@pass_ctx
+def office_set(c: Ctx, org: str, pairs: tuple[str, ...]) -> None:
+    """Set KEY=VALUE settings of an office (numbers for the limits)."""
+    from workflow.admin import update_org_settings
+
+    changes: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise click.UsageError(f"expected KEY=VALUE, got {pair!r}")
+        changes[key] = int(value) if value.isdigit() else value
+    emit(update_org_settings(c.core, org, changes))
+
+
+@main.group()
+def calendar() -> None:
+    """The working-day calendar and its override table."""
+
+
+@calendar.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@pass_ctx
+def calendar_import(c: Ctx, file: Path) -> None:
+    """Import a year's official holiday notice (YAML: year, source, holidays, workdays)."""
+    from workflow.admin import import_calendar
+
+    result = import_calendar(c.core, file)
+    click.echo(f"{result['year']}: {result['holidays']} holidays, {result['workdays']} make-up working days imported")
+
+
+@calendar.command("set")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("kind", type=click.Choice(["workday", "holiday"]))
+@click.option("--name", default="")
+@pass_ctx
+def calendar_set(c: Ctx, day: dt.datetime, kind: str, name: str) -> None:
+    """Override one day as a working day or a holiday."""
+    from workflow.admin import set_calendar_day
+
+    set_calendar_day(c.core, day.date(), kind == "workday", name)
+    click.echo(f"{day.date()} {kind}")
+
+
+@main.group()
+def audit() -> None:
+    """The tamper-evident record."""
+
+
+@audit.command("verify")
+@click.argument("decision_id", required=False, type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def audit_verify(c: Ctx, decision_id: int | None, as_json: bool) -> None:
+    """Verify hash chains, signatures, documents and decision rows; exit 1 naming the first break."""
+    from workflow.audit import verify_all
+
+    with c.core.db.read() as conn:
+        report = verify_all(conn, c.core.catalog, None if decision_id is None else [decision_id])
+    if as_json:
+        emit(report.as_dict())
+    elif report.ok:
+        click.echo(f"ok: {report.decisions} decisions, {report.events} events, {report.signatures} signatures, "
+                   f"{report.documents} documents verified")
+    else:
+        click.echo(f"BROKEN: {report.problems[0]}", err=True)
+        for problem in report.problems[1:]:
+            click.echo(f"  also: {problem}", err=True)
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command("demo")
+@pass_ctx
+def demo(c: Ctx) -> None:
+    """Load the demo office 古塘街道, its people and the 界牌新潮塘 decision in progress."""
+    from workflow.demo import TITLE, load_demo
+
+    c.core.db.upgrade()
+    decision_id = load_demo(c.core)
+    click.echo(f"demo loaded: decision {decision_id} {TITLE}")
+
+
+from cli import decisions as _decisions  # noqa: E402  (sub-commands live in their own module)
+
+main.add_command(_decisions.decisions)
+main.add_command(_decisions.deadlines)

@@ -1,0 +1,111 @@
+"""Administration: offices, people and their keys, and the working-day override table.
+
+Every change here is appended to the hash-chained ``system`` audit stream.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from sqlalchemy import delete, insert, select, update
+
+from workflow.calendar import parse_year_notice
+from workflow.context import DEFAULT_OFFICE_SETTINGS
+from workflow.definition import ROLES
+from workflow.errors import InvalidInput, NotFound
+from workflow.persistence.store import CD, CY, K, O, U, naive
+from workflow.service import Juece
+from workflow.signing import new_key
+
+_HASHER = PasswordHasher()
+
+
+def ensure_org(core: Juece, name: str, settings: Mapping[str, Any] | None = None) -> int:
+    """The office named ``name``, created with default settings if it does not exist."""
+    with core.db.write() as conn:
+        row = conn.execute(select(O.c.id).where(O.c.name == name)).first()
+        if row:
+            return int(row.id)
+        merged = dict(DEFAULT_OFFICE_SETTINGS) | dict(settings or {})
+        org_id = int(conn.execute(insert(O).values(name=name, settings=merged, created_at=naive(core.clock()))
+                                  .returning(O.c.id)).scalar_one())
+        core.append_system(conn, "org_created", "admin", {"org": name, "settings": merged})
+        return org_id
+
+
+def update_org_settings(core: Juece, name: str, changes: Mapping[str, Any], by: str = "admin") -> dict[str, Any]:
+    """Change an office's settings (known keys only); returns the new settings."""
+    unknown = sorted(set(changes) - set(DEFAULT_OFFICE_SETTINGS))
+    if unknown:
+        raise InvalidInput(f"未知设置：{'、'.join(unknown)}", f"unknown settings: {', '.join(unknown)}",
+                           details={"field": unknown[0]})
+    with core.db.write() as conn:
+        row = conn.execute(select(O.c.id, O.c.settings).where(O.c.name == name)).first()
+        if row is None:
+            raise NotFound(f"没有这个单位：{name}", f"no such office: {name}")
+        merged = dict(row.settings) | dict(changes)
+        conn.execute(update(O).where(O.c.id == row.id).values(settings=merged))
+        core.append_system(conn, "org_settings_changed", by, {"org": name, "changes": dict(changes)})
+        return merged
+
+
+def add_user(core: Juece, name: str, roles: list[str], org: str, unit: str = "", password: str | None = None,
+             by: str = "admin") -> int:
+    """Add a person with roles in an office, and give them a signing key."""
+    unknown = sorted(set(roles) - ROLES)
+    if not roles or unknown:
+        raise InvalidInput(f"未知角色：{'、'.join(unknown) or '（空）'}；可选：{'、'.join(sorted(ROLES))}",
+                           f"unknown role(s) {', '.join(unknown) or '(none)'}; known: {', '.join(sorted(ROLES))}",
+                           details={"field": "role"})
+    if not name.strip():
+        raise InvalidInput("姓名必填", "a name is required", details={"field": "name"})
+    org_id = ensure_org(core, org)
+    now = naive(core.clock())
+    with core.db.write() as conn:
+        if conn.execute(select(U.c.id).where(U.c.name == name)).first():
+            raise InvalidInput(f"用户已存在：{name}", f"user already exists: {name}", code="already_exists",
+                               details={"field": "name"})
+        user_id = int(conn.execute(insert(U).values(
+            org_id=org_id, name=name, roles=sorted(set(roles)), unit=unit,
+            password_hash=_HASHER.hash(password) if password else None, active=True, created_at=now,
+        ).returning(U.c.id)).scalar_one())
+        key = new_key(core.secret)
+        conn.execute(insert(K).values(user_id=user_id, key_id=key.key_id, public_hex=key.public_hex,
+                                      private_pem=key.private_pem, created_at=now))
+        core.append_system(conn, "user_added", by, {"user": name, "org": org, "roles": sorted(set(roles)),
+                                                    "unit": unit, "key": key.key_id, "public_key": key.public_hex})
+        return user_id
+
+
+def import_calendar(core: Juece, path: str | Path, by: str = "admin") -> dict[str, Any]:
+    """Import a year's official holiday notice into the override table (replacing that year's rows)."""
+    notice = parse_year_notice(path)
+    now = naive(core.clock())
+    with core.db.write() as conn:
+        first, last = dt.date(notice.year, 1, 1), dt.date(notice.year, 12, 31)
+        conn.execute(delete(CD).where(CD.c.day >= first, CD.c.day <= last))
+        conn.execute(insert(CD), [
+            {"day": day, "is_workday": workday, "name": name, "source": notice.source, "entered_by": by,
+             "entered_at": now} for day, (workday, name) in sorted(notice.days.items())])
+        conn.execute(delete(CY).where(CY.c.year == notice.year))
+        conn.execute(insert(CY).values(year=notice.year, source=notice.source, imported_by=by, imported_at=now))
+        holidays = sorted(d.isoformat() for d, (w, _) in notice.days.items() if not w)
+        workdays = sorted(d.isoformat() for d, (w, _) in notice.days.items() if w)
+        core.append_system(conn, "calendar_imported", by, {"year": notice.year, "source": notice.source,
+                                                           "holidays": holidays, "workdays": workdays})
+    return {"year": notice.year, "holidays": len(holidays), "workdays": len(workdays), "source": notice.source}
+
+
+def set_calendar_day(core: Juece, day: dt.date, is_workday: bool, name: str = "", by: str = "admin") -> None:
+    """Override one day (e.g. a local correction the package does not know)."""
+    now = naive(core.clock())
+    with core.db.write() as conn:
+        conn.execute(delete(CD).where(CD.c.day == day))
+        conn.execute(insert(CD).values(day=day, is_workday=is_workday, name=name, source="override",
+                                       entered_by=by, entered_at=now))
+        core.append_system(conn, "calendar_day_set", by, {"day": day.isoformat(), "workday": is_workday,
+                                                          "name": name})

@@ -1,0 +1,221 @@
+"""The engine: decide whether an action may be taken and what it changes. No I/O.
+
+``decide`` checks, in order: the action exists and leaves the current state, the actor may take it,
+the input fits the fields, every guard (hard rule) allows it, and the machine has a transition for
+the outcome. It returns the event to append and the new facts; the service persists them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from workflow import machine
+from workflow.context import Actor, Attempt, DecisionView, Office, parse_iso, utc_iso
+from workflow.deadlines import DeadlinePlan, plan
+from workflow.definition import ActionDef, FieldDef, ProcedureDef
+from workflow.effects import apply_event
+from workflow.errors import ActionNotAllowed, Forbidden, InvalidInput, RuleViolation
+from workflow.guards import GUARDS
+from workflow.calendar import WorkCalendar
+
+UserResolver = Callable[[str], Mapping[str, Any] | None]
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_TRUE = {"true", "1", "yes", "y", "是"}
+_FALSE = {"false", "0", "no", "n", "否", ""}
+MAX_TEXT = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """An accepted action: the event to append, the state and facts after it, its deadlines."""
+
+    event: dict[str, Any]
+    from_state: str
+    to_state: str
+    facts: dict[str, Any]
+    deadlines: DeadlinePlan
+
+
+def _bad(field: str, zh: str, en: str) -> InvalidInput:
+    return InvalidInput(f"字段“{field}”：{zh}", f"field '{field}': {en}", details={"field": field})
+
+
+def _normalize_value(spec: FieldDef, value: Any, procedure: ProcedureDef, tz: ZoneInfo,
+                     resolve_user: UserResolver) -> Any:
+    name, kind = spec.name, spec.type
+    if kind == "text":
+        if not isinstance(value, str | int):
+            raise _bad(name, "应为文本", "must be text")
+        text = str(value).strip()
+        if len(text) > MAX_TEXT:
+            raise _bad(name, "内容过长", "is too long")
+        return text
+    if kind == "date":
+        try:
+            return dt.date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            raise _bad(name, "应为日期 YYYY-MM-DD", "must be a date YYYY-MM-DD") from None
+    if kind == "datetime":
+        try:
+            moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise _bad(name, "应为时间 YYYY-MM-DDTHH:MM", "must be a date and time (ISO 8601)") from None
+        return utc_iso(moment if moment.tzinfo else moment.replace(tzinfo=tz))
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
+        raise _bad(name, "应为是或否", "must be true or false")
+    if kind == "int":
+        if isinstance(value, bool) or not (isinstance(value, int) or str(value).strip().isdigit()):
+            raise _bad(name, "应为整数", "must be a whole number")
+        return int(value)
+    if kind == "choice":
+        text = str(value).strip().lower() if isinstance(value, bool) else str(value).strip()
+        if text not in spec.options:
+            raise _bad(name, "可选值为 " + "、".join(spec.options), "must be one of " + ", ".join(spec.options))
+        return text
+    if kind in ("list", "flags"):
+        items = value if isinstance(value, list) else re.split(r"[\n;；、,，]+", str(value))
+        items = [str(i).strip() for i in items if str(i).strip()]
+        if kind == "flags":
+            unknown = [i for i in items if i not in procedure.flags]
+            if unknown:
+                raise _bad(name, "未知属性 " + "、".join(unknown), "unknown flags " + ", ".join(unknown))
+            return sorted(set(items))
+        return items
+    if kind == "user":
+        user = resolve_user(str(value).strip())
+        if user is None:
+            raise _bad(name, f"没有这个用户：{value}", f"no such user: {value}")
+        return dict(user)
+    if kind == "document":
+        if not isinstance(value, str) or not _HEX64.match(value):
+            raise _bad(name, "应为已存储文档的哈希值", "must be the hash of a stored document")
+        return value
+    if kind == "entries":
+        rows = value.items() if isinstance(value, Mapping) else [(e.get("ref"), e) for e in value or []
+                                                                  if isinstance(e, Mapping)]
+        out = {}
+        for ref, entry in rows:
+            if not isinstance(entry, Mapping) or entry.get("adoption") not in ("adopted", "partly_adopted", "not_adopted"):
+                raise _bad(name, f"{ref} 的采纳情况应为 adopted/partly_adopted/not_adopted",
+                           f"{ref}: adoption must be adopted, partly_adopted or not_adopted")
+            out[str(ref)] = {"adoption": entry["adoption"], "reason": str(entry.get("reason", "")).strip()}
+        return out
+    if kind == "views":
+        if not isinstance(value, list):
+            raise _bad(name, "应为意见列表", "must be a list of views")
+        views = []
+        for v in value:
+            if not isinstance(v, Mapping) or not str(v.get("member", "")).strip() or v.get("view") not in (
+                    "for", "against", "abstain"):
+                raise _bad(name, "每条意见应有成员和 for/against/abstain",
+                           "each view needs a member and for, against or abstain")
+            views.append({"member": str(v["member"]).strip(), "view": v["view"],
+                          "remarks": str(v.get("remarks", "")).strip()})
+        return views
+    raise _bad(name, "未知类型", f"unknown type {kind}")
+
+
+def normalize(action: ActionDef, data: Mapping[str, Any], procedure: ProcedureDef, tz: ZoneInfo,
+              resolve_user: UserResolver) -> dict[str, Any]:
+    """Input checked against the action's fields: unknown fields refused, required ones present."""
+    if not isinstance(data, Mapping):
+        raise InvalidInput("输入应为 JSON 对象", "input must be a JSON object", details={"field": "data"})
+    unknown = sorted(set(data) - set(action.fields))
+    if unknown:
+        raise _bad(unknown[0], "此操作没有这个字段", f"is not a field of '{action.id}'")
+    out: dict[str, Any] = {}
+    for spec in action.fields.values():
+        value = data.get(spec.name)
+        blank = value is None or (isinstance(value, str | list | dict) and not (value.strip() if isinstance(
+            value, str) else value))
+        if blank:
+            if spec.required:
+                raise _bad(spec.name, "必填", "is required")
+            continue
+        out[spec.name] = _normalize_value(spec, value, procedure, tz, resolve_user)
+    return out
+
+
+def may_act(action: ActionDef, actor: Actor, decision: DecisionView) -> bool:
+    """Whether the actor's roles allow ``action``; owner actions belong to the owner or the owner unit."""
+    if actor.org_id != decision.org_id:
+        return False
+    if "any" in action.roles:
+        return True
+    roles = set(action.roles) & actor.roles
+    if roles == {"owner"}:
+        unit = decision.facts.get("owner_unit")
+        return actor.id == decision.owner_id or bool(unit and actor.unit == unit)
+    return bool(roles)
+
+
+def decide(decision: DecisionView, action_id: str, actor: Actor, data: Mapping[str, Any], now: dt.datetime,
+           office: Office, cal: WorkCalendar, resolve_user: UserResolver) -> Decided:
+    """Check an action against the definition and the hard rules; return what it changes."""
+    procedure = decision.procedure
+    action = procedure.actions.get(action_id)
+    if action is None:
+        raise ActionNotAllowed(f"没有这个操作：{action_id}", f"no such action: {action_id}",
+                               code="unknown_action", details={"action": action_id})
+    if decision.state not in action.sources:
+        raise ActionNotAllowed(
+            f"当前环节“{procedure.states[decision.state].label.zh}”不能进行“{action.label.zh}”",
+            f"'{action_id}' is not possible in state '{decision.state}'",
+            details={"action": action_id, "state": decision.state})
+    if not may_act(action, actor, decision):
+        raise Forbidden(f"{actor.name} 无权进行“{action.label.zh}”", f"{actor.name} may not take '{action_id}'",
+                        code="role_not_permitted", details={"action": action_id, "roles": list(action.roles)})
+    clean = normalize(action, data, procedure, cal.tz, resolve_user)
+    attempt = Attempt(decision, action, actor, clean, now, office, cal)
+    for name in action.guards:
+        refusal = GUARDS[name](attempt)
+        if refusal is not None:
+            raise refusal
+    outcome = str(clean.get(action.outcome_field)) if action.outcome_field else None
+    target = machine.fire(procedure, decision.state, action.id, outcome)
+    if target is None:
+        raise ActionNotAllowed("该结论没有对应的下一环节", f"no transition for outcome '{outcome}'",
+                               details={"action": action_id, "outcome": outcome})
+    event: dict[str, Any] = {"action": action.id, "actor": actor.as_record(), "at": utc_iso(now), "data": clean}
+    if outcome is not None:
+        event["outcome"] = outcome
+    draft = decision.facts.get("draft")
+    if action.signed and draft:
+        # Rule 6: a signed opinion names the exact draft version it was given on.
+        event["draft"] = {"version": draft["version"], "hash": draft["hash"]}
+    facts = apply_event(procedure, decision.facts, event)
+    deadlines = plan(procedure, action.id, outcome, clean, target, now, office, cal, decision.org_id)
+    return Decided(event, decision.state, target, facts, deadlines)
+
+
+def replay(procedure: ProcedureDef, events: list[Mapping[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """State and facts folded from a decision's events (creation first)."""
+    from workflow.effects import initial_facts
+
+    state, facts = procedure.initial, initial_facts()
+    for event in events:
+        if event["action"] == "create":
+            facts["flags"] = list(event["data"].get("flags") or [])
+            state = event["to"]
+            continue
+        facts = apply_event(procedure, facts, event)
+        state = event["to"]
+    return state, facts
+
+
+def explain_refusal(error: RuleViolation) -> str:
+    """One line for a refused action: code, article, Chinese and English message."""
+    return f"{error.code} · {error.article} · {error.zh} / {error.en}"
+
+
+__all__ = ["Decided", "decide", "normalize", "may_act", "replay", "explain_refusal", "parse_iso"]

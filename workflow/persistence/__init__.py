@@ -1,0 +1,1 @@
+"""Persistence: the one subpackage of ``workflow`` that imports SQLAlchemy."""

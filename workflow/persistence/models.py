@@ -1,0 +1,215 @@
+"""Typed SQLAlchemy 2 models: the schema. Alembic migrations create and evolve these tables.
+
+The hot write path uses Core statements on these tables (``store.py``); the ORM classes serve reads,
+administration and the migrations' metadata.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+intpk = Annotated[int, mapped_column(BigId, primary_key=True, autoincrement=True)]
+instant = Annotated[dt.datetime, mapped_column(DateTime(timezone=False))]  # always naive UTC
+hexhash = Annotated[str, mapped_column(String(64))]
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the project's naming convention for constraints."""
+
+    type_annotation_map = {dict[str, Any]: JsonType, list[Any]: JsonType}
+
+
+Base.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Org(Base):
+    """An office (决策机关) with its own settings."""
+
+    __tablename__ = "org"
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[instant]
+
+
+class User(Base):
+    """A person: roles, office and unit (科室/单位)."""
+
+    __tablename__ = "app_user"
+    id: Mapped[intpk]
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    roles: Mapped[list[Any]] = mapped_column(default=list)
+    unit: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[instant]
+
+
+class UserKey(Base):
+    """A user's Ed25519 key: public half on record, private half encrypted."""
+
+    __tablename__ = "user_key"
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    key_id: Mapped[str] = mapped_column(String(16), unique=True)
+    public_hex: Mapped[hexhash]
+    private_pem: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[instant]
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
+
+
+class Decision(Base):
+    """A decision: its pinned procedure version, state, version counter and folded facts."""
+
+    __tablename__ = "decision"
+    id: Mapped[intpk]
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
+    procedure_id: Mapped[str] = mapped_column(String(60))
+    procedure_version: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    state: Mapped[str] = mapped_column(String(60))
+    version: Mapped[int] = mapped_column(Integer)
+    facts: Mapped[dict[str, Any]]
+    last_hash: Mapped[hexhash]
+    linked_from: Mapped[int | None] = mapped_column(ForeignKey("decision.id"))
+    created_at: Mapped[instant]
+    updated_at: Mapped[instant]
+    stall_due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
+
+    __table_args__ = (
+        Index("ix_decision_org_id_state", "org_id", "state"),
+        Index("ix_decision_stall_due_at", "stall_due_at", postgresql_where=text("stall_due_at IS NOT NULL"),
+              sqlite_where=text("stall_due_at IS NOT NULL")),
+    )
+
+
+class AuditEvent(Base):
+    """One append-only audit event, hash-chained within its stream (a decision, or 'system')."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[intpk]
+    stream: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(60))
+    actor_id: Mapped[int | None] = mapped_column(BigId)
+    from_state: Mapped[str | None] = mapped_column(String(60))
+    to_state: Mapped[str | None] = mapped_column(String(60))
+    at: Mapped[instant]
+    event: Mapped[dict[str, Any]]
+    prev_hash: Mapped[hexhash]
+    hash: Mapped[hexhash]
+
+    __table_args__ = (UniqueConstraint("stream", "seq"),)
+
+
+class AuditHead(Base):
+    """The head of a non-decision stream (decisions keep theirs in ``decision``)."""
+
+    __tablename__ = "audit_head"
+    stream: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[hexhash]
+
+
+class Document(Base):
+    """A stored file, addressed by the SHA-256 of its content."""
+
+    __tablename__ = "document"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[instant]
+
+
+class DocumentVersion(Base):
+    """A version of one of a decision's documents (draft, opinion, minutes, report)."""
+
+    __tablename__ = "document_version"
+    id: Mapped[intpk]
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"))
+    kind: Mapped[str] = mapped_column(String(60))
+    version_no: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(ForeignKey("document.sha256"))
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    event_seq: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[instant]
+
+    __table_args__ = (UniqueConstraint("decision_id", "kind", "version_no"),)
+
+
+class Deadline(Base):
+    """One durable alert instant of a statutory deadline (a reminder, or the due instant)."""
+
+    __tablename__ = "deadline"
+    id: Mapped[intpk]
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id"))
+    key: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(20))
+    fire_at: Mapped[instant]
+    due_at: Mapped[instant]
+    recipients: Mapped[list[Any]]
+    article: Mapped[str] = mapped_column(String(120), default="")
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    dedupe: Mapped[str | None] = mapped_column(String(160), unique=True)
+    created_at: Mapped[instant]
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
+
+    __table_args__ = (
+        Index("ix_deadline_open_fire_at", "fire_at", postgresql_where=text("status = 'open'"),
+              sqlite_where=text("status = 'open'")),
+        Index("ix_deadline_decision_id_key", "decision_id", "key"),
+    )
+
+
+class CalendarDay(Base):
+    """An office-entered working-day fact that overrides or extends the package data."""
+
+    __tablename__ = "calendar_day"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(60), default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    entered_by: Mapped[str] = mapped_column(String(200), default="")
+    entered_at: Mapped[instant]
+
+
+class CalendarYear(Base):
+    """A year whose official holiday notice has been imported."""
+
+    __tablename__ = "calendar_year"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(Text, default="")
+    imported_by: Mapped[str] = mapped_column(String(200), default="")
+    imported_at: Mapped[instant]

@@ -1,0 +1,184 @@
+"""The write path and its reads as explicit Core statements on one connection.
+
+Kept to a few statements per action on purpose (design.md, "A lean hot path"): lock the decision,
+read the actor with the office and the calendar stamp, update the decision, append the event, and
+touch deadlines only when the action concerns one. The store never commits; ``Database.write`` does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from workflow.deadlines import DeadlineRow
+from workflow.persistence.models import (
+    AuditEvent,
+    AuditHead,
+    CalendarDay,
+    CalendarYear,
+    Deadline,
+    Decision,
+    Document,
+    DocumentVersion,
+    Org,
+    User,
+    UserKey,
+)
+
+D = Decision.__table__
+E = AuditEvent.__table__
+H = AuditHead.__table__
+U = User.__table__
+O = Org.__table__
+K = UserKey.__table__
+DL = Deadline.__table__
+DOC = Document.__table__
+DV = DocumentVersion.__table__
+CD = CalendarDay.__table__
+CY = CalendarYear.__table__
+
+
+def naive(moment: dt.datetime) -> dt.datetime:
+    """Instants are stored as naive UTC (the same on SQLite and PostgreSQL)."""
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def aware(moment: dt.datetime | None) -> dt.datetime | None:
+    """A stored naive-UTC instant back as an aware one."""
+    return None if moment is None else moment.replace(tzinfo=dt.UTC)
+
+
+_ACTOR = (
+    select(U.c.id, U.c.name, U.c.roles, U.c.org_id, U.c.unit, U.c.active, O.c.name.label("org_name"),
+           O.c.settings,
+           # Every calendar change appends to the system stream, so its head is the calendar's stamp.
+           select(H.c.seq).where(H.c.stream == "system").scalar_subquery().label("system_seq"))
+    .join(O, O.c.id == U.c.org_id)
+)
+_LOCK = (
+    select(D.c.id, D.c.org_id, D.c.owner_id, D.c.procedure_id, D.c.procedure_version, D.c.state,
+           D.c.version, D.c.facts, D.c.last_hash, D.c.title)
+    .where(D.c.id == bindparam("decision_id")).with_for_update()
+)
+
+
+class Store:
+    """Statements over one open connection (inside a transaction the caller owns)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.pg = conn.dialect.name == "postgresql"
+
+    # -- reads -------------------------------------------------------------------------------
+    def actor(self, name: str) -> Row[Any] | None:
+        """A user by name, with the office's settings and the calendar's change stamp."""
+        return self.conn.execute(_ACTOR.where(U.c.name == name)).first()
+
+    def user_by_name(self, name: str) -> Row[Any] | None:
+        """A user row by name."""
+        return self.conn.execute(select(U).where(U.c.name == name)).first()
+
+    def user_name(self, user_id: int) -> str:
+        """A user's name by id."""
+        return str(self.conn.execute(select(U.c.name).where(U.c.id == user_id)).scalar_one())
+
+    def lock_decision(self, decision_id: int) -> Row[Any] | None:
+        """The decision row, locked until the transaction ends (FOR UPDATE on PostgreSQL)."""
+        return self.conn.execute(_LOCK, {"decision_id": decision_id}).first()
+
+    def last_event(self, stream: str) -> Row[Any] | None:
+        """The newest event of a stream (to tell a stale form who acted first)."""
+        return self.conn.execute(
+            select(E.c.seq, E.c.action, E.c.event, E.c.at).where(E.c.stream == stream)
+            .order_by(E.c.seq.desc()).limit(1)).first()
+
+    def signing_key(self, user_id: int) -> Row[Any] | None:
+        """The user's current (unrevoked) key."""
+        return self.conn.execute(
+            select(K.c.key_id, K.c.private_pem).where(K.c.user_id == user_id, K.c.revoked_at.is_(None))
+            .order_by(K.c.id.desc()).limit(1)).first()
+
+    def calendar(self) -> tuple[dict[dt.date, bool], set[int]]:
+        """Office-entered working-day facts and imported years."""
+        days = {r.day: bool(r.is_workday) for r in self.conn.execute(select(CD.c.day, CD.c.is_workday))}
+        years = {int(r.year) for r in self.conn.execute(select(CY.c.year))}
+        return days, years
+
+    def document_exists(self, sha: str) -> bool:
+        """Whether a document with this content hash is stored."""
+        return self.conn.execute(select(DOC.c.sha256).where(DOC.c.sha256 == sha)).first() is not None
+
+    def next_document_version(self, decision_id: int, kind: str) -> int:
+        """The next version number of a decision's document of ``kind``."""
+        current = self.conn.execute(select(func.max(DV.c.version_no)).where(
+            DV.c.decision_id == decision_id, DV.c.kind == kind)).scalar()
+        return int(current or 0) + 1
+
+    # -- writes ------------------------------------------------------------------------------
+    def insert_decision(self, values: Mapping[str, Any]) -> int:
+        """A new decision row; returns its id."""
+        return int(self.conn.execute(insert(D).values(**values).returning(D.c.id)).scalar_one())
+
+    def update_decision(self, decision_id: int, *, state: str, version: int, facts: Mapping[str, Any],
+                        last_hash: str, now: dt.datetime, stall_due_at: dt.datetime | None) -> None:
+        """Write the decision's new state, version, facts and chain head."""
+        self.conn.execute(update(D).where(D.c.id == decision_id).values(
+            state=state, version=version, facts=facts, last_hash=last_hash, updated_at=naive(now),
+            stall_due_at=naive(stall_due_at) if stall_due_at else None))
+
+    def insert_event(self, *, stream: str, seq: int, action: str, actor_id: int | None, from_state: str | None,
+                     to_state: str | None, at: dt.datetime, event: Mapping[str, Any], prev_hash: str,
+                     hash_: str) -> None:
+        """Append one audit event."""
+        self.conn.execute(insert(E).values(
+            stream=stream, seq=seq, action=action, actor_id=actor_id, from_state=from_state, to_state=to_state,
+            at=naive(at), event=event, prev_hash=prev_hash, hash=hash_))
+
+    def system_head(self, stream: str) -> tuple[int, str] | None:
+        """Head (seq, hash) of a non-decision stream, locked for the append."""
+        row = self.conn.execute(select(H.c.seq, H.c.hash).where(H.c.stream == stream).with_for_update()).first()
+        return (int(row.seq), str(row.hash)) if row else None
+
+    def set_system_head(self, stream: str, seq: int, hash_: str, *, new: bool) -> None:
+        """Move a non-decision stream's head."""
+        if new:
+            self.conn.execute(insert(H).values(stream=stream, seq=seq, hash=hash_))
+        else:
+            self.conn.execute(update(H).where(H.c.stream == stream).values(seq=seq, hash=hash_))
+
+    def close_deadlines(self, decision_id: int, keys: Sequence[str], now: dt.datetime) -> None:
+        """Mark a decision's open deadlines of ``keys`` closed: met, or moot after a terminal state."""
+        self.conn.execute(update(DL).where(DL.c.decision_id == decision_id, DL.c.key.in_(keys),
+                                           DL.c.status == "open").values(status="closed", closed_at=naive(now)))
+
+    def open_deadlines(self, org_id: int, decision_id: int, rows: Iterable[DeadlineRow], now: dt.datetime) -> None:
+        """Insert deadline rows; an office-wide one that already exists is left as it is."""
+        values = [
+            {"org_id": org_id, "decision_id": None if r.dedupe else decision_id, "key": r.key, "kind": r.kind,
+             "fire_at": naive(r.fire_at), "due_at": naive(r.due_at), "recipients": list(r.recipients),
+             "article": r.article, "status": "open", "dedupe": r.dedupe, "created_at": naive(now)}
+            for r in rows
+        ]
+        if not values:
+            return
+        dialect_insert = postgresql.insert if self.pg else sqlite.insert
+        plain = [v for v in values if v["dedupe"] is None]
+        shared = [v for v in values if v["dedupe"] is not None]
+        if plain:
+            self.conn.execute(insert(DL), plain)
+        for v in shared:
+            self.conn.execute(dialect_insert(DL).values(**v).on_conflict_do_nothing(index_elements=["dedupe"]))
+
+    def store_document(self, sha: str, content: bytes, media_type: str, now: dt.datetime) -> None:
+        """Store content under its hash (once: same content, same row)."""
+        if not self.document_exists(sha):
+            self.conn.execute(insert(DOC).values(sha256=sha, content=content, size=len(content),
+                                                 media_type=media_type, created_at=naive(now)))
+
+    def insert_document_version(self, values: Mapping[str, Any]) -> None:
+        """Record a version of one of a decision's documents."""
+        self.conn.execute(insert(DV).values(**values))

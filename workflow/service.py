@@ -1,0 +1,242 @@
+"""The service: the one entry point through which every change to a decision goes.
+
+Each call is one transaction: lock the decision row, check the version the actor saw, let the
+engine decide, then write the new state, the hash-chained audit event, deadlines and document
+versions together. Callers (CLI, web, API, worker) pass ids and plain data and translate errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection
+
+from workflow import engine
+from workflow.calendar import WorkCalendar
+from workflow.catalog import Catalog
+from workflow.context import Actor, DecisionView, Office, utc_iso
+from workflow.definition import ActionDef
+from workflow.effects import initial_facts
+from workflow.errors import InvalidInput, NotFound, StaleVersion
+from workflow.persistence.db import Database
+from workflow.persistence.store import Store, aware, naive
+from workflow.signing import GENESIS, chain_hash, sign, signing_digest
+
+Clock = Callable[[], dt.datetime]
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+
+def system_clock() -> dt.datetime:
+    """The real time, as an aware UTC instant (``faketime`` moves it for the CLI)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def stream_of(decision_id: int) -> str:
+    """The audit stream name of a decision."""
+    return f"decision:{decision_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ActResult:
+    """What an accepted action produced."""
+
+    decision_id: int
+    action: str
+    from_state: str
+    state: str
+    version: int
+    hash: str
+    linked_decision: int | None = None
+
+
+@dataclass(slots=True)
+class Juece:
+    """The application core: database, catalogue, key passphrase and clock, passed explicitly."""
+
+    db: Database
+    catalog: Catalog
+    secret: bytes
+    clock: Clock = system_clock
+    _calendars: dict[Any, WorkCalendar] = field(default_factory=dict)
+
+    # -- helpers -------------------------------------------------------------------------------
+    def calendar_for(self, st: Store, stamp: Any) -> WorkCalendar:
+        """The working-day calendar, rebuilt only when someone changed the override table."""
+        if stamp not in self._calendars:
+            days, years = st.calendar()
+            self._calendars = {stamp: WorkCalendar(days, frozenset(years))}
+        return self._calendars[stamp]
+
+    def _actor(self, st: Store, name: str) -> tuple[Actor, Office, WorkCalendar]:
+        row = st.actor(name)
+        if row is None or not row.active:
+            raise NotFound(f"没有这个用户：{name}", f"no such user: {name}", details={"user": name})
+        actor = Actor(int(row.id), str(row.name), frozenset(row.roles), int(row.org_id), str(row.unit or ""))
+        office = Office(int(row.org_id), str(row.org_name), dict(row.settings or {}))
+        return actor, office, self.calendar_for(st, row.system_seq)
+
+    def _store_documents(self, st: Store, action: ActionDef, data: dict[str, Any],
+                         now: dt.datetime) -> dict[str, tuple[str, str]]:
+        """Replace document inputs by the hash of their stored content; return field -> (hash, name)."""
+        stored: dict[str, tuple[str, str]] = {}
+        for name, spec in action.fields.items():
+            value = data.get(name)
+            if spec.type != "document" or value in (None, ""):
+                continue
+            filename = str(data.get("filename") or "") if name == "content" else ""
+            if isinstance(value, Mapping) and "sha256" in value:
+                sha = str(value["sha256"])
+                if not st.document_exists(sha):
+                    raise InvalidInput(f"文档不存在：{sha}", f"no stored document {sha}", details={"field": name})
+            else:
+                if isinstance(value, Mapping) and "path" in value:
+                    path = Path(str(value["path"]))
+                    try:
+                        content = path.read_bytes()
+                    except OSError as exc:
+                        raise InvalidInput(f"无法读取文件：{path}", f"cannot read {path}: {exc.strerror}",
+                                           details={"field": name}) from exc
+                    filename = filename or path.name
+                    media = "application/octet-stream"
+                elif isinstance(value, str):
+                    content, media = value.encode("utf-8"), "text/plain; charset=utf-8"
+                elif isinstance(value, bytes):
+                    content, media = value, "application/octet-stream"
+                else:
+                    raise InvalidInput(f"字段“{name}”应为文本、文件或文档哈希",
+                                       f"field '{name}' must be text, a file or a stored hash", details={"field": name})
+                if len(content) > MAX_DOCUMENT_BYTES:
+                    raise InvalidInput("文件过大（上限 20 MB）", "document larger than 20 MB", details={"field": name})
+                sha = hashlib.sha256(content).hexdigest()
+                st.store_document(sha, content, media, now)
+            data[name] = sha
+            stored[name] = (sha, filename)
+        return stored
+
+    def _resolver(self, st: Store) -> Callable[[str], Mapping[str, Any] | None]:
+        def resolve(name: str) -> Mapping[str, Any] | None:
+            row = st.user_by_name(name)
+            if row is None:
+                return None
+            return {"id": int(row.id), "name": row.name, "roles": sorted(row.roles), "unit": row.unit or ""}
+
+        return resolve
+
+    def append_system(self, conn: Connection, action: str, actor: str, data: Mapping[str, Any]) -> None:
+        """Append an administrative event (users, keys, calendar) to the hash-chained system stream."""
+        st, now = Store(conn), self.clock()
+        head = st.system_head("system")
+        seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
+        event = {"action": action, "actor": {"name": actor}, "at": utc_iso(now), "data": dict(data)}
+        digest = chain_hash(prev, "system", seq, None, None, event)
+        st.insert_event(stream="system", seq=seq, action=action, actor_id=None, from_state=None, to_state=None,
+                        at=now, event=event, prev_hash=prev, hash_=digest)
+        st.set_system_head("system", seq, digest, new=head is None)
+
+    # -- decisions -----------------------------------------------------------------------------
+    def create_decision(self, procedure_id: str, title: str, owner: str, flags: list[str] | None = None,
+                        linked_from: int | None = None, conn: Connection | None = None) -> int:
+        """Start a decision under the procedure version in force today; returns its id."""
+        if conn is None:
+            with self.db.write() as conn:
+                return self.create_decision(procedure_id, title, owner, flags, linked_from, conn)
+        st, now = Store(conn), self.clock()
+        actor, office, cal = self._actor(st, owner)
+        if not title.strip():
+            raise InvalidInput("标题必填", "a title is required", details={"field": "title"})
+        procedure = self.catalog.current(procedure_id, cal.local_date(now))
+        unknown = sorted(set(flags or []) - set(procedure.flags))
+        if unknown:
+            raise InvalidInput(f"未知属性：{'、'.join(unknown)}", f"unknown flags: {', '.join(unknown)}",
+                               details={"field": "flag"})
+        if "owner" not in actor.roles:
+            raise NotFound(f"{owner} 不是承办人员", f"{owner} does not have the owner role", code="role_not_permitted")
+        facts = initial_facts() | {"flags": sorted(set(flags or []))}
+        event = {"action": "create", "actor": actor.as_record(), "at": utc_iso(now),
+                 "data": {"title": title.strip(), "procedure": procedure.key, "flags": facts["flags"],
+                          "linked_from": linked_from}}
+        decision_id = st.insert_decision({
+            "org_id": actor.org_id, "procedure_id": procedure.id, "procedure_version": procedure.version,
+            "title": title.strip(), "owner_id": actor.id, "state": procedure.initial, "version": 1, "facts": facts,
+            "last_hash": GENESIS, "linked_from": linked_from, "created_at": naive(now), "updated_at": naive(now)})
+        stream = stream_of(decision_id)
+        digest = chain_hash(GENESIS, stream, 1, None, procedure.initial, event)
+        st.insert_event(stream=stream, seq=1, action="create", actor_id=actor.id, from_state=None,
+                        to_state=procedure.initial, at=now, event=event, prev_hash=GENESIS, hash_=digest)
+        stall = cal.end_of_day(cal.add_working_days(cal.local_date(now), int(office.setting("stall_days"))))
+        st.update_decision(decision_id, state=procedure.initial, version=1, facts=facts, last_hash=digest,
+                           now=now, stall_due_at=stall)
+        return decision_id
+
+    def act(self, decision_id: int, action: str, actor_name: str, data: Mapping[str, Any] | None = None,
+            expected_version: int | None = None) -> ActResult:
+        """Take ``action`` on a decision as ``actor_name``: one locked, audited transaction."""
+        with self.db.write() as conn:
+            return self._act(conn, decision_id, action, actor_name, dict(data or {}), expected_version)
+
+    def _act(self, conn: Connection, decision_id: int, action_id: str, actor_name: str, data: dict[str, Any],
+             expected_version: int | None) -> ActResult:
+        st, now = Store(conn), self.clock()
+        actor, office, cal = self._actor(st, actor_name)
+        row = st.lock_decision(decision_id)
+        if row is None or row.org_id != actor.org_id:  # another office's decision does not exist for you
+            raise NotFound(f"没有这个决策事项：{decision_id}", f"no such decision: {decision_id}",
+                           details={"decision": decision_id})
+        stream = stream_of(decision_id)
+        if expected_version is not None and expected_version != row.version:
+            raise self._stale(st, stream, expected_version, int(row.version))
+        procedure = self.catalog.get(f"{row.procedure_id}@{row.procedure_version}")
+        view = DecisionView(int(row.id), int(row.org_id), int(row.owner_id), procedure, str(row.state),
+                            int(row.version), dict(row.facts))
+        action = procedure.actions.get(action_id)
+        documents = self._store_documents(st, action, data, now) if action else {}
+        decided = engine.decide(view, action_id, actor, data, now, office, cal, self._resolver(st))
+        event = decided.event
+        if procedure.actions[action_id].signed:
+            key = st.signing_key(actor.id)
+            if key is None:
+                raise NotFound(f"{actor.name} 没有签名密钥", f"{actor.name} has no signing key", code="no_signing_key")
+            digest = signing_digest(stream, event)
+            event["signature"] = {"key": key.key_id, "digest": digest,
+                                  "sig": sign(key.private_pem, self.secret, digest)}
+        seq = int(row.version) + 1
+        digest = chain_hash(str(row.last_hash), stream, seq, decided.from_state, decided.to_state, event)
+        st.update_decision(decision_id, state=decided.to_state, version=seq, facts=decided.facts, last_hash=digest,
+                           now=now, stall_due_at=decided.deadlines.stall_due_at)
+        st.insert_event(stream=stream, seq=seq, action=action_id, actor_id=actor.id, from_state=decided.from_state,
+                        to_state=decided.to_state, at=now, event=event, prev_hash=str(row.last_hash), hash_=digest)
+        if decided.deadlines.close:
+            st.close_deadlines(decision_id, decided.deadlines.close, now)
+        if decided.deadlines.open:
+            st.open_deadlines(int(row.org_id), decision_id, decided.deadlines.open, now)
+        for name, (sha, filename) in documents.items():
+            kind = "draft" if action_id == "upload_draft" else f"{action_id}.{name}"
+            st.insert_document_version({
+                "decision_id": decision_id, "kind": kind, "version_no": st.next_document_version(decision_id, kind),
+                "sha256": sha, "filename": filename, "event_seq": seq, "created_by": actor.id,
+                "created_at": naive(now)})
+        linked = None
+        if action_id == "record_evaluation" and decided.event.get("outcome") == "major_change":
+            # Art. 37: a major change runs the full procedure again, as a new decision linked to this one.
+            owner = st.user_name(int(row.owner_id))
+            linked = self.create_decision(procedure.id, f"{row.title}（重大调整）", owner, None, decision_id, conn)
+        return ActResult(decision_id, action_id, decided.from_state, decided.to_state, seq, digest, linked)
+
+    def _stale(self, st: Store, stream: str, expected: int, current: int) -> StaleVersion:
+        last = st.last_event(stream)
+        who = last.event["actor"].get("name", "?") if last else "?"
+        when = aware(last.at) if last else None
+        when_text = when.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M") if when else "?"
+        what = last.action if last else "?"
+        return StaleVersion(
+            f"此决策事项已被 {who} 于 {when_text} 进行“{what}”操作更新（您看到的是第 {expected} 版，当前为第 {current} 版），"
+            "请刷新后重试",
+            f"This decision changed since you loaded it: {who} took '{what}' at {when_text} "
+            f"(you saw version {expected}, it is now {current}); reload and try again",
+            details={"expected_version": expected, "current_version": current, "by": who, "action": what,
+                     "at": utc_iso(when) if when else None})
