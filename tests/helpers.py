@@ -1,0 +1,129 @@
+"""Domain-language helpers for tests: a movable clock, the people, and steps that drive a decision."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from workflow.service import Juece
+
+CST = dt.timezone(dt.timedelta(hours=8))
+
+#: (name, roles, unit, office). 外街道 is another office, to test that offices cannot see each other.
+PEOPLE: list[tuple[str, list[str], str, str]] = [
+    ("owner", ["owner"], "城建办", "古塘街道"),
+    ("owner2", ["owner"], "城建办", "古塘街道"),
+    ("reviewer", ["legal_reviewer"], "司法所", "古塘街道"),
+    ("adviser", ["legal_adviser"], "律师事务所", "古塘街道"),
+    ("expert1", ["expert"], "宁波大学", "古塘街道"),
+    ("expert2", ["expert"], "规划院", "古塘街道"),
+    ("chief", ["chief_executive"], "街道办事处", "古塘街道"),
+    ("member1", ["secretary"], "党政综合办", "古塘街道"),
+    ("secretary", ["secretary"], "党政综合办", "古塘街道"),
+    ("publisher", ["publisher"], "党政综合办", "古塘街道"),
+    ("executor", ["executor"], "界牌村", "古塘街道"),
+    ("evaluator", ["evaluator"], "第三方评估机构", "古塘街道"),
+    ("assessor_evaluator", ["evaluator"], "风险评估中心", "古塘街道"),
+    ("citizen1", ["public"], "", "古塘街道"),
+    ("citizen2", ["public"], "", "古塘街道"),
+    ("outsider", ["owner", "legal_reviewer", "chief_executive"], "城建办", "外街道"),
+]
+
+
+class Clock:
+    """A clock the test sets and moves; the core reads it for every action."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start.astimezone(dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> dt.datetime:
+        """Move forward by a ``timedelta(**delta)``."""
+        self.now += dt.timedelta(**delta)
+        return self.now
+
+    def set(self, local: str) -> None:
+        """Set to a Shanghai local time 'YYYY-MM-DDTHH:MM'."""
+        self.now = dt.datetime.fromisoformat(local).replace(tzinfo=CST).astimezone(dt.UTC)
+
+
+def local_iso(moment: dt.datetime) -> str:
+    """An instant as a Shanghai ISO string with offset (how a form would send it)."""
+    return moment.astimezone(CST).isoformat()
+
+
+MEETING = {
+    "held_at": "2026-05-06T09:00:00+08:00",
+    "attendees": ["chief", "member1", "secretary"],
+    "views": [{"member": "member1", "view": "for"}, {"member": "secretary", "view": "against", "remarks": "资金不足"},
+              {"member": "chief", "view": "for"}],
+}
+
+
+def new_decision(core: Juece, flags: list[str] | None = None, procedure: str = "cn-713") -> int:
+    """A proposed decision owned by ``owner``."""
+    return core.create_decision(procedure, "界牌新潮塘未来社区建设", "owner", flags or [])
+
+
+def to_consultation(core: Juece, did: int, flags: list[str] | None = None) -> None:
+    """proposed → drafting → consultation, with a draft and legal bases."""
+    core.act(did, "initiate", "owner", {"owner_unit": "城建办", "flags": flags or []})
+    core.act(did, "upload_draft", "owner", {"content": "草案第一稿"})
+    core.act(did, "start_consultation", "owner", {"legal_bases": ["《城乡规划法》"]})
+
+
+def run_public_comment(core: Juece, clock: Clock, did: int, comments: int = 1) -> None:
+    """A 30-day window with comments, then time moves past its close."""
+    opens = clock.now
+    core.act(did, "open_public_comment", "owner", {
+        "opens_at": local_iso(opens), "closes_at": local_iso(opens + dt.timedelta(days=32))})
+    clock.advance(days=1)
+    for i in range(comments):
+        core.act(did, "submit_comment", f"citizen{i % 2 + 1}", {"text": f"意见{i + 1}"})
+    clock.advance(days=33)
+
+
+def adopt_all(core: Juece, did: int, refs: list[str]) -> None:
+    """An adoption report answering every input."""
+    core.act(did, "record_adoption_report", "owner",
+             {"entries": {r: {"adoption": "adopted"} for r in refs}, "summary": "全部采纳"})
+
+
+def to_legality_review(core: Juece, clock: Clock, did: int, flags: list[str] | None = None) -> None:
+    """Through consultation with public comment (and expert review if ``technical``)."""
+    to_consultation(core, did, flags)
+    run_public_comment(core, clock, did)
+    refs = ["comment:1"]
+    if flags and "technical" in flags:
+        core.act(did, "submit_expert_opinion", "expert1", {"opinion": "可行"})
+        refs.append("expert:1")
+    for task in ("group_consultation",) if flags and "affects_specific_group" in flags else ():
+        core.act(did, f"record_{task}", "owner", {"record": "座谈会记录"})
+    adopt_all(core, did, refs)
+    core.act(did, "submit_legality_review", "owner", {})
+
+
+def to_collective_discussion(core: Juece, clock: Clock, did: int, flags: list[str] | None = None) -> None:
+    """Through a lawful, signed legality opinion."""
+    to_legality_review(core, clock, did, flags)
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"})
+    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "经审查合法"})
+
+
+def to_publication(core: Juece, clock: Clock, did: int, flags: list[str] | None = None) -> None:
+    """Through the meeting, the chief executive's decision and the Party report."""
+    to_collective_discussion(core, clock, did, flags)
+    core.act(did, "record_meeting", "secretary", MEETING)
+    core.act(did, "record_decision", "chief", {"outcome": "adopted"})
+    core.act(did, "record_party_consent", "secretary", {"reference": "古街党〔2026〕12号"})
+
+
+def to_implementation(core: Juece, clock: Clock, did: int, flags: list[str] | None = None) -> None:
+    """Published."""
+    to_publication(core, clock, did, flags)
+    data: dict[str, Any] = {"channels": ["政府网站"], "published_on": "2026-05-10"}
+    if flags and {"technical", "wide_concern"} & set(flags):
+        data["adoption_explanation"] = "公众意见和专家意见均已采纳"
+    core.act(did, "publish", "publisher", data)
