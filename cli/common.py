@@ -53,3 +53,12 @@ def fail(error: WorkflowError, as_json: bool = False) -> NoReturn:
 
 
 pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def _remember_json(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    ctx.meta["json"] = value  # meta is shared by the whole command chain: errors print as JSON too
+    return value
+
+
+json_option = click.option("--json", "as_json", is_flag=True, callback=_remember_json,
+                           help="machine-readable JSON output")

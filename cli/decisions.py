@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from cli.common import Ctx, emit, pass_ctx
+from cli.common import Ctx, emit, json_option, pass_ctx
 from workflow.errors import InvalidInput
 from workflow.persistence.store import U
 
@@ -39,7 +39,7 @@ def decisions() -> None:
 @click.option("--owner", required=True, help="the owner (承办人) user name")
 @click.option("--flag", "flags", multiple=True, help="repeat for several flags")
 @click.option("--link", "linked_from", type=int, help="the decision this one implements or changes")
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @pass_ctx
 def create(c: Ctx, procedure_id: str, title: str, owner: str, flags: tuple[str, ...], linked_from: int | None,
            as_json: bool) -> None:
@@ -57,7 +57,7 @@ def create(c: Ctx, procedure_id: str, title: str, owner: str, flags: tuple[str, 
 @click.option("--as", "actor", required=True, help="the user taking the action")
 @click.option("--data", "data", help="JSON object, or @FILE")
 @click.option("--expect-version", type=int, help="refuse if the decision changed since this version")
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @pass_ctx
 def act(c: Ctx, decision_id: int, action: str, actor: str, data: str | None, expect_version: int | None,
         as_json: bool) -> None:
@@ -89,7 +89,7 @@ def _org_of(c: Ctx, viewer: str | None) -> int | None:
 @decisions.command("show")
 @click.argument("decision_id", type=int)
 @click.option("--as", "viewer", help="show only if visible to this user's office")
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @pass_ctx
 def show(c: Ctx, decision_id: int, viewer: str | None, as_json: bool) -> None:
     """Show a decision: state, tasks, deadlines, documents, history."""
@@ -123,7 +123,7 @@ def show(c: Ctx, decision_id: int, viewer: str | None, as_json: bool) -> None:
 @decisions.command("list")
 @click.option("--state")
 @click.option("--as", "viewer", help="only this user's office")
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @pass_ctx
 def list_(c: Ctx, state: str | None, viewer: str | None, as_json: bool) -> None:
     """List decisions, newest first."""
@@ -146,7 +146,7 @@ def deadlines() -> None:
 
 @deadlines.command("list")
 @click.option("--overdue", is_flag=True, help="only due instants already past")
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @pass_ctx
 def deadlines_list(c: Ctx, overdue: bool, as_json: bool) -> None:
     """List open deadline rows."""

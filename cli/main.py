@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from config import load_settings
-from cli.common import Ctx, emit, fail, pass_ctx
+from cli.common import Ctx, emit, fail, json_option, pass_ctx
 from workflow.errors import DefinitionError, WorkflowError
 
 
@@ -25,7 +25,7 @@ class JueceGroup(click.Group):
         try:
             return super().invoke(ctx)
         except WorkflowError as error:
-            fail(error, as_json="--json" in sys.argv or bool(ctx.meta.get("json")))
+            fail(error, as_json=bool(ctx.meta.get("json")))
 
 
 @click.group(cls=JueceGroup)
@@ -55,7 +55,7 @@ def procedures() -> None:
 
 
 @procedures.command("list")
-@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@json_option
 @pass_ctx
 def procedures_list(c: Ctx, as_json: bool) -> None:
     """List the procedure versions juece knows."""
@@ -181,7 +181,7 @@ def audit() -> None:
 
 @audit.command("verify")
 @click.argument("decision_id", required=False, type=int)
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @pass_ctx
 def audit_verify(c: Ctx, decision_id: int | None, as_json: bool) -> None:
     """Verify hash chains, signatures, documents and decision rows; exit 1 naming the first break."""

@@ -227,10 +227,10 @@ def _load_actions(
                            "outcomes", "signed", "task"}, f"action '{aid}'")
         roles = check.names(anode, "roles", ROLES | PSEUDO_ROLES, "role")
         if not roles:
-            check.add(anode.line, f"action '{aid}' names no role that may take it")
+            check.add(check.line_of(node, aid), f"action '{aid}' names no role that may take it")
         sources = check.names(anode, "from", states, "state")
         if not sources:
-            check.add(anode.line, f"action '{aid}' has no 'from' state")
+            check.add(check.line_of(node, aid), f"action '{aid}' has no 'from' state")
         target = anode.get("to")
         if target is not None and target not in states:
             check.add(check.line_of(anode, "to"), f"unknown state '{target}'")
@@ -284,13 +284,13 @@ def _load_deadlines(check: _Checker, node: _Map, actions: Mapping[str, ActionDef
                            "reminders", "scope"}, f"deadline '{key}'")
         rule = dnode.get("rule")
         if not isinstance(rule, dict) or not rule.get("kind"):
-            check.add(dnode.line, f"deadline '{key}' has no rule")
+            check.add(check.line_of(node, key), f"deadline '{key}' has no rule")
             rule = {}
         elif rule["kind"] not in RULE_KINDS:
             check.add(check.line_of(dnode, "rule"), f"deadline '{key}': unknown rule kind '{rule['kind']}'")
         starts = check.names(dnode, "starts_on", actions, "action")
         if not starts:
-            check.add(dnode.line, f"deadline '{key}' never starts (no 'starts_on')")
+            check.add(check.line_of(node, key), f"deadline '{key}' never starts (no 'starts_on')")
         closes = check.names(dnode, "closes_on", actions, "action")
         when = {str(k): tuple(str(x) for x in v) for k, v in (dnode.get("starts_when") or {}).items()}
         out[key] = DeadlineDef(

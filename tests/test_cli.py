@@ -1,0 +1,147 @@
+"""The command line: the 界牌新潮塘 decision driven from create to closed, with time moving forward."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cli.common import Ctx
+from cli.main import main
+from config.settings import Settings
+from tests.helpers import Clock
+from workflow.persistence.db import Database
+
+
+class Cli:
+    """Runs ``juece`` in-process against the test database and clock."""
+
+    def __init__(self, database: Database, clock: Clock, tmp: Path) -> None:
+        self.settings = Settings(instance_dir=tmp / "instance", database_url=database.url,
+                                 broker_url="memory://")
+        self.clock = clock
+
+    def __call__(self, *args: str, ok: bool = True) -> Result:
+        result = CliRunner().invoke(main, list(args), obj=Ctx(self.settings, self.clock))
+        if ok:
+            assert result.exit_code == 0, f"{args}: {result.output}"
+        return result
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self(*args, "--json").output)
+
+    def act(self, did: str, action: str, actor: str, **data: Any) -> Result:
+        return self("decisions", "act", did, action, "--as", actor, "--data", json.dumps(data, ensure_ascii=False))
+
+
+@pytest.fixture()
+def cli(database: Database, clock: Clock, tmp_path: Path) -> Cli:
+    runner = Cli(database, clock, tmp_path)
+    runner("db", "upgrade")
+    for name, role, unit in [("王建国", "owner", "城建办"), ("李明华", "legal_reviewer", "司法所"),
+                             ("张晓燕", "legal_adviser", "律师事务所"), ("陈志强", "expert", "宁波大学"),
+                             ("刘芳", "expert", "规划院"), ("孙海峰", "chief_executive", "街道办事处"),
+                             ("周敏", "secretary", "党政综合办"), ("钱伟", "secretary", "党政综合办"),
+                             ("吴霞", "publisher", "党政综合办"), ("郑涛", "executor", "界牌村"),
+                             ("冯宁", "evaluator", "第三方评估机构"), ("居民甲", "public", "")]:
+        runner("users", "add", name, "--role", role, "--org", "古塘街道", "--unit", unit)
+    return runner
+
+
+def test_jiepai_decision_from_create_to_closed(cli: Cli, clock: Clock) -> None:
+    clock.set("2026-03-02T09:00")
+    did = cli("decisions", "create", "--procedure", "cn-713", "--title", "界牌新潮塘未来社区建设",
+              "--owner", "王建国", "--flag", "technical", "--flag", "affects_specific_group").output.strip()
+    cli.act(did, "initiate", "王建国", owner_unit="城建办", flags=["technical", "affects_specific_group"])
+    cli.act(did, "upload_draft", "王建国", content="界牌新潮塘未来社区建设实施方案（征求意见稿）", filename="方案.docx")
+    cli.act(did, "start_consultation", "王建国", legal_bases=["《城乡规划法》"])
+    cli.act(did, "open_public_comment", "王建国", opens_at="2026-03-03T09:00+08:00",
+            closes_at="2026-04-03T17:00+08:00", channels=["政府网站"])
+    clock.set("2026-03-10T10:00")
+    cli.act(did, "submit_comment", "居民甲", text="建议保留老樟树")
+    cli.act(did, "record_group_consultation", "王建国", record="安置户座谈会记录")
+    cli.act(did, "submit_expert_opinion", "陈志强", opinion="方案可行")
+    cli.act(did, "submit_expert_opinion", "刘芳", opinion="建议分期实施")
+    cli.act(did, "waive_task", "王建国", task="risk_assessment", reason="不涉及社会稳定风险，不开展风险评估")
+    refused = cli("decisions", "act", did, "submit_legality_review", "--as", "王建国", ok=False)
+    assert refused.exit_code == 1 and "consultation_incomplete" in refused.output
+    clock.set("2026-04-07T09:30")
+    cli.act(did, "record_adoption_report", "王建国", entries={
+        "comment:1": {"adoption": "adopted"}, "expert:1": {"adoption": "adopted"},
+        "expert:2": {"adoption": "not_adopted", "reason": "项目须整体推进"}})
+    cli.act(did, "submit_legality_review", "王建国")
+    clock.set("2026-04-13T10:00")
+    cli.act(did, "submit_adviser_opinion", "张晓燕", opinion="程序合法")
+    cli.act(did, "sign_legality_opinion", "李明华", outcome="lawful", opinion="经审查合法")
+    clock.set("2026-05-06T09:00")
+    cli.act(did, "record_meeting", "周敏", held_at="2026-05-06T09:00+08:00", attendees=["孙海峰", "钱伟", "周敏"],
+            views=[{"member": "钱伟", "view": "against", "remarks": "资金压力大"}, {"member": "周敏", "view": "for"},
+                   {"member": "孙海峰", "view": "for"}])
+    cli.act(did, "record_decision", "孙海峰", outcome="adopted")
+    cli.act(did, "record_party_consent", "周敏", reference="古街党〔2026〕12号")
+    clock.set("2026-05-11T09:00")
+    cli.act(did, "publish", "吴霞", channels=["政府网站", "微信公众号"], published_on="2026-05-11",
+            adoption_explanation="采纳公众意见1条、专家意见1份，未采纳1份并说明理由")
+    clock.set("2026-08-10T09:00")
+    cli.act(did, "report_progress", "郑涛", report="一期拆迁安置完成", public=True)
+    cli.act(did, "start_evaluation", "王建国", evaluation_unit="第三方评估机构")
+    cli.act(did, "record_evaluation", "冯宁", outcome="continue", report="实施效果良好")
+    clock.set("2026-11-20T09:00")
+    cli.act(did, "close", "王建国", note="项目完成")
+    shown = cli.json("decisions", "show", did)
+    assert shown["state"] == "closed" and shown["terminal"]
+    assert [h["action"] for h in shown["history"]][0] == "create"
+    signed = [h["action"] for h in shown["history"] if h["signed"]]
+    assert signed == ["submit_expert_opinion", "submit_expert_opinion", "submit_adviser_opinion",
+                      "sign_legality_opinion", "record_decision"]
+    assert all(d["status"] == "closed" for d in shown["deadlines"] if d["key"] != "catalogue_publication")
+    assert cli("audit", "verify").output.startswith("ok:")
+    assert [r["state"] for r in cli.json("decisions", "list", "--state", "closed")] == ["closed"]
+
+
+def test_refused_action_prints_code_article_and_both_languages(cli: Cli) -> None:
+    did = cli("decisions", "create", "--procedure", "cn-713", "--title", "测试", "--owner", "王建国").output.strip()
+    result = cli("decisions", "act", did, "record_meeting", "--as", "周敏", ok=False)
+    assert result.exit_code == 1
+    assert "action_not_allowed" in result.output
+    as_json = cli("decisions", "act", did, "initiate", "--as", "李明华", "--json", ok=False)
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.output)["error"]["code"] == "role_not_permitted"
+
+
+def test_bad_json_and_unknown_fields_are_clear_errors(cli: Cli) -> None:
+    did = cli("decisions", "create", "--procedure", "cn-713", "--title", "测试", "--owner", "王建国").output.strip()
+    bad = cli("decisions", "act", did, "initiate", "--as", "王建国", "--data", "{oops", ok=False)
+    assert bad.exit_code == 1 and "--data" in bad.output and "Traceback" not in bad.output
+    unknown = cli("decisions", "act", did, "initiate", "--as", "王建国", "--data", '{"owner_unit": "x", "colour": 1}',
+                  ok=False)
+    assert unknown.exit_code == 1 and "colour" in unknown.output
+
+
+def test_stale_version_names_who_acted_first(cli: Cli) -> None:
+    did = cli("decisions", "create", "--procedure", "cn-713", "--title", "测试", "--owner", "王建国").output.strip()
+    cli("decisions", "act", did, "initiate", "--as", "王建国", "--data", '{"owner_unit": "城建办"}',
+        "--expect-version", "1")
+    stale = cli("decisions", "act", did, "decline", "--as", "孙海峰", "--data", '{"reason": "x"}',
+                "--expect-version", "1", "--json", ok=False)
+    error = json.loads(stale.output)["error"]
+    assert error["code"] == "stale_version"
+    assert error["details"]["by"] == "王建国" and error["details"]["action"] == "initiate"
+
+
+def test_demo_loads_the_gutang_decision(cli: Cli) -> None:
+    assert "界牌新潮塘未来社区建设" in cli("demo").output
+    listed = cli.json("decisions", "list")
+    jiepai = [d for d in listed if d["title"] == "界牌新潮塘未来社区建设"]
+    assert jiepai and not jiepai[-1]["terminal"]
+    cli("demo")  # loading twice keeps one copy
+    assert len([d for d in cli.json("decisions", "list") if d["title"] == "界牌新潮塘未来社区建设"]) == len(jiepai)
+    assert cli("audit", "verify").exit_code == 0
+
+
+def test_procedures_list_json(cli: Cli) -> None:
+    ids = {(p["id"], p["version"]) for p in cli.json("procedures", "list")}
+    assert {("cn-713", "2019-09-01"), ("contract-review", "2021-05-01")} <= ids

@@ -1,0 +1,404 @@
+"""Stateful property test: random people take random actions at random times on a few cn-713
+decisions, through the real service on a real SQLite database; the hard invariants hold after
+every step.
+
+Invariants checked:
+
+1. No collective discussion without a valid opinion on the current draft (rule 7, Art. 25): an
+   accepted ``record_meeting`` / ``record_decision`` found a lawful or exploratory-reform opinion
+   bound to the current draft in the facts before it; a decision enters ``collective_discussion``
+   only through such an opinion; a decision at or past that stage always holds one.
+2. No public comment outside the window (rule 2, Art. 15): an accepted ``submit_comment`` /
+   ``edit_comment`` happened at ``opens_at <= now < closes_at`` of the window stored before it.
+3. The audit chain verifies (``verify_all``).
+4. The stored state and facts equal the replay of the decision's audit events.
+
+Plus a model of our own: a decision's version is 1 + the number of actions accepted on it, and
+its state is the one the last accepted action reported. Refusals (``WorkflowError``) are expected;
+any other exception fails the test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Callable, Mapping
+from typing import Any, cast
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from sqlalchemy import select
+
+from tests import helpers
+from tests.conftest import make_core
+from tests.helpers import CST, MEETING, PEOPLE, Clock, local_iso
+from workflow.audit import verify_all
+from workflow.catalog import default_catalog
+from workflow.context import parse_iso
+from workflow.definition import FieldDef
+from workflow.engine import replay
+from workflow.errors import WorkflowError
+from workflow.guards import has_lawful_opinion
+from workflow.persistence.db import Database
+from workflow.persistence.store import D, E
+from workflow.service import ActResult, Juece
+from workflow.tasks import input_refs
+
+START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=CST)
+#: The working-day calendar has data for 2026; no action (and no deadline it opens) may leave it.
+END = dt.datetime(2026, 11, 30, 0, 0, tzinfo=CST)
+#: How far the happy-path helpers move the clock (a 32-day comment window and a little more).
+DRIVE_SPAN = dt.timedelta(days=36)
+MAX_DECISIONS = 5
+
+NAMES = [p[0] for p in PEOPLE]
+ROLES = {p[0]: set(p[1]) for p in PEOPLE}
+#: States a decision can only reach through a lawful (or exploratory-reform) opinion on its draft.
+AFTER_OPINION = {"collective_discussion", "party_report", "publication", "implementation", "evaluation",
+                 "suspended", "closed", "rejected"}
+MEMBERS = ["member1", "secretary", "chief", "expert1"]
+UNITS = ["城建办", "风险评估中心", "第三方评估机构", "司法所", "界牌村"]
+TEXTS = ["理由说明", "草案第一稿", "草案第二稿", "经审查合法", "风险可控", "古街党〔2026〕12号", "政府网站"]
+
+PROCEDURE = default_catalog().current("cn-713", START.date())
+ACTION_IDS = sorted(PROCEDURE.actions)
+FLAG_IDS = sorted(PROCEDURE.flags)
+TASK_IDS = sorted(PROCEDURE.tasks)
+
+
+# -- data generators ---------------------------------------------------------------------------------
+def _texts() -> st.SearchStrategy[Any]:
+    return st.one_of(st.sampled_from(TEXTS + UNITS), st.text(max_size=12))
+
+
+def _moment(now: dt.datetime) -> st.SearchStrategy[str]:
+    """now ± up to 45 days, in the forms a form or API would send."""
+    def build(days: int, hours: int, naive_form: bool) -> str:
+        moment = (now + dt.timedelta(days=days, hours=hours)).astimezone(CST)
+        return moment.replace(tzinfo=None).isoformat() if naive_form else moment.isoformat()
+
+    return st.builds(build, st.integers(-45, 45), st.integers(-23, 23), st.booleans())
+
+
+def _valid(spec: FieldDef, action: str, now: dt.datetime, facts: Mapping[str, Any]) -> st.SearchStrategy[Any]:
+    """A plausible value for one field."""
+    name, kind = spec.name, spec.type
+    if name == "attendees":
+        return st.lists(st.sampled_from(MEMBERS), min_size=1, max_size=4, unique=True)
+    if name in ("owner_unit", "assessor_unit", "evaluation_unit", "lead_unit"):
+        return st.sampled_from(UNITS)
+    if name == "task":
+        return st.sampled_from(TASK_IDS)
+    if kind == "text":
+        return _texts()
+    if kind == "document":
+        return st.one_of(st.sampled_from(TEXTS), st.text(min_size=1, max_size=20))
+    if kind == "datetime":
+        return _moment(now)
+    if kind == "date":
+        return st.builds(lambda d: (now.astimezone(CST).date() + dt.timedelta(days=d)).isoformat(),
+                         st.integers(-20, 45))
+    if kind == "list":
+        return st.lists(st.sampled_from(["政府网站", "《城乡规划法》", "张三", "李四", "公告栏"]), min_size=1, max_size=3)
+    if kind == "flags":
+        return st.lists(st.sampled_from(FLAG_IDS), max_size=3, unique=True)
+    if kind == "bool":
+        return st.booleans()
+    if kind == "int":
+        return st.integers(1, 4)
+    if kind == "choice":
+        return st.sampled_from(list(spec.options))
+    if kind == "user":
+        return st.sampled_from(["chief", "owner", "outsider"])
+    if kind == "entries":
+        refs = input_refs(facts)
+        complete = st.fixed_dictionaries({r: st.fixed_dictionaries(
+            {"adoption": st.sampled_from(["adopted", "partly_adopted", "not_adopted"]),
+             "reason": st.sampled_from(["", "与上位法不符"])}) for r in refs})
+        partial = st.dictionaries(st.sampled_from(["comment:1", "comment:2", "comment:3", "expert:1", "expert:2"]),
+                                  st.fixed_dictionaries({"adoption": st.sampled_from(["adopted", "not_adopted"])}),
+                                  max_size=4)
+        return st.one_of(complete, partial)
+    if kind == "views":
+        return st.lists(st.fixed_dictionaries({"member": st.sampled_from(MEMBERS),
+                                               "view": st.sampled_from(["for", "against", "abstain"])}),
+                        min_size=1, max_size=4)
+    return st.none()
+
+
+def _invalid(spec: FieldDef) -> st.SearchStrategy[Any]:
+    """A value of the wrong shape for one field."""
+    kind = spec.type
+    if kind in ("datetime", "date"):
+        return st.sampled_from(["not-a-date", "2026-13-45", 12])
+    if kind == "document":
+        return st.sampled_from(["0" * 64, {"sha256": "f" * 64}, 3.5])
+    if kind == "choice":
+        return st.sampled_from(["maybe", "LAWFUL", ""])
+    if kind == "int":
+        return st.sampled_from(["x", -1, True])
+    if kind == "bool":
+        return st.sampled_from(["maybe", 2])
+    if kind == "flags":
+        return st.just(["no_such_flag"])
+    if kind == "user":
+        return st.just("nobody")
+    if kind == "entries":
+        return st.sampled_from([{"comment:1": {"adoption": "perhaps"}}, ["x"]])
+    if kind == "views":
+        return st.sampled_from(["chief", [{"member": "", "view": "for"}], [{"member": "chief", "view": "yes"}]])
+    return st.sampled_from(["", "   ", 3.5, None])
+
+
+def draw_data(draw: Callable[[st.SearchStrategy[Any]], Any], action_id: str, now: dt.datetime,
+              facts: Mapping[str, Any]) -> dict[str, Any]:
+    """Input for ``action_id``: mostly valid values, sometimes missing or malformed ones."""
+    action = PROCEDURE.actions.get(action_id)
+    if action is None:
+        return {}
+    data: dict[str, Any] = {}
+    for spec in action.fields.values():
+        mode = draw(st.integers(0, 9))  # 0: leave out, 1: malformed, else a plausible value
+        if mode == 0:
+            continue
+        data[spec.name] = draw(_invalid(spec) if mode == 1 else _valid(spec, action_id, now, facts))
+    if draw(st.integers(0, 19)) == 0:
+        data["bogus"] = "?"
+    return data
+
+
+# -- the machine --------------------------------------------------------------------------------------
+class DecisionMachine(RuleBasedStateMachine):
+    """A few decisions in one office (and one in another), random actions, invariants after each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tmp = tempfile.TemporaryDirectory(prefix="juece-prop-")
+        self.database = Database(f"sqlite:///{self.tmp.name}/j.db")
+        self.clock = Clock(START)
+        self.core: Juece = make_core(self.database, self.clock)
+        self.accepted: dict[int, int] = {}
+        self.states: dict[int, str] = {}
+        self.log: list[str] = []
+
+    def teardown(self) -> None:
+        self.database.dispose()
+        self.tmp.cleanup()
+
+    # -- the checked entry point ----------------------------------------------------------------
+    def _row(self, did: int) -> Any:
+        with self.core.db.read() as conn:
+            return conn.execute(select(D).where(D.c.id == did)).one()
+
+    def act(self, did: int, action: str, person: str, data: Mapping[str, Any] | None = None) -> ActResult:
+        """``core.act`` with invariants 1 and 2 checked on acceptance; refusals propagate."""
+        before = self._row(did)
+        facts = dict(before.facts)
+        now = self.clock.now
+        try:
+            result = self.core.act(did, action, person, dict(data or {}))
+        except WorkflowError:
+            self.log.append(f"refused  #{did} {action} by {person} at {now.isoformat()}")
+            raise
+        self.log.append(f"accepted #{did} {action} by {person} at {now.isoformat()}: "
+                        f"{result.from_state} -> {result.state}")
+        self.accepted[did] += 1
+        self.states[did] = result.state
+        assert result.version == before.version + 1
+        assert result.from_state == before.state
+
+        # Invariant 1: the meeting and the decision stand on a valid opinion on the current draft.
+        if action in ("record_meeting", "record_decision"):
+            assert has_lawful_opinion(facts), f"{action} accepted without a valid opinion: {facts}"
+        after = self._row(did)
+        if result.state == "collective_discussion" and before.state != "collective_discussion":
+            assert action == "sign_legality_opinion", f"entered collective discussion by {action}"
+            assert has_lawful_opinion(after.facts), f"entered collective discussion without opinion: {after.facts}"
+        # Invariant 2: comment writes only inside the stored window.
+        if action in ("submit_comment", "edit_comment"):
+            window = facts.get("comment_window")
+            assert window, f"{action} accepted without a comment window"
+            assert parse_iso(window["opens_at"]) <= now < parse_iso(window["closes_at"]), (
+                f"{action} accepted at {now} outside {window}")
+        # Rule 9: published or withheld only after the Party report.
+        if action in ("publish", "withhold"):
+            assert facts.get("party_report"), f"{action} accepted before the Party report"
+        if result.linked_decision is not None:
+            self.accepted[result.linked_decision] = 0
+            self.states[result.linked_decision] = PROCEDURE.initial
+        return result
+
+    def try_act(self, did: int, action: str, person: str, data: Mapping[str, Any] | None = None) -> bool:
+        try:
+            self.act(did, action, person, data)
+        except WorkflowError:
+            return False
+        return True
+
+    # -- rules --------------------------------------------------------------------------------------
+    def _create(self, owner: str, flags: list[str]) -> None:
+        try:
+            did = self.core.create_decision("cn-713", "界牌新潮塘未来社区建设", owner, flags)
+        except WorkflowError:
+            self.log.append(f"refused  create by {owner} flags={flags}")
+            return
+        self.log.append(f"created  #{did} by {owner} flags={flags}")
+        self.accepted[did] = 0
+        self.states[did] = PROCEDURE.initial
+
+    @initialize()
+    def two_decisions(self) -> None:
+        self._create("owner", [])
+        self._create("owner", ["technical", "affects_specific_group"])
+
+    @precondition(lambda self: len(self.accepted) < MAX_DECISIONS)
+    @rule(owner=st.sampled_from(["owner", "owner2", "outsider", "citizen1"]),
+          flags=st.one_of(st.lists(st.sampled_from(FLAG_IDS), max_size=3, unique=True), st.just(["bogus"])))
+    def create(self, owner: str, flags: list[str]) -> None:
+        self._create(owner, flags)
+
+    @rule(data=st.data())
+    def random_action(self, data: st.DataObject) -> None:
+        did = data.draw(st.sampled_from(sorted(self.accepted)), label="decision")
+        state = self.states[did]
+        allowed = [a.id for a in PROCEDURE.actions_from(state)] or ACTION_IDS
+        action = data.draw(st.one_of(st.sampled_from(ACTION_IDS), st.sampled_from(allowed),
+                                     st.just("no_such_action")), label="action")
+        spec = PROCEDURE.actions.get(action)
+        roles = set(spec.roles) if spec else set()
+        fitting = [n for n in NAMES if "any" in roles or ROLES[n] & roles] or NAMES
+        person = data.draw(st.one_of(st.sampled_from(NAMES), st.sampled_from(fitting)), label="person")
+        facts = self._row(did).facts
+        payload = draw_data(data.draw, action, self.clock.now, facts)
+        self.try_act(did, action, person, payload)
+
+    @rule(hours=st.integers(1, 72), days=st.integers(0, 40))
+    def advance_clock(self, hours: int, days: int) -> None:
+        target = self.clock.now + dt.timedelta(days=days, hours=hours)
+        if target <= END:
+            self.clock.now = target
+            self.log.append(f"clock -> {target.astimezone(CST).isoformat()}")
+
+    @precondition(lambda self: self.clock.now + DRIVE_SPAN <= END)
+    @rule(data=st.data(),
+          step=st.sampled_from(["to_consultation", "to_legality_review", "to_collective_discussion",
+                                "to_publication", "to_implementation"]),
+          flags=st.sampled_from([[], ["technical"], ["affects_specific_group"], ["technical", "wide_concern"]]))
+    def drive(self, data: st.DataObject, step: str, flags: list[str]) -> None:
+        """The canonical happy path from ``proposed``; refused when the decision is elsewhere."""
+        did = data.draw(st.sampled_from(sorted(self.accepted)), label="decision")
+        proxy = cast(Juece, _Proxy(self))
+        helper = getattr(helpers, step)
+        self.log.append(f"drive    #{did} {step} flags={flags}")
+        try:
+            if step == "to_consultation":
+                helper(proxy, did, flags)
+            else:
+                helper(proxy, self.clock, did, flags)
+        except WorkflowError:
+            pass
+
+    @rule(data=st.data())
+    def nudge(self, data: st.DataObject) -> None:
+        """One canonical step forward from wherever the decision is (the first candidate accepted)."""
+        did = data.draw(st.sampled_from(sorted(self.accepted)), label="decision")
+        facts = self._row(did).facts
+        now = self.clock.now
+        for action, person, payload in self._canonical(self.states[did], facts, now):
+            if self.try_act(did, action, person, payload):
+                return
+
+    def _canonical(self, state: str, facts: Mapping[str, Any],
+                   now: dt.datetime) -> list[tuple[str, str, dict[str, Any]]]:
+        refs = input_refs(facts)
+        if state == "proposed":
+            return [("initiate", "owner", {"owner_unit": "城建办", "flags": list(facts.get("flags", []))})]
+        if state == "drafting":
+            version = (facts.get("draft") or {}).get("version", 0) + 1
+            return [("start_consultation", "owner", {"legal_bases": ["《城乡规划法》"]}),
+                    ("upload_draft", "owner", {"content": f"草案第{version}稿"})]
+        if state == "consultation":
+            closes = now + dt.timedelta(days=32)
+            if closes > END:
+                closes = now + dt.timedelta(days=2)
+            return [
+                ("submit_legality_review", "owner", {}),
+                ("submit_comment", "citizen1", {"text": "意见"}),
+                ("open_public_comment", "owner", {"opens_at": local_iso(now), "closes_at": local_iso(closes),
+                                                  "short_reason": "" if closes - now > dt.timedelta(days=31)
+                                                  else "情况紧急"}),
+                ("submit_expert_opinion", "expert1", {"opinion": "可行"}),
+                ("record_group_consultation", "owner", {"record": "座谈会记录"}),
+                ("record_risk_assessment", "owner", {"controllable": "true", "report": "风险可控",
+                                                     "assessor_unit": "风险评估中心"}),
+                ("record_interagency_consultation", "owner", {"agreement": True, "record": "协商一致"}),
+                ("record_fair_competition_review", "owner", {"record": "审查通过"}),
+                ("record_adoption_report", "owner", {"entries": {r: {"adoption": "adopted"} for r in refs}}),
+                ("record_participation", "owner", {"method": "symposium", "summary": "座谈会"}),
+            ]
+        if state == "legality_review":
+            return [("sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "经审查合法"}),
+                    ("submit_adviser_opinion", "adviser", {"opinion": "合法"})]
+        if state == "collective_discussion":
+            return [("record_decision", "chief", {"outcome": "adopted"}), ("record_meeting", "secretary", MEETING)]
+        if state == "party_report":
+            return [("record_party_consent", "secretary", {"reference": "古街党〔2026〕12号"})]
+        if state == "publication":
+            return [("publish", "publisher", {"channels": ["政府网站"], "published_on": now.date().isoformat(),
+                                              "adoption_explanation": "已采纳"})]
+        if state == "implementation":
+            return [("report_progress", "executor", {"report": "执行情况"}),
+                    ("start_evaluation", "owner", {"evaluation_unit": "第三方评估机构"})]
+        if state == "evaluation":
+            return [("record_evaluation", "evaluator", {"outcome": "continue", "report": "评估报告"})]
+        if state == "suspended":
+            return [("resume", "chief", {"reason": "情况消除"})]
+        return []
+
+    # -- invariants ---------------------------------------------------------------------------------
+    @invariant()
+    def audit_chain_verifies(self) -> None:
+        with self.core.db.read() as conn:
+            report = verify_all(conn, self.core.catalog)
+        assert report.ok, [str(p) for p in report.problems]
+
+    @invariant()
+    def state_is_the_replay_of_events(self) -> None:
+        with self.core.db.read() as conn:
+            rows = list(conn.execute(select(D).order_by(D.c.id)))
+            for row in rows:
+                events = [dict(r.event) | {"to": r.to_state} for r in conn.execute(
+                    select(E.c.event, E.c.to_state).where(E.c.stream == f"decision:{row.id}").order_by(E.c.seq))]
+                procedure_def = self.core.catalog.get(f"{row.procedure_id}@{row.procedure_version}")
+                state, facts = replay(procedure_def, events)
+                assert state == row.state, (row.id, state, row.state)
+                assert facts == row.facts, (row.id, facts, row.facts)
+                # The model: one version per accepted action, the state the last one reported.
+                assert row.id in self.accepted, f"decision #{row.id} appeared from nowhere"
+                assert row.version == 1 + self.accepted[row.id], (row.id, row.version, self.accepted[row.id])
+                assert row.version == len(events)
+                assert row.state == self.states[row.id], (row.id, row.state, self.states[row.id])
+                # Invariant 1, as a standing property of the stored decision.
+                if row.state in AFTER_OPINION:
+                    assert has_lawful_opinion(row.facts), f"#{row.id} in {row.state} without opinion: {row.facts}"
+            assert len(rows) == len(self.accepted)
+
+    @invariant()
+    def clock_in_calendar_range(self) -> None:
+        assert START <= self.clock.now <= END
+
+
+class _Proxy:
+    """Stands in for the core in the happy-path helpers, so their actions are checked and counted."""
+
+    def __init__(self, machine: DecisionMachine) -> None:
+        self.machine = machine
+
+    def act(self, did: int, action: str, person: str, data: Mapping[str, Any] | None = None) -> ActResult:
+        return self.machine.act(did, action, person, data)
+
+
+DecisionMachine.TestCase.settings = settings(
+    max_examples=25, stateful_step_count=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+TestDecisionMachine = DecisionMachine.TestCase
