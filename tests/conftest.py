@@ -25,13 +25,16 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 def postgres_url() -> str | None:
     """The PostgreSQL server for tests, or None (a failure in CI, a skip elsewhere)."""
     url = normalize_url(os.environ.get("JUECE_TEST_POSTGRES_URL", DEFAULT_PG))
+    engine = create_engine(url)
     try:
-        with create_engine(url).connect() as conn:
+        with engine.connect() as conn:
             conn.execute(text("select 1"))
     except Exception as exc:  # noqa: BLE001 - any connection failure means "not available"
         if IN_CI:
             pytest.fail(f"PostgreSQL is required in CI but not reachable at {url}: {exc}")
         return None
+    finally:
+        engine.dispose()
     return url
 
 
