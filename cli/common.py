@@ -34,6 +34,13 @@ class Ctx:
         return self._core
 
 
+    def close(self) -> None:
+        """Release the database connections (the command is over)."""
+        if self._core is not None:
+            self._core.db.dispose()
+            self._core = None
+
+
 def emit(value: Any) -> None:
     """Print a JSON value (UTF-8, readable Chinese)."""
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))

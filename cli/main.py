@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from config import load_settings
 from cli.common import Ctx, emit, fail, json_option, pass_ctx
+from config import load_settings
 from workflow.errors import DefinitionError, WorkflowError
 
 
@@ -26,6 +26,9 @@ class JueceGroup(click.Group):
             return super().invoke(ctx)
         except WorkflowError as error:
             fail(error, as_json=bool(ctx.meta.get("json")))
+        finally:
+            if isinstance(ctx.obj, Ctx):
+                ctx.obj.close()
 
 
 @click.group(cls=JueceGroup)
@@ -216,3 +219,23 @@ from cli import decisions as _decisions  # noqa: E402  (sub-commands live in the
 
 main.add_command(_decisions.decisions)
 main.add_command(_decisions.deadlines)
+
+
+@main.command("up")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--demo", "with_demo", is_flag=True, help="load the demo office and decision first")
+@pass_ctx
+def up(c: Ctx, host: str, port: int, with_demo: bool) -> None:
+    """Migrate the database and serve juece (web; the worker and beat join with the deadlines issue)."""
+    from werkzeug.serving import run_simple
+
+    from api import create_app
+
+    c.core.db.upgrade()
+    if with_demo:
+        from workflow.demo import load_demo
+
+        load_demo(c.core)
+    click.echo(f"juece: http://{host}:{port}/  (database {c.core.db.engine.url.render_as_string(hide_password=True)})")
+    run_simple(host, port, create_app(c.settings, c.core), threaded=True)

@@ -14,9 +14,8 @@ from workflow.service import Juece
 
 def instance_secret(settings: Settings) -> bytes:
     """The instance secret that encrypts private keys at rest (created once, mode 0600)."""
-    env = settings.extra.get("JUECE_SECRET_KEY") or os.environ.get("JUECE_SECRET_KEY")
-    if env:
-        return env.encode("utf-8")
+    if settings.secret_key:
+        return settings.secret_key.encode("utf-8")
     path = Path(settings.instance_dir) / "secret.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

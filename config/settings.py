@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -21,7 +21,7 @@ class Settings:
     broker_url: str
     timezone: str = "Asia/Shanghai"
     procedures_dir: Path | None = None
-    extra: Mapping[str, str] = field(default_factory=dict)
+    secret_key: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -42,4 +42,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         broker_url=broker_url,
         timezone=env.get("JUECE_TIMEZONE", "Asia/Shanghai"),
         procedures_dir=Path(procedures) if procedures else None,
+        secret_key=env.get("JUECE_SECRET_KEY") or None,
     )

@@ -6,8 +6,8 @@ import threading
 
 from sqlalchemy import func, select
 
-from tests.helpers import Clock, new_decision, to_consultation
 from tests.conftest import make_core
+from tests.helpers import Clock, new_decision, to_consultation
 from workflow.audit import verify_all
 from workflow.errors import StaleVersion
 from workflow.persistence.db import Database

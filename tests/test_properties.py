@@ -89,6 +89,8 @@ def _valid(spec: FieldDef, now: dt.datetime, facts: Mapping[str, Any]) -> st.Sea
         return st.lists(st.sampled_from(MEMBERS), min_size=1, max_size=4, unique=True)
     if name in ("owner_unit", "assessor_unit", "evaluation_unit", "lead_unit"):
         return st.sampled_from(UNITS)
+    if name in ("comment_id", "reply_to"):
+        return st.integers(1, len(facts.get("comments", [])) + 1)
     if name == "task":
         return st.sampled_from(TASK_IDS)
     if kind == "text":
@@ -262,7 +264,7 @@ class DecisionMachine(RuleBasedStateMachine):
         action = data.draw(st.sampled_from(actions), label="action")
         spec = PROCEDURE.actions.get(action)
         roles = set(spec.roles) if spec else set()
-        fitting = [n for n in NAMES if "any" in roles or ROLES[n] & roles] or NAMES
+        fitting = [n for n in NAMES if ROLES[n] & roles] or NAMES
         person = data.draw(st.one_of(st.sampled_from(NAMES), st.sampled_from(fitting)), label="person")
         payload = draw_data(data.draw, action, self.clock.now, self._row(did).facts)
         self.try_act(did, action, person, payload)
@@ -285,7 +287,7 @@ class DecisionMachine(RuleBasedStateMachine):
         if target <= END:  # near the end of the calendar's data, time stands still
             self.clock.now = target
 
-    @precondition(lambda self: self.clock.now + DRIVE_SPAN <= END)
+    @precondition(lambda self: self.clock.now + DRIVE_SPAN <= END and "proposed" in self.states.values())
     @rule(data=st.data(),
           step=st.sampled_from(["to_consultation", "to_legality_review", "to_collective_discussion",
                                 "to_publication", "to_implementation"]),
@@ -293,9 +295,8 @@ class DecisionMachine(RuleBasedStateMachine):
                                  ["technical", "wide_concern"]]))
     def drive(self, data: st.DataObject, step: str, flags: list[str]) -> None:
         """The canonical happy path of tests.helpers from ``proposed``; refused when elsewhere."""
-        proposed = sorted(d for d, s in self.states.items() if s == "proposed") or sorted(self.accepted)
-        did = data.draw(st.one_of(st.sampled_from(proposed), st.sampled_from(sorted(self.accepted))),
-                        label="decision")
+        proposed = sorted(d for d, s in self.states.items() if s == "proposed")
+        did = data.draw(st.sampled_from(proposed), label="decision")
         proxy = cast(Juece, _Proxy(self))
         helper = getattr(helpers, step)
         try:

@@ -17,7 +17,7 @@ from workflow.calendar import parse_year_notice
 from workflow.context import DEFAULT_OFFICE_SETTINGS
 from workflow.definition import ROLES
 from workflow.errors import InvalidInput, NotFound
-from workflow.persistence.store import CD, CY, K, O, U, naive
+from workflow.persistence.store import CD, CY, ORG, K, U, naive
 from workflow.service import Juece
 from workflow.signing import new_key
 
@@ -27,12 +27,12 @@ _HASHER = PasswordHasher()
 def ensure_org(core: Juece, name: str, settings: Mapping[str, Any] | None = None) -> int:
     """The office named ``name``, created with default settings if it does not exist."""
     with core.db.write() as conn:
-        row = conn.execute(select(O.c.id).where(O.c.name == name)).first()
+        row = conn.execute(select(ORG.c.id).where(ORG.c.name == name)).first()
         if row:
             return int(row.id)
         merged = dict(DEFAULT_OFFICE_SETTINGS) | dict(settings or {})
-        org_id = int(conn.execute(insert(O).values(name=name, settings=merged, created_at=naive(core.clock()))
-                                  .returning(O.c.id)).scalar_one())
+        org_id = int(conn.execute(insert(ORG).values(name=name, settings=merged, created_at=naive(core.clock()))
+                                  .returning(ORG.c.id)).scalar_one())
         core.append_system(conn, "org_created", "admin", {"org": name, "settings": merged})
         return org_id
 
@@ -44,11 +44,11 @@ def update_org_settings(core: Juece, name: str, changes: Mapping[str, Any], by: 
         raise InvalidInput(f"未知设置：{'、'.join(unknown)}", f"unknown settings: {', '.join(unknown)}",
                            details={"field": unknown[0]})
     with core.db.write() as conn:
-        row = conn.execute(select(O.c.id, O.c.settings).where(O.c.name == name)).first()
+        row = conn.execute(select(ORG.c.id, ORG.c.settings).where(ORG.c.name == name)).first()
         if row is None:
             raise NotFound(f"没有这个单位：{name}", f"no such office: {name}")
         merged = dict(row.settings) | dict(changes)
-        conn.execute(update(O).where(O.c.id == row.id).values(settings=merged))
+        conn.execute(update(ORG).where(ORG.c.id == row.id).values(settings=merged))
         core.append_system(conn, "org_settings_changed", by, {"org": name, "changes": dict(changes)})
         return merged
 

@@ -142,8 +142,8 @@ def _check_documents(conn: Connection, decision_id: int, procedure: ProcedureDef
                     select(DOC.c.sha256).where(DOC.c.sha256 == sha)).first() is None:
                 report.problems.append(Problem(stream, seq, f"document {sha[:12]} ({name}) is missing"))
     for row in conn.execute(select(DV).where(DV.c.decision_id == decision_id)):
-        event = events[row.event_seq - 1] if 0 < row.event_seq <= len(events) else None
-        if event is None or row.sha256 not in event.get("data", {}).values():
+        owner = events[row.event_seq - 1] if 0 < row.event_seq <= len(events) else None
+        if owner is None or row.sha256 not in owner.get("data", {}).values():
             report.problems.append(Problem(stream, row.event_seq, f"document version {row.kind} v{row.version_no} "
                                                                   "does not match its event"))
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 
 from workflow import admin
-from workflow.persistence.store import D, O, U
+from workflow.persistence.store import ORG, D, U
 from workflow.service import Juece
 
 OFFICE = "古塘街道"
@@ -49,8 +49,8 @@ def _clock(start: dt.datetime) -> Iterator[dt.datetime]:
 def load_demo(core: Juece) -> int:
     """Load the demo office, people and decision; returns the decision id (existing one if loaded)."""
     with core.db.read() as conn:
-        existing = conn.execute(select(D.c.id).join(O, O.c.id == D.c.org_id)
-                                .where(O.c.name == OFFICE, D.c.title == TITLE)).first()
+        existing = conn.execute(select(D.c.id).join(ORG, ORG.c.id == D.c.org_id)
+                                .where(ORG.c.name == OFFICE, D.c.title == TITLE)).first()
     if existing:
         return int(existing.id)
     moments = {"now": dt.datetime(2026, 3, 2, 9, 0, tzinfo=CST)}

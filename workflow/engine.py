@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from workflow import machine
+from workflow.calendar import WorkCalendar
 from workflow.context import Actor, Attempt, DecisionView, Office, parse_iso, utc_iso
 from workflow.deadlines import DeadlinePlan, plan
 from workflow.definition import ActionDef, FieldDef, ProcedureDef
 from workflow.effects import apply_event
 from workflow.errors import ActionNotAllowed, Forbidden, InvalidInput, RuleViolation
 from workflow.guards import GUARDS
-from workflow.calendar import WorkCalendar
 
 UserResolver = Callable[[str], Mapping[str, Any] | None]
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -198,7 +198,7 @@ def decide(decision: DecisionView, action_id: str, actor: Actor, data: Mapping[s
     return Decided(event, decision.state, target, facts, deadlines)
 
 
-def replay(procedure: ProcedureDef, events: list[Mapping[str, Any]]) -> tuple[str, dict[str, Any]]:
+def replay(procedure: ProcedureDef, events: Sequence[Mapping[str, Any]]) -> tuple[str, dict[str, Any]]:
     """State and facts folded from a decision's events (creation first)."""
     from workflow.effects import initial_facts
 

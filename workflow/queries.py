@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 from workflow.catalog import Catalog
 from workflow.context import Office, utc_iso
 from workflow.errors import NotFound
-from workflow.persistence.store import DL, DV, D, E, O, U, aware
+from workflow.persistence.store import DL, DV, ORG, D, E, U, aware
 from workflow.tasks import task_status
 
 
@@ -45,7 +45,7 @@ def show_decision(conn: Connection, catalog: Catalog, decision_id: int, now: dt.
     row = conn.execute(select(D).where(D.c.id == decision_id)).first()
     if row is None or (org_id is not None and row.org_id != org_id):
         raise NotFound(f"没有这个决策事项：{decision_id}", f"no such decision: {decision_id}")
-    org = conn.execute(select(O).where(O.c.id == row.org_id)).one()
+    org = conn.execute(select(ORG).where(ORG.c.id == row.org_id)).one()
     owner = conn.execute(select(U.c.name).where(U.c.id == row.owner_id)).scalar_one()
     procedure = catalog.get(f"{row.procedure_id}@{row.procedure_version}")
     office = Office(org.id, org.name, dict(org.settings))

@@ -21,7 +21,7 @@ TaskPredicate = Callable[[str, Facts, dt.datetime, Office], bool]
 def public_comment_done(task: str, facts: Facts, now: dt.datetime, office: Office) -> bool:
     """The window was opened and has closed (Art. 15)."""
     window = facts.get("comment_window")
-    return bool(window) and parse_iso(window["closes_at"]) <= now
+    return window is not None and parse_iso(window["closes_at"]) <= now
 
 
 def hearing_done(task: str, facts: Facts, now: dt.datetime, office: Office) -> bool:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from workflow.deadlines import DeadlineRow
@@ -29,17 +29,17 @@ from workflow.persistence.models import (
     UserKey,
 )
 
-D = Decision.__table__
-E = AuditEvent.__table__
-H = AuditHead.__table__
-U = User.__table__
-O = Org.__table__
-K = UserKey.__table__
-DL = Deadline.__table__
-DOC = Document.__table__
-DV = DocumentVersion.__table__
-CD = CalendarDay.__table__
-CY = CalendarYear.__table__
+D = cast(Table, Decision.__table__)
+E = cast(Table, AuditEvent.__table__)
+H = cast(Table, AuditHead.__table__)
+U = cast(Table, User.__table__)
+ORG = cast(Table, Org.__table__)
+K = cast(Table, UserKey.__table__)
+DL = cast(Table, Deadline.__table__)
+DOC = cast(Table, Document.__table__)
+DV = cast(Table, DocumentVersion.__table__)
+CD = cast(Table, CalendarDay.__table__)
+CY = cast(Table, CalendarYear.__table__)
 
 
 def naive(moment: dt.datetime) -> dt.datetime:
@@ -53,11 +53,11 @@ def aware(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 _ACTOR = (
-    select(U.c.id, U.c.name, U.c.roles, U.c.org_id, U.c.unit, U.c.active, O.c.name.label("org_name"),
-           O.c.settings,
+    select(U.c.id, U.c.name, U.c.roles, U.c.org_id, U.c.unit, U.c.active, ORG.c.name.label("org_name"),
+           ORG.c.settings,
            # Every calendar change appends to the system stream, so its head is the calendar's stamp.
            select(H.c.seq).where(H.c.stream == "system").scalar_subquery().label("system_seq"))
-    .join(O, O.c.id == U.c.org_id)
+    .join(ORG, ORG.c.id == U.c.org_id)
 )
 _LOCK = (
     select(D.c.id, D.c.org_id, D.c.owner_id, D.c.procedure_id, D.c.procedure_version, D.c.state,
@@ -74,11 +74,11 @@ class Store:
         self.pg = conn.dialect.name == "postgresql"
 
     # -- reads -------------------------------------------------------------------------------
-    def actor(self, name: str) -> Row[Any] | None:
+    def actor(self, name: str) -> Any:
         """A user by name, with the office's settings and the calendar's change stamp."""
         return self.conn.execute(_ACTOR.where(U.c.name == name)).first()
 
-    def user_by_name(self, name: str) -> Row[Any] | None:
+    def user_by_name(self, name: str) -> Any:
         """A user row by name."""
         return self.conn.execute(select(U).where(U.c.name == name)).first()
 
@@ -86,17 +86,17 @@ class Store:
         """A user's name by id."""
         return str(self.conn.execute(select(U.c.name).where(U.c.id == user_id)).scalar_one())
 
-    def lock_decision(self, decision_id: int) -> Row[Any] | None:
+    def lock_decision(self, decision_id: int) -> Any:
         """The decision row, locked until the transaction ends (FOR UPDATE on PostgreSQL)."""
         return self.conn.execute(_LOCK, {"decision_id": decision_id}).first()
 
-    def last_event(self, stream: str) -> Row[Any] | None:
+    def last_event(self, stream: str) -> Any:
         """The newest event of a stream (to tell a stale form who acted first)."""
         return self.conn.execute(
             select(E.c.seq, E.c.action, E.c.event, E.c.at).where(E.c.stream == stream)
             .order_by(E.c.seq.desc()).limit(1)).first()
 
-    def signing_key(self, user_id: int) -> Row[Any] | None:
+    def signing_key(self, user_id: int) -> Any:
         """The user's current (unrevoked) key."""
         return self.conn.execute(
             select(K.c.key_id, K.c.private_pem).where(K.c.user_id == user_id, K.c.revoked_at.is_(None))
