@@ -6,7 +6,7 @@ The loader (``workflow.loader``) builds these after validating the file; nothing
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,6 +93,9 @@ class ActionDef:
     outcomes: Mapping[str, str] = field(default_factory=dict)
     signed: bool = False
     task: str | None = None
+    #: The guard and effect functions, resolved from their names when the definition loads.
+    checks: tuple[Callable[..., Any], ...] = ()
+    apply: Callable[..., None] | None = None
 
     def destination(self, outcome: str | None) -> str | None:
         """The state this action leads to for ``outcome`` (None: stays where it is)."""

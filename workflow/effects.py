@@ -261,5 +261,6 @@ def initial_facts() -> Facts:
 def apply_event(procedure: ProcedureDef, facts: Mapping[str, Any], event: Event) -> Facts:
     """The facts after ``event``: a pure function of the facts before and the event."""
     new = copy.deepcopy(dict(facts))
-    EFFECTS[procedure.actions[event["action"]].effect](new, event, procedure)
+    action = procedure.actions[event["action"]]
+    (action.apply or EFFECTS[action.effect])(new, event, procedure)
     return new

@@ -21,7 +21,6 @@ from workflow.deadlines import DeadlinePlan, plan
 from workflow.definition import ActionDef, FieldDef, ProcedureDef
 from workflow.effects import apply_event
 from workflow.errors import ActionNotAllowed, Forbidden, InvalidInput, RuleViolation
-from workflow.guards import GUARDS
 
 UserResolver = Callable[[str], Mapping[str, Any] | None]
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -177,8 +176,8 @@ def decide(decision: DecisionView, action_id: str, actor: Actor, data: Mapping[s
                         code="role_not_permitted", details={"action": action_id, "roles": list(action.roles)})
     clean = normalize(action, data, procedure, cal.tz, resolve_user)
     attempt = Attempt(decision, action, actor, clean, now, office, cal)
-    for name in action.guards:
-        refusal = GUARDS[name](attempt)
+    for check in action.checks:  # resolved at load time, in the order the definition lists them
+        refusal = check(attempt)
         if refusal is not None:
             raise refusal
     outcome = str(clean.get(action.outcome_field)) if action.outcome_field else None

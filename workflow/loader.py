@@ -270,6 +270,7 @@ def _load_actions(
             target=str(target) if target is not None else None, effect=effect, guards=action_guards,
             fields=fields, outcome_field=str(outcome_field) if outcome_field else None, outcomes=outcomes,
             signed=bool(anode.get("signed")), task=str(task) if task else None,
+            checks=tuple(guards[g] for g in action_guards if g in guards), apply=effects.get(effect),
         )
     return actions
 
