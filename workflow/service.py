@@ -22,7 +22,7 @@ from workflow.catalog import Catalog
 from workflow.context import Actor, DecisionView, Office, utc_iso
 from workflow.definition import ActionDef
 from workflow.effects import initial_facts
-from workflow.errors import InvalidInput, NotFound, StaleVersion
+from workflow.errors import Forbidden, InvalidInput, NotFound, StaleVersion
 from workflow.persistence.db import Database
 from workflow.persistence.store import Store, aware, naive
 from workflow.signing import GENESIS, chain_hash, sign, signing_digest
@@ -155,7 +155,7 @@ class Juece:
             raise InvalidInput(f"未知属性：{'、'.join(unknown)}", f"unknown flags: {', '.join(unknown)}",
                                details={"field": "flag"})
         if "owner" not in actor.roles:
-            raise NotFound(f"{owner} 不是承办人员", f"{owner} does not have the owner role", code="role_not_permitted")
+            raise Forbidden(f"{owner} 不是承办人员", f"{owner} does not have the owner role", code="role_not_permitted")
         facts = initial_facts() | {"flags": sorted(set(flags or []))}
         event = {"action": "create", "actor": actor.as_record(), "at": utc_iso(now),
                  "data": {"title": title.strip(), "procedure": procedure.key, "flags": facts["flags"],
