@@ -137,25 +137,3 @@ def list_(c: Ctx, state: str | None, viewer: str | None, as_json: bool) -> None:
         return
     for r in rows:
         click.echo(f"{r['id']}\t{r['state']}\t{r['state_zh']}\tv{r['version']}\t{r['procedure']}\t{r['title']}")
-
-
-@click.group()
-def deadlines() -> None:
-    """Statutory deadlines."""
-
-
-@deadlines.command("list")
-@click.option("--overdue", is_flag=True, help="only due instants already past")
-@json_option
-@pass_ctx
-def deadlines_list(c: Ctx, overdue: bool, as_json: bool) -> None:
-    """List open deadline rows."""
-    from workflow.queries import list_deadlines
-
-    with c.core.db.read() as conn:
-        rows = list_deadlines(conn, overdue_at=c.core.clock() if overdue else None)
-    if as_json:
-        emit(rows)
-        return
-    for r in rows:
-        click.echo(f"{r['id']}\tdecision {r['decision_id']}\t{r['key']}\t{r['kind']}\t{r['fire_at']}\tdue {r['due_at']}")

@@ -117,12 +117,13 @@ def users() -> None:
 @click.option("--role", "roles", multiple=True, required=True, help="repeat for several roles")
 @click.option("--org", default="古塘街道", show_default=True, help="the office (created if new)")
 @click.option("--unit", default="", help="the person's unit (科室/单位)")
+@click.option("--email", default=None, help="where reminders and alerts are e-mailed")
 @pass_ctx
-def users_add(c: Ctx, name: str, roles: tuple[str, ...], org: str, unit: str) -> None:
+def users_add(c: Ctx, name: str, roles: tuple[str, ...], org: str, unit: str, email: str | None) -> None:
     """Add a person with roles in an office (a signing key is created for them)."""
     from workflow.admin import add_user
 
-    user_id = add_user(c.core, name, list(roles), org, unit=unit)
+    user_id = add_user(c.core, name, list(roles), org, unit=unit, email=email)
     click.echo(f"{user_id}\t{name}\t{','.join(roles)}\t{org}")
 
 
@@ -216,26 +217,10 @@ def demo(c: Ctx) -> None:
 
 
 from cli import decisions as _decisions  # noqa: E402  (sub-commands live in their own module)
+from cli import notices as _notices  # noqa: E402
+from cli import run as _run  # noqa: E402
 
 main.add_command(_decisions.decisions)
-main.add_command(_decisions.deadlines)
-
-
-@main.command("up")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--demo", "with_demo", is_flag=True, help="load the demo office and decision first")
-@pass_ctx
-def up(c: Ctx, host: str, port: int, with_demo: bool) -> None:
-    """Migrate the database and serve juece (web; the worker and beat join with the deadlines issue)."""
-    from werkzeug.serving import run_simple
-
-    from api import create_app
-
-    c.core.db.upgrade()
-    if with_demo:
-        from workflow.demo import load_demo
-
-        load_demo(c.core)
-    click.echo(f"juece: http://{host}:{port}/  (database {c.core.db.engine.url.render_as_string(hide_password=True)})")
-    run_simple(host, port, create_app(c.settings, c.core), threaded=True)
+main.add_command(_notices.deadlines)
+main.add_command(_notices.notifications)
+main.add_command(_run.up)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from config.settings import Settings
 from workflow.catalog import default_catalog
 from workflow.persistence.db import Database
-from workflow.service import Juece
+from workflow.service import Juece, system_clock
 
 
 def instance_secret(settings: Settings) -> bytes:
@@ -25,6 +28,23 @@ def instance_secret(settings: Settings) -> bytes:
     return path.read_text().strip().encode("utf-8")
 
 
+def file_clock(path: Path) -> Callable[[], dt.datetime]:
+    """A clock set by writing an instant into ``path``; from there it runs at normal speed (drills, tests)."""
+
+    def now() -> dt.datetime:
+        stat = path.stat()
+        text = path.read_text().strip()
+        if not text:
+            return system_clock()
+        elapsed = dt.timedelta(seconds=max(0.0, time.time() - stat.st_mtime))
+        return dt.datetime.fromisoformat(text).astimezone(dt.UTC) + elapsed
+
+    return now
+
+
 def open_core(settings: Settings) -> Juece:
     """The application core for these settings."""
-    return Juece(Database(settings.database_url), default_catalog(settings.procedures_dir), instance_secret(settings))
+    core = Juece(Database(settings.database_url), default_catalog(settings.procedures_dir), instance_secret(settings))
+    if settings.clock_file is not None:
+        core.clock = file_clock(settings.clock_file)
+    return core

@@ -22,6 +22,24 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     procedures_dir: Path | None = None
     secret_key: str | None = None
+    scan_seconds: float = 10.0
+    relay_seconds: float = 2.0
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "juece@localhost"
+    smtp_starttls: bool = False
+    delivery_lease_seconds: float = 60.0
+    delivery_backoff_seconds: tuple[float, ...] = (30.0, 120.0, 600.0, 1800.0)
+    delivery_max_attempts: int = 5
+    #: Drills and system tests only: a file holding the instant juece takes as "now".
+    clock_file: Path | None = None
+
+    @property
+    def uses_embedded_broker(self) -> bool:
+        """True for kombu's SQLAlchemy transport on a local SQLite file (the no-server default)."""
+        return self.broker_url.startswith("sqla+sqlite")
 
     @property
     def is_sqlite(self) -> bool:
@@ -43,4 +61,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         timezone=env.get("JUECE_TIMEZONE", "Asia/Shanghai"),
         procedures_dir=Path(procedures) if procedures else None,
         secret_key=env.get("JUECE_SECRET_KEY") or None,
+        scan_seconds=float(env.get("JUECE_SCAN_SECONDS", "10")),
+        relay_seconds=float(env.get("JUECE_RELAY_SECONDS", "2")),
+        smtp_host=env.get("JUECE_SMTP_HOST", ""),
+        smtp_port=int(env.get("JUECE_SMTP_PORT", "25")),
+        smtp_user=env.get("JUECE_SMTP_USER", ""),
+        smtp_password=env.get("JUECE_SMTP_PASSWORD", ""),
+        smtp_from=env.get("JUECE_SMTP_FROM", "juece@localhost"),
+        smtp_starttls=env.get("JUECE_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+        clock_file=Path(env["JUECE_CLOCK_FILE"]) if env.get("JUECE_CLOCK_FILE") else None,
+        delivery_lease_seconds=float(env.get("JUECE_DELIVERY_LEASE_SECONDS", "60")),
+        delivery_backoff_seconds=tuple(float(x) for x in env.get(
+            "JUECE_DELIVERY_BACKOFF_SECONDS", "30,120,600,1800").split(",") if x.strip()),
+        delivery_max_attempts=int(env.get("JUECE_DELIVERY_MAX_ATTEMPTS", "5")),
     )

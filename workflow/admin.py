@@ -54,7 +54,7 @@ def update_org_settings(core: Juece, name: str, changes: Mapping[str, Any], by: 
 
 
 def add_user(core: Juece, name: str, roles: list[str], org: str, unit: str = "", password: str | None = None,
-             by: str = "admin") -> int:
+             by: str = "admin", email: str | None = None) -> int:
     """Add a person with roles in an office, and give them a signing key."""
     unknown = sorted(set(roles) - ROLES)
     if not roles or unknown:
@@ -71,7 +71,7 @@ def add_user(core: Juece, name: str, roles: list[str], org: str, unit: str = "",
                                details={"field": "name"})
         user_id = int(conn.execute(insert(U).values(
             org_id=org_id, name=name, roles=sorted(set(roles)), unit=unit,
-            password_hash=_HASHER.hash(password) if password else None, active=True, created_at=now,
+            password_hash=_HASHER.hash(password) if password else None, active=True, created_at=now, email=email,
         ).returning(U.c.id)).scalar_one())
         key = new_key(core.secret)
         conn.execute(insert(K).values(user_id=user_id, key_id=key.key_id, public_hex=key.public_hex,

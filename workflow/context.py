@@ -20,6 +20,9 @@ DEFAULT_OFFICE_SETTINGS: Mapping[str, Any] = {
     "expert_opinions_min": 1,
     "escalation_working_days": 2,
     "supervisor": "",
+    "webhook_url": "",
+    "webhook_secret": "",
+    "webhook_format": "json",
 }
 
 

@@ -17,6 +17,8 @@ Facts = dict[str, Any]
 Event = Mapping[str, Any]
 Effect = Callable[[Facts, Event, ProcedureDef], None]
 EFFECTS: dict[str, Effect] = {}
+#: Audited events that are not procedure actions and change neither state nor facts.
+META_ACTIONS = frozenset({"deadline_extended", "deadline_paused"})
 
 
 def effect(fn: Effect) -> Effect:

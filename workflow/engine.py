@@ -19,7 +19,7 @@ from workflow.calendar import WorkCalendar
 from workflow.context import Actor, Attempt, DecisionView, Office, parse_iso, utc_iso
 from workflow.deadlines import DeadlinePlan, plan
 from workflow.definition import ActionDef, FieldDef, ProcedureDef
-from workflow.effects import apply_event
+from workflow.effects import META_ACTIONS, apply_event
 from workflow.errors import ActionNotAllowed, Forbidden, InvalidInput, RuleViolation
 
 UserResolver = Callable[[str], Mapping[str, Any] | None]
@@ -203,6 +203,8 @@ def replay(procedure: ProcedureDef, events: Sequence[Mapping[str, Any]]) -> tupl
 
     state, facts = procedure.initial, initial_facts()
     for event in events:
+        if event["action"] in META_ACTIONS:
+            continue
         if event["action"] == "create":
             facts["flags"] = list(event["data"].get("flags") or [])
             state = event["to"]

@@ -14,7 +14,7 @@ from workflow.persistence.store import DL, DV, ORG, D, E, U, aware
 from workflow.tasks import task_status
 
 
-def _iso(moment: dt.datetime | None) -> str | None:
+def iso(moment: dt.datetime | None) -> str | None:
     value = aware(moment)
     return utc_iso(value) if value else None
 
@@ -25,7 +25,7 @@ def decision_summary(row: Any, catalog: Catalog) -> dict[str, Any]:
     state = procedure.states[row.state]
     return {"id": row.id, "title": row.title, "procedure": procedure.key, "state": row.state,
             "state_zh": state.label.zh, "state_en": state.label.en, "terminal": state.terminal,
-            "version": row.version, "updated_at": _iso(row.updated_at)}
+            "version": row.version, "updated_at": iso(row.updated_at)}
 
 
 def list_decisions(conn: Connection, catalog: Catalog, *, org_id: int | None = None,
@@ -52,19 +52,19 @@ def show_decision(conn: Connection, catalog: Catalog, decision_id: int, now: dt.
     out = decision_summary(row, catalog)
     out |= {
         "office": org.name, "owner": owner, "linked_from": row.linked_from, "facts": row.facts,
-        "flags": row.facts.get("flags", []), "created_at": _iso(row.created_at),
-        "stall_due_at": _iso(row.stall_due_at), "last_hash": row.last_hash,
+        "flags": row.facts.get("flags", []), "created_at": iso(row.created_at),
+        "stall_due_at": iso(row.stall_due_at), "last_hash": row.last_hash,
         "tasks": task_status(procedure, row.facts, now, office) if procedure.tasks else {},
         "next_actions": [a.id for a in procedure.actions_from(row.state)],
     }
     out["deadlines"] = [
-        {"key": d.key, "kind": d.kind, "fire_at": _iso(d.fire_at), "due_at": _iso(d.due_at), "status": d.status,
+        {"key": d.key, "kind": d.kind, "fire_at": iso(d.fire_at), "due_at": iso(d.due_at), "status": d.status,
          "recipients": d.recipients, "article": d.article}
         for d in conn.execute(select(DL).where(DL.c.decision_id == decision_id).order_by(DL.c.fire_at))
     ]
     out["documents"] = [
         {"kind": d.kind, "version": d.version_no, "sha256": d.sha256, "filename": d.filename,
-         "event_seq": d.event_seq, "created_at": _iso(d.created_at)}
+         "event_seq": d.event_seq, "created_at": iso(d.created_at)}
         for d in conn.execute(select(DV).where(DV.c.decision_id == decision_id).order_by(DV.c.id))
     ]
     out["history"] = [
@@ -84,7 +84,7 @@ def list_deadlines(conn: Connection, *, overdue_at: dt.datetime | None = None,
     if overdue_at is not None:
         query = query.where(DL.c.kind == "due", DL.c.due_at <= overdue_at.astimezone(dt.UTC).replace(tzinfo=None))
     return [
-        {"id": d.id, "decision_id": d.decision_id, "key": d.key, "kind": d.kind, "fire_at": _iso(d.fire_at),
-         "due_at": _iso(d.due_at), "status": d.status, "recipients": d.recipients, "article": d.article}
+        {"id": d.id, "decision_id": d.decision_id, "key": d.key, "kind": d.kind, "fire_at": iso(d.fire_at),
+         "due_at": iso(d.due_at), "status": d.status, "recipients": d.recipients, "article": d.article}
         for d in conn.execute(query)
     ]

@@ -84,7 +84,7 @@ class Database:
         with self.engine.connect() as conn:
             conn.info["readonly"] = False
             config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")
             conn.commit()
             return str(MigrationContext.configure(conn).get_current_revision())
 

@@ -69,6 +69,7 @@ class User(Base):
     roles: Mapped[list[Any]] = mapped_column(default=list)
     unit: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[instant]
 
@@ -181,14 +182,21 @@ class Deadline(Base):
     due_at: Mapped[instant]
     recipients: Mapped[list[Any]]
     article: Mapped[str] = mapped_column(String(120), default="")
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | fired | closed | paused
     dedupe: Mapped[str | None] = mapped_column(String(160), unique=True)
     created_at: Mapped[instant]
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
+    fired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
+    escalate_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
 
     __table_args__ = (
         Index("ix_deadline_open_fire_at", "fire_at", postgresql_where=text("status = 'open'"),
               sqlite_where=text("status = 'open'")),
+        Index("ix_deadline_escalate_at", "escalate_at",
+              postgresql_where=text("status = 'fired' AND escalated_at IS NULL AND acknowledged_at IS NULL"),
+              sqlite_where=text("status = 'fired' AND escalated_at IS NULL AND acknowledged_at IS NULL")),
         Index("ix_deadline_decision_id_key", "decision_id", "key"),
     )
 
@@ -213,3 +221,46 @@ class CalendarYear(Base):
     source: Mapped[str] = mapped_column(Text, default="")
     imported_by: Mapped[str] = mapped_column(String(200), default="")
     imported_at: Mapped[instant]
+
+
+class Notification(Base):
+    """A message to a person (or to an office's group channel) about a deadline or event."""
+
+    __tablename__ = "notification"
+    id: Mapped[intpk]
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id"))
+    deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadline.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # reminder | overdue | escalation | stall
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]]
+    dedupe: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[instant]
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    __table_args__ = (Index("ix_notification_user_id_created_at", "user_id", "created_at"),)
+
+
+class Delivery(Base):
+    """The outbox: one channel send of a notification, retried until sent or given up, sent once."""
+
+    __tablename__ = "delivery"
+    id: Mapped[intpk]
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))  # email | webhook
+    target: Mapped[str] = mapped_column(Text)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sending|sent|failed|cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[instant]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[instant]
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
+
+    __table_args__ = (
+        Index("ix_delivery_due", "next_attempt_at", postgresql_where=text("status IN ('pending', 'sending')"),
+              sqlite_where=text("status IN ('pending', 'sending')")),
+    )

@@ -22,8 +22,10 @@ from workflow.persistence.models import (
     CalendarYear,
     Deadline,
     Decision,
+    Delivery,
     Document,
     DocumentVersion,
+    Notification,
     Org,
     User,
     UserKey,
@@ -40,6 +42,8 @@ DOC = cast(Table, Document.__table__)
 DV = cast(Table, DocumentVersion.__table__)
 CD = cast(Table, CalendarDay.__table__)
 CY = cast(Table, CalendarYear.__table__)
+N = cast(Table, Notification.__table__)
+DY = cast(Table, Delivery.__table__)
 
 
 def naive(moment: dt.datetime) -> dt.datetime:
@@ -81,6 +85,11 @@ class Store:
     def user_by_name(self, name: str) -> Any:
         """A user row by name."""
         return self.conn.execute(select(U).where(U.c.name == name)).first()
+
+    def system_seq(self) -> int | None:
+        """The head of the system stream: it moves whenever the calendar (or a user) changes."""
+        value = self.conn.execute(select(H.c.seq).where(H.c.stream == "system")).scalar()
+        return None if value is None else int(value)
 
     def user_name(self, user_id: int) -> str:
         """A user's name by id."""
@@ -152,8 +161,10 @@ class Store:
 
     def close_deadlines(self, decision_id: int, keys: Sequence[str], now: dt.datetime) -> None:
         """Mark a decision's open deadlines of ``keys`` closed: met, or moot after a terminal state."""
+        # Fired (overdue) rows close too: a met deadline sends nothing more, escalation included.
         self.conn.execute(update(DL).where(DL.c.decision_id == decision_id, DL.c.key.in_(keys),
-                                           DL.c.status == "open").values(status="closed", closed_at=naive(now)))
+                                           DL.c.status.in_(["open", "fired"]))
+                          .values(status="closed", closed_at=naive(now)))
 
     def open_deadlines(self, org_id: int, decision_id: int, rows: Iterable[DeadlineRow], now: dt.datetime) -> None:
         """Insert deadline rows; an office-wide one that already exists is left as it is."""

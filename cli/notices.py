@@ -1,0 +1,130 @@
+"""``juece deadlines …`` and ``juece notifications …``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from sqlalchemy import select
+
+from cli.common import Ctx, emit, json_option, pass_ctx
+from workflow.persistence.store import DY, N, U
+from workflow.queries import iso
+
+
+@click.group()
+def deadlines() -> None:
+    """Statutory deadlines."""
+
+
+@deadlines.command("list")
+@click.option("--overdue", is_flag=True, help="only due instants already past")
+@json_option
+@pass_ctx
+def deadlines_list(c: Ctx, overdue: bool, as_json: bool) -> None:
+    """List running deadline rows (open, fired, paused)."""
+    from workflow.queries import list_deadlines
+
+    with c.core.db.read() as conn:
+        rows = [r for status in ("open", "fired", "paused")
+                for r in list_deadlines(conn, overdue_at=c.core.clock() if overdue else None, status=status)]
+    rows.sort(key=lambda r: (r["due_at"], r["id"]))
+    if as_json:
+        emit(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['id']}\tdecision {r['decision_id']}\t{r['key']}\t{r['kind']}\t{r['status']}\t"
+                   f"fire {r['fire_at']}\tdue {r['due_at']}\t{r['article']}")
+
+
+@deadlines.command("scan")
+@json_option
+@pass_ctx
+def deadlines_scan(c: Ctx, as_json: bool) -> None:
+    """Run one deadline scan now and print what it did (the beat runs it every few seconds)."""
+    from workflow.alerts import scan
+
+    result = scan(c.core).as_dict()
+    if as_json:
+        emit(result)
+        return
+    click.echo(f"reminders {result['reminders']}, overdue {result['overdue']}, escalations {result['escalations']}, "
+               f"stalls {result['stalls']}: {result['notifications']} notifications, "
+               f"{result['deliveries']} deliveries queued")
+    for problem in result["problems"]:
+        click.echo(f"problem: {problem}", err=True)
+
+
+def _change(c: Ctx, decision_id: int, key: str, actor: str, reason: str, until: dt.datetime | None) -> None:
+    from workflow.deadline_changes import change_deadline
+
+    emit(change_deadline(c.core, decision_id, key, actor, reason, until.date() if until else None))
+
+
+@deadlines.command("extend")
+@click.argument("decision_id", type=int)
+@click.argument("key")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="the new last day")
+@click.option("--reason", required=True)
+@click.option("--as", "actor", required=True)
+@pass_ctx
+def deadlines_extend(c: Ctx, decision_id: int, key: str, until: dt.datetime, reason: str, actor: str) -> None:
+    """Move a decision's deadline KEY to a new last day (audited, with a reason)."""
+    _change(c, decision_id, key, actor, reason, until)
+
+
+@deadlines.command("pause")
+@click.argument("decision_id", type=int)
+@click.argument("key")
+@click.option("--reason", required=True)
+@click.option("--as", "actor", required=True)
+@pass_ctx
+def deadlines_pause(c: Ctx, decision_id: int, key: str, reason: str, actor: str) -> None:
+    """Pause a decision's deadline KEY (no alerts) until it is extended to a new day (audited)."""
+    _change(c, decision_id, key, actor, reason, None)
+
+
+@click.group()
+def notifications() -> None:
+    """Reminders and alerts: the in-app inbox and the state of every delivery."""
+
+
+@notifications.command("list")
+@click.option("--as", "viewer", help="only this person's notifications")
+@json_option
+@pass_ctx
+def notifications_list(c: Ctx, viewer: str | None, as_json: bool) -> None:
+    """List notifications with each delivery's state (sent / failed with reason / pending)."""
+    with c.core.db.read() as conn:
+        query = select(N, U.c.name.label("user_name")).outerjoin(U, U.c.id == N.c.user_id).order_by(N.c.id)
+        if viewer:
+            query = query.where(U.c.name == viewer)
+        rows = conn.execute(query).all()
+        deliveries: dict[int, list[dict[str, object]]] = {}
+        for d in conn.execute(select(DY).order_by(DY.c.id)):
+            deliveries.setdefault(d.notification_id, []).append(
+                {"channel": d.channel, "target": d.target, "status": d.status, "attempts": d.attempts,
+                 "error": d.last_error or None, "sent_at": iso(d.sent_at)})
+    out = [{"id": r.id, "kind": r.kind, "to": r.user_name or "(office channel)", "decision": r.decision_id,
+            "deadline": r.deadline_id, "subject": r.subject, "created_at": iso(r.created_at),
+            "acknowledged_at": iso(r.acknowledged_at),
+            "deliveries": deliveries.get(r.id, [])} for r in rows]
+    if as_json:
+        emit(out)
+        return
+    for n in out:
+        sends = ", ".join(f"{d['channel']}:{d['status']}" + (f" ({d['error']})" if d["error"] else "")
+                          for d in n["deliveries"]) or "inbox"
+        ack = " ✓" if n["acknowledged_at"] else ""
+        click.echo(f"{n['id']}\t{n['kind']}\t{n['to']}\t{n['subject']}\t[{sends}]{ack}")
+
+
+@notifications.command("ack")
+@click.argument("notification_id", type=int)
+@click.option("--as", "actor", required=True)
+@pass_ctx
+def notifications_ack(c: Ctx, notification_id: int, actor: str) -> None:
+    """Acknowledge a notification (an overdue item then stops escalating)."""
+    from workflow.alerts import acknowledge
+
+    emit(acknowledge(c.core, notification_id, actor))

@@ -1,0 +1,91 @@
+"""``juece up``: the web app, one Celery worker and beat together; Ctrl-C stops all three cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from cli.common import Ctx, pass_ctx
+
+
+def _child_env(c: Ctx) -> dict[str, str]:
+    settings = c.settings
+    env = dict(os.environ)
+    env |= {"JUECE_INSTANCE_DIR": str(settings.instance_dir), "JUECE_DATABASE_URL": settings.database_url,
+            "JUECE_BROKER_URL": settings.broker_url, "JUECE_SCAN_SECONDS": str(settings.scan_seconds),
+            "JUECE_RELAY_SECONDS": str(settings.relay_seconds)}
+    if settings.clock_file is not None:
+        env["JUECE_CLOCK_FILE"] = str(settings.clock_file)
+    return env
+
+
+CELERY = [sys.executable, "-m", "celery", "-A", "worker.celery_app"]
+
+
+def worker_command(name: str = "juece") -> list[str]:
+    """The ``celery worker`` command line juece runs (threads: the embedded broker is one SQLite file)."""
+    return [*CELERY, "worker", "--pool=threads", "--concurrency=2", "--loglevel=INFO", f"--hostname={name}@%h",
+            "--without-mingle", "--without-gossip"]
+
+
+def beat_command(instance_dir: Path, suffix: str = "") -> list[str]:
+    """The ``celery beat`` command line, with its schedule file in the instance folder."""
+    return [*CELERY, "beat", "--loglevel=INFO", f"--schedule={Path(instance_dir) / f'celerybeat-schedule{suffix}'}"]
+
+
+def start_worker_and_beat(c: Ctx) -> list[subprocess.Popen[bytes]]:
+    """Start ``celery worker`` and ``celery beat`` for these settings as child processes."""
+    env = _child_env(c)
+    return [subprocess.Popen(worker_command(), env=env),
+            subprocess.Popen(beat_command(c.settings.instance_dir), env=env)]
+
+
+def stop(children: list[subprocess.Popen[bytes]]) -> None:
+    """Warm shutdown (SIGTERM), then SIGKILL what does not stop within 20 seconds."""
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+@click.command("up")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--demo", "with_demo", is_flag=True, help="load the demo office and decision first")
+@click.option("--web-only", is_flag=True, help="serve the web app only (run celery worker/beat yourself)")
+@pass_ctx
+def up(c: Ctx, host: str, port: int, with_demo: bool, web_only: bool) -> None:
+    """Migrate the database and run juece: web app, Celery worker and beat, stopped together by Ctrl-C."""
+    from werkzeug.serving import run_simple
+
+    from api import create_app
+
+    c.core.db.upgrade()
+    if with_demo:
+        from workflow.demo import load_demo
+
+        load_demo(c.core)
+    app = create_app(c.settings, c.core)
+    children = [] if web_only else start_worker_and_beat(c)
+    url = c.core.db.engine.url.render_as_string(hide_password=True)
+    click.echo(f"juece: http://{host}:{port}/  database {url}  broker {c.settings.broker_url}"
+               + ("" if web_only else "  (worker and beat started)"))
+    previous = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        run_simple(host, port, app, threaded=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        click.echo("stopping worker and beat …")
+        stop(children)

@@ -1,0 +1,99 @@
+"""Thin tasks: ids in, a service call, errors mapped to retry-or-record. Nothing durable lives here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from typing import Any
+
+from celery import current_app, shared_task
+
+from config import Settings
+from config.runtime import open_core
+from worker.channels import DeliveryError, send_email, send_webhook
+from workflow import alerts, outbox
+from workflow.service import Juece
+
+log = logging.getLogger("juece.worker")
+_CORES: dict[int, Juece] = {}
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.conf.juece_settings
+    return settings
+
+
+def _core() -> Juece:
+    """One core per worker process (engines must not cross a fork)."""
+    pid = os.getpid()
+    if pid not in _CORES:
+        _CORES.clear()
+        _CORES[pid] = open_core(_settings())
+    return _CORES[pid]
+
+
+@shared_task(name="juece.scan_deadlines", ignore_result=True)
+def scan_deadlines() -> dict[str, Any]:
+    """Turn due deadlines into notifications, then hand the new deliveries out at once."""
+    result = alerts.scan(_core())
+    if result.deliveries:
+        relay.delay()
+    for problem in result.problems:
+        log.warning("deadline scan: %s", problem)
+    return result.as_dict()
+
+
+@shared_task(name="juece.relay", ignore_result=True)
+def relay() -> int:
+    """Hand due outbox rows to delivery tasks (leased, so a lost message is handed out again)."""
+    ids = outbox.relay(_core(), lease=dt.timedelta(seconds=_settings().delivery_lease_seconds))
+    for delivery_id in ids:
+        deliver.delay(delivery_id)
+    return len(ids)
+
+
+@shared_task(name="juece.deliver", ignore_result=True, acks_late=True)
+def deliver(delivery_id: int) -> str:
+    """Send one delivery once: claim it, send it, record sent or the failure."""
+    core, settings = _core(), _settings()
+    claim = outbox.claim(core, delivery_id, lease=dt.timedelta(seconds=settings.delivery_lease_seconds))
+    if claim is None:
+        return "skipped"
+    try:
+        if claim.channel == "email":
+            send_email(settings, claim)
+        elif claim.channel == "webhook":
+            send_webhook(claim, str(claim.office.get("webhook_secret") or ""),
+                         str(claim.office.get("webhook_format") or "json"))
+        else:
+            raise DeliveryError(f"unknown channel {claim.channel}")
+    except DeliveryError as error:
+        backoff = tuple(dt.timedelta(seconds=s) for s in settings.delivery_backoff_seconds) or outbox.BACKOFF
+        status = outbox.complete(core, delivery_id, str(error), backoff=backoff,
+                                 max_attempts=settings.delivery_max_attempts)
+        log.warning("delivery %s attempt %s failed (%s): %s", delivery_id, claim.attempt, status, error)
+        return status
+    return outbox.complete(core, delivery_id)
+
+
+@shared_task(name="juece.cleanup_broker", ignore_result=True)
+def cleanup_broker() -> int:
+    """kombu's SQLAlchemy transport never deletes consumed messages (stack-trial.md §3a-3)."""
+    settings = _settings()
+    if not settings.broker_url.startswith("sqla+"):
+        return 0
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(settings.broker_url.removeprefix("sqla+"))
+    try:
+        with engine.begin() as conn:
+            removed = conn.execute(text("DELETE FROM kombu_message WHERE visible = 0 AND timestamp < :cut"),
+                                   {"cut": _cutoff()}).rowcount
+    finally:
+        engine.dispose()
+    return int(removed or 0)
+
+
+def _cutoff() -> Any:
+    return dt.datetime.now() - dt.timedelta(days=1)

@@ -1,0 +1,226 @@
+"""The deadline scan: due reminders, overdue alerts, escalations and stalls become notifications.
+
+One scan is one short transaction. Due rows are selected by index and locked with ``FOR UPDATE SKIP
+LOCKED`` (PostgreSQL; SQLite serialises writers), marked in the same transaction that writes the
+notifications and their deliveries (the outbox), so two beats running at once cannot notify twice:
+the second sees the rows already marked, and the unique ``dedupe`` keys refuse a duplicate anyway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from workflow.calendar import WorkCalendar
+from workflow.context import Office, utc_iso
+from workflow.errors import CalendarMissing, NotFound
+from workflow.persistence.store import DL, DY, ORG, D, N, Store, U, aware, naive
+from workflow.service import Juece
+
+CST = dt.timezone(dt.timedelta(hours=8))
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """What one scan did."""
+
+    reminders: int = 0
+    overdue: int = 0
+    escalations: int = 0
+    stalls: int = 0
+    notifications: int = 0
+    deliveries: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Machine-readable form."""
+        return {"reminders": self.reminders, "overdue": self.overdue, "escalations": self.escalations,
+                "stalls": self.stalls, "notifications": self.notifications, "deliveries": self.deliveries,
+                "problems": self.problems}
+
+
+def _local(moment: dt.datetime) -> str:
+    return moment.astimezone(CST).strftime("%Y-%m-%d %H:%M")
+
+
+def _last_day(due: dt.datetime) -> str:
+    """A period ends at 24:00 of its last day: say that day, not the midnight after it."""
+    return (due - dt.timedelta(microseconds=1)).astimezone(CST).strftime("%Y-%m-%d") + " 24:00"
+
+
+class _Writer:
+    """Writes notifications and deliveries for one scan, inside its transaction."""
+
+    def __init__(self, conn: Connection, now: dt.datetime, result: ScanResult) -> None:
+        self.conn, self.now, self.result = conn, now, result
+        self.pg = conn.dialect.name == "postgresql"
+        self.orgs: dict[int, Any] = {}
+
+    def org(self, org_id: int) -> Any:
+        if org_id not in self.orgs:
+            self.orgs[org_id] = self.conn.execute(select(ORG).where(ORG.c.id == org_id)).one()
+        return self.orgs[org_id]
+
+    def recipients(self, org_id: int, roles: Iterable[str], owner_id: int | None) -> list[Any]:
+        """People of the office behind the deadline's recipient roles (owner = the decision's owner)."""
+        wanted = set(roles)
+        people = self.conn.execute(select(U.c.id, U.c.name, U.c.email, U.c.roles).where(
+            U.c.org_id == org_id, U.c.active.is_(True))).all()
+        supervisors = {s.strip() for s in str(self.org(org_id).settings.get("supervisor") or "").split(",") if s.strip()}
+        chosen = []
+        for person in people:
+            if ("owner" in wanted and person.id == owner_id) or (
+                    "supervisor" in wanted and person.name in supervisors) or (
+                    set(person.roles) & (wanted - {"owner", "supervisor"})):
+                chosen.append(person)
+        return chosen
+
+    def notify(self, *, org_id: int, decision_id: int | None, deadline_id: int | None, kind: str, key: str,
+               subject: str, body: str, payload: dict[str, Any], people: list[Any]) -> None:
+        """One inbox notification per person, an e-mail delivery for those with an address, and one
+        webhook delivery for the office's group channel when it has one."""
+        settings = self.org(org_id).settings
+        targets: list[tuple[Any, str | None]] = [(p, None) for p in people]
+        if settings.get("webhook_url"):
+            targets.append((None, "webhook"))
+        for person, channel in targets:
+            dedupe = f"{key}:{kind}:" + (f"u{person.id}" if person is not None else "office")
+            values = {"org_id": org_id, "decision_id": decision_id, "deadline_id": deadline_id,
+                      "user_id": person.id if person is not None else None, "kind": kind, "subject": subject,
+                      "body": body, "payload": payload, "dedupe": dedupe, "created_at": naive(self.now)}
+            dialect_insert = postgresql.insert if self.pg else sqlite.insert
+            inserted = self.conn.execute(dialect_insert(N).values(**values).on_conflict_do_nothing(
+                index_elements=["dedupe"]).returning(N.c.id)).scalar()
+            if inserted is None:  # already notified (a concurrent or repeated scan)
+                continue
+            self.result.notifications += 1
+            sends = []
+            if person is not None and person.email:
+                sends.append(("email", person.email))
+            if channel == "webhook":
+                sends.append(("webhook", str(settings["webhook_url"])))
+            for chan, target in sends:
+                self.conn.execute(insert(DY).values(
+                    notification_id=inserted, channel=chan, target=target, idempotency_key=f"{dedupe}:{chan}",
+                    status="pending", attempts=0, next_attempt_at=naive(self.now), last_error="",
+                    created_at=naive(self.now)))
+                self.result.deliveries += 1
+
+
+def scan(core: Juece, now: dt.datetime | None = None, limit: int = 500) -> ScanResult:
+    """Fire every due reminder and deadline, escalate unacknowledged overdue items, flag stalls."""
+    now = now or core.clock()
+    result = ScanResult()
+    with core.db.write() as conn:
+        writer = _Writer(conn, now, result)
+        st = Store(conn)
+        _fire_due(core, st, writer, now, limit)
+        _escalate(core, st, writer, now, limit)
+        _stalls(core, writer, now, limit)
+    return result
+
+
+def _labels(core: Juece, decision: Any, key: str) -> tuple[str, str]:
+    procedure = core.catalog.get(f"{decision.procedure_id}@{decision.procedure_version}")
+    deadline = procedure.deadlines.get(key)
+    return (deadline.label.zh, deadline.label.en) if deadline else (key, key)
+
+
+def _fire_due(core: Juece, st: Store, writer: _Writer, now: dt.datetime, limit: int) -> None:
+    rows = st.conn.execute(
+        select(DL).where(DL.c.status == "open", DL.c.fire_at <= naive(now)).order_by(DL.c.fire_at).limit(limit)
+        .with_for_update(skip_locked=True)).all()
+    calendars: dict[int, WorkCalendar] = {}
+    for row in rows:
+        decision = st.conn.execute(select(D).where(D.c.id == row.decision_id)).first() if row.decision_id else None
+        title = decision.title if decision else writer.org(row.org_id).name
+        zh, en = _labels(core, decision, row.key) if decision else (row.key, row.key)
+        due = aware(row.due_at)
+        assert due is not None
+        kind = "reminder" if row.kind == "reminder" else "overdue"
+        if kind == "reminder":
+            subject = f"【提醒】{title}：{zh}将于{_last_day(due)}届满"
+            body = f"{title}\n{zh}（{row.article}）将于 {_last_day(due)} 届满。\n{en} is due {utc_iso(due)}."
+            result_field = "reminders"
+        else:
+            subject = f"【逾期】{title}：{zh}已于{_last_day(due)}届满"
+            body = f"{title}\n{zh}（{row.article}）已于 {_last_day(due)} 届满，请尽快处理。\n{en} was due {utc_iso(due)}."
+            result_field = "overdue"
+        people = writer.recipients(row.org_id, row.recipients, decision.owner_id if decision else None)
+        writer.notify(org_id=row.org_id, decision_id=row.decision_id, deadline_id=row.id, kind=kind,
+                      key=f"deadline:{row.id}", subject=subject, body=body,
+                      payload={"deadline": row.id, "key": row.key, "due_at": utc_iso(due), "article": row.article,
+                               "decision": row.decision_id, "title": title},
+                      people=people)
+        setattr(writer.result, result_field, getattr(writer.result, result_field) + 1)
+        escalate_at = None
+        if kind == "overdue":
+            org = writer.org(row.org_id)
+            office = Office(org.id, org.name, dict(org.settings))
+            cal = calendars.setdefault(0, core.calendar_for(st, st.system_seq()))
+            try:
+                days = int(office.setting("escalation_working_days"))
+                escalate_at = cal.end_of_day(cal.add_working_days(cal.local_date(now), days))
+            except CalendarMissing as missing:
+                writer.result.problems.append(f"deadline {row.id}: escalation not scheduled: {missing.en}")
+        st.conn.execute(update(DL).where(DL.c.id == row.id).values(
+            status="fired", fired_at=naive(now),
+            escalate_at=naive(escalate_at) if escalate_at else None))
+
+
+def _escalate(core: Juece, st: Store, writer: _Writer, now: dt.datetime, limit: int) -> None:
+    rows = st.conn.execute(
+        select(DL).where(DL.c.status == "fired", DL.c.escalated_at.is_(None), DL.c.acknowledged_at.is_(None),
+                         DL.c.escalate_at <= naive(now)).order_by(DL.c.escalate_at).limit(limit)
+        .with_for_update(skip_locked=True)).all()
+    for row in rows:
+        decision = st.conn.execute(select(D).where(D.c.id == row.decision_id)).first() if row.decision_id else None
+        title = decision.title if decision else writer.org(row.org_id).name
+        zh, _ = _labels(core, decision, row.key) if decision else (row.key, row.key)
+        people = writer.recipients(row.org_id, ["supervisor"], None)
+        writer.notify(org_id=row.org_id, decision_id=row.decision_id, deadline_id=row.id, kind="escalation",
+                      key=f"deadline:{row.id}", subject=f"【督办】{title}：{zh}逾期未处理",
+                      body=f"{title}\n{zh}（{row.article}）逾期后仍未确认处理，请督办。\nOverdue and not acknowledged.",
+                      payload={"deadline": row.id, "key": row.key, "decision": row.decision_id}, people=people)
+        writer.result.escalations += 1
+        st.conn.execute(update(DL).where(DL.c.id == row.id).values(escalated_at=naive(now)))
+
+
+def _stalls(core: Juece, writer: _Writer, now: dt.datetime, limit: int) -> None:
+    conn = writer.conn
+    rows = conn.execute(select(D).where(D.c.stall_due_at.is_not(None), D.c.stall_due_at <= naive(now))
+                        .order_by(D.c.stall_due_at).limit(limit).with_for_update(skip_locked=True)).all()
+    for row in rows:
+        people = writer.recipients(row.org_id, ["owner", "supervisor"], row.owner_id)
+        since = aware(row.updated_at)
+        assert since is not None
+        writer.notify(org_id=row.org_id, decision_id=row.id, deadline_id=None, kind="stall",
+                      key=f"stall:{row.id}:v{row.version}", subject=f"【久拖不决】{row.title}：自{_local(since)}起无进展",
+                      body=f"{row.title}\n自 {_local(since)} 起没有任何办理（Art. 38 久拖不决）。\nNo action since then.",
+                      payload={"decision": row.id, "since": utc_iso(since)}, people=people)
+        writer.result.stalls += 1
+        # The next action restarts the clock; until then one alert per quiet period is enough.
+        conn.execute(update(D).where(D.c.id == row.id).values(stall_due_at=None))
+
+
+def acknowledge(core: Juece, notification_id: int, user: str) -> dict[str, Any]:
+    """A person acknowledges a notification (theirs or their office's); an overdue item stops escalating."""
+    now = core.clock()
+    with core.db.write() as conn:
+        person = conn.execute(select(U.c.id, U.c.org_id).where(U.c.name == user)).first()
+        row = conn.execute(select(N).where(N.c.id == notification_id)).first()
+        if person is None or row is None or row.org_id != person.org_id or (
+                row.user_id is not None and row.user_id != person.id):
+            raise NotFound(f"没有这条通知：{notification_id}", f"no such notification: {notification_id}")
+        if row.acknowledged_at is None:
+            conn.execute(update(N).where(N.c.id == notification_id).values(
+                acknowledged_at=naive(now), acknowledged_by=person.id))
+            if row.deadline_id:
+                conn.execute(update(DL).where(DL.c.id == row.deadline_id, DL.c.acknowledged_at.is_(None))
+                             .values(acknowledged_at=naive(now)))
+    return {"notification": notification_id, "acknowledged_by": user, "at": utc_iso(now)}
