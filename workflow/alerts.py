@@ -143,6 +143,10 @@ def _fire_due(core: Juece, st: Store, writer: _Writer, now: dt.datetime, limit: 
         due = aware(row.due_at)
         assert due is not None
         kind = "reminder" if row.kind == "reminder" else "overdue"
+        if kind == "reminder" and due <= now:
+            # Caught up after an outage: the overdue alert says it all; a stale reminder would only confuse.
+            st.conn.execute(update(DL).where(DL.c.id == row.id).values(status="fired", fired_at=naive(now)))
+            continue
         if kind == "reminder":
             subject = f"【提醒】{title}：{zh}将于{_last_day(due)}届满"
             body = f"{title}\n{zh}（{row.article}）将于 {_last_day(due)} 届满。\n{en} is due {utc_iso(due)}."
