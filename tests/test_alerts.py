@@ -18,7 +18,7 @@ from workflow import admin, outbox
 from workflow.alerts import acknowledge, scan
 from workflow.audit import verify_all
 from workflow.deadline_changes import change_deadline
-from workflow.errors import Forbidden
+from workflow.errors import Forbidden, NotFound
 from workflow.persistence.store import DL, DY, N
 from workflow.service import Juece
 
@@ -95,7 +95,7 @@ def test_acknowledged_overdue_item_does_not_escalate(core: Juece, clock: Clock) 
     with core.db.read() as conn:
         mine = conn.execute(text("SELECT n.id FROM notification n JOIN app_user u ON u.id = n.user_id "
                                  "WHERE u.name = 'reviewer' AND n.kind = 'overdue'")).scalar_one()
-    with pytest.raises(Exception):
+    with pytest.raises(NotFound):
         acknowledge(core, mine, "owner")  # not theirs
     acknowledge(core, mine, "reviewer")
     clock.set("2026-03-05T10:00")

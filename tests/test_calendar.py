@@ -10,7 +10,7 @@ import pytest
 from tests.helpers import Clock, adopt_all, new_decision, run_public_comment, to_consultation
 from workflow import admin
 from workflow.calendar import WorkCalendar, parse_year_notice
-from workflow.errors import CalendarMissing, InvalidInput
+from workflow.errors import CalendarMissing, InvalidInput, RuleViolation
 from workflow.service import Juece
 
 D = dt.date
@@ -113,6 +113,6 @@ def test_an_office_override_changes_the_count_at_once(core: Juece, clock: Clock)
     clock.set("2026-04-07T10:00")
     # A local typhoon day off on Friday 2026-04-10 pushes the 7th working day from 04-16 to 04-17.
     admin.set_calendar_day(core, D(2026, 4, 10), False, "台风停工")
-    with pytest.raises(Exception) as info:
+    with pytest.raises(RuleViolation) as info:
         core.act(did, "submit_legality_review", "owner", {"due_on": "2026-04-16"})
-    assert getattr(info.value, "details", {}).get("earliest") == "2026-04-17"
+    assert info.value.details["earliest"] == "2026-04-17"
