@@ -45,6 +45,8 @@ class WorkCalendar:
     overrides: Mapping[dt.date, bool] = field(default_factory=dict)
     imported_years: frozenset[int] = frozenset()
     tz: ZoneInfo = SHANGHAI
+    # The calendar is immutable, so answers can be kept: chinesecalendar's own lookup is slow.
+    _known: dict[dt.date, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def has_year(self, year: int) -> bool:
         """True when official data for ``year`` is on record."""
@@ -52,6 +54,12 @@ class WorkCalendar:
 
     def is_workday(self, day: dt.date) -> bool:
         """Whether ``day`` is an official working day (调休 make-up days included)."""
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._lookup(day)
+        return known
+
+    def _lookup(self, day: dt.date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
         if day.year in PACKAGE_YEARS:

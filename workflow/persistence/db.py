@@ -54,7 +54,8 @@ class Database:
             self.engine = create_engine(url, connect_args={"timeout": 30})
             _sqlite_setup(self.engine)
         else:
-            self.engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            # No pre-ping: it costs a round trip on every checkout; recycled connections cover restarts.
+            self.engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

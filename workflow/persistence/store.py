@@ -62,12 +62,20 @@ _ACTOR = (
            # Every calendar change appends to the system stream, so its head is the calendar's stamp.
            select(H.c.seq).where(H.c.stream == "system").scalar_subquery().label("system_seq"))
     .join(ORG, ORG.c.id == U.c.org_id)
+    .where(U.c.name == bindparam("name"))
 )
 _LOCK = (
     select(D.c.id, D.c.org_id, D.c.owner_id, D.c.procedure_id, D.c.procedure_version, D.c.state,
            D.c.version, D.c.facts, D.c.last_hash, D.c.title)
     .where(D.c.id == bindparam("decision_id")).with_for_update()
 )
+
+
+# Built once: the hot path reuses these statements instead of generating them per call.
+_UPDATE_DECISION = update(D).where(D.c.id == bindparam("decision_id")).values(
+    state=bindparam("state"), version=bindparam("version"), facts=bindparam("facts"),
+    last_hash=bindparam("last_hash"), updated_at=bindparam("updated_at"), stall_due_at=bindparam("stall_due_at"))
+_INSERT_EVENT = insert(E)
 
 
 class Store:
@@ -80,7 +88,7 @@ class Store:
     # -- reads -------------------------------------------------------------------------------
     def actor(self, name: str) -> Any:
         """A user by name, with the office's settings and the calendar's change stamp."""
-        return self.conn.execute(_ACTOR.where(U.c.name == name)).first()
+        return self.conn.execute(_ACTOR, {"name": name}).first()
 
     def user_by_name(self, name: str) -> Any:
         """A user row by name."""
@@ -135,17 +143,17 @@ class Store:
     def update_decision(self, decision_id: int, *, state: str, version: int, facts: Mapping[str, Any],
                         last_hash: str, now: dt.datetime, stall_due_at: dt.datetime | None) -> None:
         """Write the decision's new state, version, facts and chain head."""
-        self.conn.execute(update(D).where(D.c.id == decision_id).values(
-            state=state, version=version, facts=facts, last_hash=last_hash, updated_at=naive(now),
-            stall_due_at=naive(stall_due_at) if stall_due_at else None))
+        self.conn.execute(_UPDATE_DECISION, {
+            "decision_id": decision_id, "state": state, "version": version, "facts": facts, "last_hash": last_hash,
+            "updated_at": naive(now), "stall_due_at": naive(stall_due_at) if stall_due_at else None})
 
     def insert_event(self, *, stream: str, seq: int, action: str, actor_id: int | None, from_state: str | None,
                      to_state: str | None, at: dt.datetime, event: Mapping[str, Any], prev_hash: str,
                      hash_: str) -> None:
         """Append one audit event."""
-        self.conn.execute(insert(E).values(
-            stream=stream, seq=seq, action=action, actor_id=actor_id, from_state=from_state, to_state=to_state,
-            at=naive(at), event=event, prev_hash=prev_hash, hash=hash_))
+        self.conn.execute(_INSERT_EVENT, {
+            "stream": stream, "seq": seq, "action": action, "actor_id": actor_id, "from_state": from_state,
+            "to_state": to_state, "at": naive(at), "event": event, "prev_hash": prev_hash, "hash": hash_})
 
     def system_head(self, stream: str) -> tuple[int, str] | None:
         """Head (seq, hash) of a non-decision stream, locked for the append."""
