@@ -17,9 +17,10 @@ def create_app(settings: Settings | None = None, core: Juece | None = None) -> F
     """Build the web application for ``settings`` (read from the environment when None)."""
     settings = settings or load_settings()
     app = Flask(__name__)
+    app.config["JUECE_SETTINGS"] = settings
     app.extensions["juece"] = core or open_core(settings)
-    from api import pages
+    from api import v1, web
 
-    app.register_blueprint(pages.bp)
-    pages.register_errors(app)
+    web.init_app(app)
+    v1.init_app(app)
     return app

@@ -127,6 +127,22 @@ def users_add(c: Ctx, name: str, roles: tuple[str, ...], org: str, unit: str, em
     click.echo(f"{user_id}\t{name}\t{','.join(roles)}\t{org}")
 
 
+@users.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="read the new password from standard input")
+@pass_ctx
+def users_passwd(c: Ctx, name: str, password_stdin: bool) -> None:
+    """Set a person's sign-in password (argon2-hashed; asked twice unless --password-stdin)."""
+    from workflow.admin import set_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("新密码 / new password", hide_input=True, confirmation_prompt=True)
+    set_password(c.core, name, password)
+    click.echo(f"password set for {name}")
+
+
 @main.group()
 def office() -> None:
     """Office settings (collective body, review limits, supervisor)."""

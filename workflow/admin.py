@@ -81,6 +81,35 @@ def add_user(core: Juece, name: str, roles: list[str], org: str, unit: str = "",
         return user_id
 
 
+MIN_PASSWORD = 10
+
+
+def set_password(core: Juece, name: str, password: str, by: str = "admin") -> None:
+    """Set a person's password (argon2id); at least 10 characters."""
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"密码至少 {MIN_PASSWORD} 个字符", f"a password needs at least {MIN_PASSWORD} characters",
+                           details={"field": "password"})
+    with core.db.write() as conn:
+        if conn.execute(update(U).where(U.c.name == name).values(password_hash=_HASHER.hash(password))).rowcount != 1:
+            raise NotFound(f"没有这个用户：{name}", f"no such user: {name}")
+        core.append_system(conn, "password_set", by, {"user": name})
+
+
+def check_password(core: Juece, name: str, password: str) -> bool:
+    """Whether ``password`` is ``name``'s (constant work whether or not the user exists)."""
+    from argon2.exceptions import VerificationError
+
+    with core.db.read() as conn:
+        stored = conn.execute(select(U.c.password_hash).where(U.c.name == name, U.c.active.is_(True))).scalar()
+    try:
+        return _HASHER.verify(stored or _DUMMY, password) and stored is not None
+    except VerificationError:
+        return False
+
+
+_DUMMY = _HASHER.hash("juece-dummy-password")
+
+
 def import_calendar(core: Juece, path: str | Path, by: str = "admin") -> dict[str, Any]:
     """Import a year's official holiday notice into the override table (replacing that year's rows)."""
     notice = parse_year_notice(path)

@@ -12,7 +12,7 @@ from workflow.errors import NotFound
 from workflow.queries import list_decisions, show_decision
 from workflow.service import Juece
 
-bp = Blueprint("pages", __name__)
+bp = Blueprint("pages", __name__, template_folder="templates")
 CST = dt.timezone(dt.timedelta(hours=8))
 
 
