@@ -182,11 +182,16 @@ class Juece:
     def _act(self, conn: Connection, decision_id: int, action_id: str, actor_name: str, data: dict[str, Any],
              expected_version: int | None) -> ActResult:
         st, now = Store(conn), self.clock()
-        actor, office, cal = self._actor(st, actor_name)
-        row = st.lock_decision(decision_id)
-        if row is None or row.org_id != actor.org_id:  # another office's decision does not exist for you
+        row = st.lock_decision_for(decision_id, actor_name)
+        if row is None or not row.actor_active:
+            self._actor(st, actor_name)  # raises "no such user" when that is the reason
+        if row is None or row.org_id != row.actor_org_id:  # another office's decision does not exist for you
             raise NotFound(f"没有这个决策事项：{decision_id}", f"no such decision: {decision_id}",
                            details={"decision": decision_id})
+        actor = Actor(int(row.actor_id), str(row.actor_name), frozenset(row.actor_roles), int(row.actor_org_id),
+                      str(row.actor_unit or ""))
+        office = Office(int(row.org_id), str(row.org_name), dict(row.org_settings or {}))
+        cal = self.calendar_for(st, row.system_seq)
         stream = stream_of(decision_id)
         if expected_version is not None and expected_version != row.version:
             raise self._stale(st, stream, expected_version, int(row.version))

@@ -78,6 +78,19 @@ _UPDATE_DECISION = update(D).where(D.c.id == bindparam("decision_id")).values(
 _INSERT_EVENT = insert(E)
 
 
+# The hot path's first round trip: the decision, locked, together with the actor and their office.
+_LOCK_WITH_ACTOR = (
+    select(D.c.id, D.c.org_id, D.c.owner_id, D.c.procedure_id, D.c.procedure_version, D.c.state,
+           D.c.version, D.c.facts, D.c.last_hash, D.c.title,
+           U.c.id.label("actor_id"), U.c.name.label("actor_name"), U.c.roles.label("actor_roles"),
+           U.c.org_id.label("actor_org_id"), U.c.unit.label("actor_unit"), U.c.active.label("actor_active"),
+           ORG.c.name.label("org_name"), ORG.c.settings.label("org_settings"),
+           select(H.c.seq).where(H.c.stream == "system").scalar_subquery().label("system_seq"))
+    .select_from(D).join(U, U.c.name == bindparam("name")).join(ORG, ORG.c.id == U.c.org_id)
+    .where(D.c.id == bindparam("decision_id")).with_for_update(of=D)
+)
+
+
 class Store:
     """Statements over one open connection (inside a transaction the caller owns)."""
 
@@ -106,6 +119,11 @@ class Store:
     def lock_decision(self, decision_id: int) -> Any:
         """The decision row, locked until the transaction ends (FOR UPDATE on PostgreSQL)."""
         return self.conn.execute(_LOCK, {"decision_id": decision_id}).first()
+
+    def lock_decision_for(self, decision_id: int, actor_name: str) -> Any:
+        """The decision row locked (FOR UPDATE OF decision), joined with the actor and office; None if either is
+        missing."""
+        return self.conn.execute(_LOCK_WITH_ACTOR, {"decision_id": decision_id, "name": actor_name}).first()
 
     def last_event(self, stream: str) -> Any:
         """The newest event of a stream (to tell a stale form who acted first)."""
@@ -194,9 +212,11 @@ class Store:
 
     def store_document(self, sha: str, content: bytes, media_type: str, now: dt.datetime) -> None:
         """Store content under its hash (once: same content, same row)."""
-        if not self.document_exists(sha):
-            self.conn.execute(insert(DOC).values(sha256=sha, content=content, size=len(content),
-                                                 media_type=media_type, created_at=naive(now)))
+        # Two people may upload the same new text at once: the second insert quietly finds the first.
+        dialect_insert = postgresql.insert if self.pg else sqlite.insert
+        self.conn.execute(dialect_insert(DOC).values(sha256=sha, content=content, size=len(content),
+                                                     media_type=media_type, created_at=naive(now))
+                          .on_conflict_do_nothing(index_elements=["sha256"]))
 
     def insert_document_version(self, values: Mapping[str, Any]) -> None:
         """Record a version of one of a decision's documents."""
