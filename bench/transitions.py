@@ -75,6 +75,7 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 JUECE_DB = "bench_juece"
 STORAGE_DB = "bench_juece_storage"
 PGBENCH_DB = "bench_pgbench"
+LIFE_CYCLE_START = "2026-03-02T09:00"  # every life cycle of (c) starts here (Shanghai), and stays in 2026
 SETUP_EVENTS = 4  # create, initiate, upload_draft, start_consultation: a pool decision starts at version 4
 
 #: The action cycle of (a), chosen by the decision's current version (so it alternates per decision).
@@ -206,26 +207,39 @@ def ensure_calendar(core: Juece, days_ahead: int = 60) -> list[int]:
 
 
 # -- (a) juece clients ------------------------------------------------------------------------------
-def create_pool_part(url: str, catalog: Catalog, count: int, queue: Any) -> None:
-    """Child process: create ``count`` decisions in state consultation; report their ids."""
+def make_decisions_part(url: str, catalog: Catalog, count: int, kind: str, queue: Any) -> None:
+    """Child process: create ``count`` decisions, in state consultation (real clock) or driven to closed
+    (test clock); report their ids."""
     try:
-        core = new_core(url, system_clock, catalog)
         ids = []
-        for _ in range(count):
-            did = helpers.new_decision(core)
-            helpers.to_consultation(core, did)
-            ids.append(did)
+        if kind == "consultation":
+            core = new_core(url, system_clock, catalog)
+            for _ in range(count):
+                did = helpers.new_decision(core)
+                helpers.to_consultation(core, did)
+                ids.append(did)
+        else:
+            clock = helpers.Clock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=helpers.CST))
+            core = new_core(url, clock, catalog)
+            ids = [full_life_cycle(core, clock, LIFE_CYCLE_START) for _ in range(count)]
         core.db.dispose()
         queue.put({"ids": ids})
     except BaseException:  # noqa: BLE001 - reported to the parent
         queue.put({"error": traceback.format_exc()})
 
 
-def create_pool(url: str, catalog: Catalog, size: int, workers: int = 2) -> list[int]:
+def make_decisions(url: str, catalog: Catalog, size: int, kind: str = "consultation",
+                   workers: int = 2, first_alone: bool = True) -> list[int]:
+    """``size`` new decisions, made by ``workers`` processes in parallel. The first is made alone: the engine
+    stores a document with check-then-insert, so two first uploads of the same text at the same moment
+    collide on the primary key of ``document`` (seen here; reported, not worked around in the engine)."""
+    if first_alone and size > 1 and workers > 1:
+        return (make_decisions(url, catalog, 1, kind, 1)
+                + make_decisions(url, catalog, size - 1, kind, workers, first_alone=False))
     ctx = mp.get_context("fork")
     queue = ctx.Queue()
     parts = [size // workers + (1 if i < size % workers else 0) for i in range(workers)]
-    procs = [ctx.Process(target=create_pool_part, args=(url, catalog, n, queue)) for n in parts if n]
+    procs = [ctx.Process(target=make_decisions_part, args=(url, catalog, n, kind, queue)) for n in parts if n]
     for p in procs:
         p.start()
     results = [queue.get() for _ in procs]
@@ -233,7 +247,7 @@ def create_pool(url: str, catalog: Catalog, size: int, workers: int = 2) -> list
         p.join()
     errors = [r["error"] for r in results if "error" in r]
     if errors:
-        raise RuntimeError("pool creation failed:\n" + errors[0])
+        raise RuntimeError(f"making {kind} decisions failed:\n" + errors[0])
     return sorted(i for r in results for i in r["ids"])
 
 
@@ -432,8 +446,14 @@ def run_storage(base: str, catalog: Catalog, n: int) -> dict[str, Any]:
     recreate_database(base, STORAGE_DB)
     clock = helpers.Clock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=helpers.CST))
     core = setup_core(url, clock, catalog)
+    core.db.dispose()
     start = time.monotonic()
-    ids = [full_life_cycle(core, clock, "2026-03-02T09:00") for _ in range(n)]
+    half = n // 2
+    ids = make_decisions(url, catalog, half, "closed")
+    with core.db.read() as conn:
+        sizes_half = table_sizes(conn)
+    core.db.dispose()
+    ids += make_decisions(url, catalog, n - half, "closed")
     drive_s = time.monotonic() - start
     with core.db.read() as conn:
         report = verify_all(conn, catalog)
@@ -468,9 +488,13 @@ def run_storage(base: str, catalog: Catalog, n: int) -> dict[str, Any]:
             "excluded": {k: v for k, v in sizes.items() if k in excluded},
         }
 
+    marginal = {k: (v["total"] - sizes_half[k]["total"]) / (n - half) for k, v in sizes_loaded.items()
+                if k not in excluded and k in sizes_half}
     return {
         "decisions": n,
         "drive_seconds": drive_s,
+        "marginal_bytes_per_decision": {"total": sum(marginal.values()), "per_table": marginal,
+                                        "note": f"(size after {n} - size after {half}) / {n - half}, as loaded"},
         "transitions_per_decision": (int(versions[0]) / n) if versions[0] else 0,
         "closed": int(versions[1]),
         "decision_events": int(events),
@@ -488,36 +512,111 @@ def run_storage(base: str, catalog: Catalog, n: int) -> dict[str, Any]:
 
 
 # -- profile (optional) -----------------------------------------------------------------------------
-def run_profile(base: str, catalog: Catalog, seconds: float, out: Path) -> dict[str, Any]:
-    """One client, in this process, under cProfile on a fresh small pool; writes the top functions."""
-    url = db_url(base, JUECE_DB)
-    ids = create_pool(url, catalog, 64)
+def client_loop(url: str, catalog: Catalog, ids: list[int], seconds: float,
+                profiler: cProfile.Profile | None = None) -> dict[str, Any]:
+    """One client in this process: 200 warm-up calls, then the cycle for ``seconds``."""
     core = new_core(url, system_clock, catalog)
     versions = {d: SETUP_EVENTS for d in ids}
-    for i in range(200):  # warm up (prepared statements, caches)
+
+    def step(i: int) -> None:
         did = ids[i % len(ids)]
-        action, data = CYCLE[versions[did] % 2]
+        action, data = CYCLE[versions[did] % len(CYCLE)]
         versions[did] = core.act(did, action, "owner", data, expected_version=versions[did]).version
-    profiler = cProfile.Profile()
+
+    for i in range(200):
+        step(i)
     count, end = 0, time.monotonic() + seconds
-    cpu0, t0 = self_cpu_seconds(), time.monotonic()
-    profiler.enable()
+    usage0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
+    if profiler:
+        profiler.enable()
     while time.monotonic() < end:
-        did = ids[count % len(ids)]
-        action, data = CYCLE[versions[did] % 2]
-        versions[did] = core.act(did, action, "owner", data, expected_version=versions[did]).version
+        step(count)
         count += 1
-    profiler.disable()
-    elapsed, cpu = time.monotonic() - t0, self_cpu_seconds() - cpu0
+    if profiler:
+        profiler.disable()
+    usage1, elapsed = resource.getrusage(resource.RUSAGE_SELF), time.monotonic() - t0
     core.db.dispose()
+    return {"transitions": count, "seconds": elapsed, "tps": count / elapsed,
+            "user_us_per_tx": 1e6 * (usage1.ru_utime - usage0.ru_utime) / count,
+            "sys_us_per_tx": 1e6 * (usage1.ru_stime - usage0.ru_stime) / count}
+
+
+def summarize_pyspy(raw: str) -> str:
+    """Collapsed py-spy stacks → shares of the samples inside ``Juece.act``: time in send/poll/recv (blocked or
+    waiting for a CPU inside the syscall) and, of the remaining on-CPU samples, inclusive per Python function."""
+    total = on_cpu = 0
+    syscalls: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+
+    def norm(frame: str) -> str:
+        frame = re.sub(r" \(.*/(site-packages|main|python3\.\d+)/", " (", frame)
+        return re.sub(r":\d+\)$", ")", frame)
+
+    for line in raw.splitlines():
+        stack, _, n_text = line.rpartition(" ")
+        frames = stack.split(";")
+        idx = [i for i, f in enumerate(frames) if f.startswith("Juece.act ")]
+        if not idx or not n_text.isdigit():
+            continue
+        n, frames = int(n_text), frames[idx[-1]:]
+        total += n
+        leaf = frames[-1].split(" ")[0]
+        if leaf in ("send", "poll", "recv", "sendto", "recvfrom", "__poll"):
+            syscalls[leaf] = syscalls.get(leaf, 0) + n
+            continue
+        on_cpu += n
+        for name in {norm(f) for f in frames if ".py)" in norm(f)}:
+            inclusive[name] = inclusive.get(name, 0) + n
+    lines = [f"samples inside Juece.act: {total}; in a socket syscall (blocked, or runnable but descheduled): "
+             + ", ".join(f"{k} {100 * v / max(1, total):.1f} %" for k, v in sorted(syscalls.items())),
+             f"on-CPU samples: {on_cpu} ({100 * on_cpu / max(1, total):.1f} %); below, inclusive share of these:", ""]
+    for name, n in sorted(inclusive.items(), key=lambda kv: -kv[1])[:70]:
+        lines.append(f"{100 * n / max(1, on_cpu):5.1f} %  {name}")
+    return "\n".join(lines) + "\n"
+
+
+def run_profile(base: str, catalog: Catalog, seconds: float, out: Path) -> dict[str, Any]:
+    """Profile one client on a fresh pool of 64 decisions: with py-spy (native stacks, sampling) when it is
+    installed next to this Python, else with cProfile in this process. Writes a text summary to ``out``."""
+    url = db_url(base, JUECE_DB)
+    ids = make_decisions(url, catalog, 64)
+    pyspy = Path(sys.executable).with_name("py-spy")
+    if pyspy.exists():
+        raw = Path(tempfile.mkdtemp(prefix="juece-bench-")) / "client.collapsed.txt"  # ~1 MB, not kept
+        cmd = [str(pyspy), "record", "--native", "--rate", "200", "--format", "raw", "-o", str(raw), "--",
+               sys.executable, str(Path(__file__).resolve()), "--url", base, "--client-loop", str(seconds),
+               "--client-ids", ",".join(map(str, ids))]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        found = [line for line in proc.stdout.splitlines() if line.startswith("{")]  # py-spy prints too
+        result = json.loads(found[-1]) if proc.returncode == 0 and found else {"error": proc.stderr[-2000:]}
+        header = (f"# one juece client under py-spy (--native, 200 Hz), {seconds:.0f} s\n# command: "
+                  f"{' '.join(cmd[:7])} <tmp> -- python bench/transitions.py --client-loop {seconds:g}\n# run (slowed by sampling): {json.dumps(result)}\n\n")
+        out.write_text(header + (summarize_pyspy(raw.read_text()) if raw.exists() else proc.stderr))
+        if raw.exists():
+            raw.unlink()
+        raw.parent.rmdir()
+        return {"tool": "py-spy", "file": str(out), **result}
+    profiler = cProfile.Profile()
+    result = client_loop(url, catalog, ids, seconds, profiler)
     buffer = io.StringIO()
+    buffer.write(f"# one juece client under cProfile (deterministic; inflates many small calls): "
+                 f"{json.dumps(result)}\n\n")
     stats = pstats.Stats(profiler, stream=buffer)
-    buffer.write(f"# one client, cProfile, {count} transitions in {elapsed:.1f} s ({count / elapsed:.0f}/s "
-                 f"under the profiler), client CPU {1e6 * cpu / count:.0f} us/transition\n\n")
     stats.sort_stats("cumulative").print_stats(45)
     stats.sort_stats("tottime").print_stats(35)
     out.write_text(buffer.getvalue())
-    return {"transitions": count, "seconds": elapsed, "file": str(out)}
+    return {"tool": "cProfile", "file": str(out), **result}
+
+
+def source_digest() -> str:
+    """A digest of the engine's source (workflow/), to tell whether the code changed during a run."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "workflow").rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".yaml"):
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 # -- machine --------------------------------------------------------------------------------------------
@@ -529,7 +628,7 @@ def machine_info(base: str) -> dict[str, Any]:
     engine = admin_engine(base)
     with engine.connect() as conn:
         version = conn.exec_driver_sql("SELECT version()").scalar_one()
-        settings = dict(conn.exec_driver_sql(
+        settings: dict[str, str] = dict(conn.exec_driver_sql(
             "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name IN ('shared_buffers', "
             "'synchronous_commit', 'fsync', 'full_page_writes', 'wal_sync_method', 'max_wal_size', "
             "'checkpoint_timeout', 'commit_delay', 'max_connections', 'jit')").all())
@@ -571,8 +670,12 @@ def aggregate(rounds: list[dict[str, Any]], clients: list[int]) -> dict[str, Any
             "juece_latency_p99_ms": summary([x["juece"]["latency_ms"]["p99"] for x in good]),
             "pgbench_latency_avg_ms": summary([x["pgbench"]["latency_avg_ms"] for x in good]),
             "juece_client_cpu_us_per_tx": summary([x["juece"]["client_cpu_us_per_tx"] for x in good]),
+            "juece_server_cpu_us_per_tx": summary([x["juece"]["server_cpu_us_per_tx"] for x in good]),
             "juece_machine_cpu_us_per_tx": summary([x["juece"]["machine_cpu_us_per_tx"] for x in good]),
+            "pgbench_server_cpu_us_per_tx": summary([x["pgbench"]["server_cpu_us_per_tx"] for x in good]),
             "pgbench_machine_cpu_us_per_tx": summary([x["pgbench"]["machine_cpu_us_per_tx"] for x in good]),
+            "juece_other_cpu_share": summary([x["juece"]["other_cpu_share"] for x in good]),
+            "pgbench_other_cpu_share": summary([x["pgbench"]["other_cpu_share"] for x in good]),
         }
     return out
 
@@ -590,7 +693,9 @@ def markdown(res: dict[str, Any]) -> str:
         f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['mem_gib']} GiB, kernel {m['kernel']}; "
         f"{m['postgresql'].split(' on ')[0]}; Python {m['python']}, SQLAlchemy {m['sqlalchemy']}, "
         f"psycopg {m['psycopg']} ({m['psycopg_impl']}); git {m['git_head']}"
-        f"{' (with uncommitted changes)' if m['git_tracked_changes'] else ''}.",
+        f"{' (with uncommitted changes)' if m['git_tracked_changes'] else ''}, engine source digest "
+        f"{res['engine_source_digest_start']}"
+        f"{' — CHANGED DURING THE RUN' if res.get('engine_source_changed_during_run') else ''}.",
         "PostgreSQL settings: " + ", ".join(f"{k}={v}" for k, v in sorted(m["pg_settings"].items())) + ".",
         "",
         "Workload (a): `Juece.act` on cn-713 decisions in `consultation`, alternating "
@@ -600,21 +705,41 @@ def markdown(res: dict[str, Any]) -> str:
         f"(b): `pgbench -N -c C -j min(C,2) -T {cfg['duration']:.0f}` on `pgbench -i -s {cfg['scale']}`. "
         f"CHECKPOINT before every measurement; {cfg['rounds']} interleaved rounds (order alternates); "
         "ratio = juece TPS / pgbench TPS of the same round. Median (min–max).", "",
+    ]
+    if res["rounds"]:
+        lines += throughput_markdown(res)
+    s = res.get("storage")
+    if s:
+        lines += storage_markdown(s)
+    if res.get("profile"):
+        pr = res["profile"]
+        lines += ["", f"Profile of one client ({pr['tool']}): `{Path(pr['file']).name}`; while profiled "
+                  f"{pr.get('tps', 0):.0f} tps, client CPU user {pr.get('user_us_per_tx', 0):.0f} + sys "
+                  f"{pr.get('sys_us_per_tx', 0):.0f} µs per transition."]
+    return "\n".join(lines) + "\n"
+
+
+def throughput_markdown(res: dict[str, Any]) -> list[str]:
+    lines = [
         "## Throughput", "",
-        "| C | juece TPS | pgbench -N TPS | ratio | juece lat avg / p99 ms | juece client CPU µs/tx "
-        "| machine CPU µs/tx juece / pgbench |",
-        "|---|---|---|---|---|---|---|",
+        "| C | juece TPS | pgbench -N TPS | ratio | juece lat avg / p99 ms | juece CPU µs/tx: client + server "
+        "| pgbench -N server CPU µs/tx | other tenants' CPU share, juece / pgbench runs |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for c, a in res["summary"].items():
         if not a.get("rounds"):
-            lines.append(f"| {c} | failed | | | | | |")
+            lines.append(f"| {c} | failed | | | | | | |")
             continue
         lines.append(
             f"| {c} | {fmt(a['juece_tps'])} | {fmt(a['pgbench_tps'])} | **{fmt(a['ratio'], 2)}** | "
             f"{a['juece_latency_avg_ms']['median']:.1f} / {a['juece_latency_p99_ms']['median']:.1f} | "
-            f"{a['juece_client_cpu_us_per_tx']['median']:.0f} | "
-            f"{a['juece_machine_cpu_us_per_tx']['median']:.0f} / "
-            f"{a['pgbench_machine_cpu_us_per_tx']['median']:.0f} |")
+            f"{a['juece_client_cpu_us_per_tx']['median']:.0f} + {a['juece_server_cpu_us_per_tx']['median']:.0f} | "
+            f"{a['pgbench_server_cpu_us_per_tx']['median']:.0f} | "
+            f"{100 * a['juece_other_cpu_share']['median']:.0f} % / "
+            f"{100 * a['pgbench_other_cpu_share']['median']:.0f} % |")
+    lines += ["", "CPU per transaction is measured from /proc: client = the juece client processes, server = all "
+              "`postgres` processes; 'other tenants' = busy CPU of the machine used by neither (a share of all "
+              "cores during the run; this machine is shared)."]
     lines += ["", "Per round:", "", "| round | C | order | juece TPS | pgbench TPS | ratio | events check |",
               "|---|---|---|---|---|---|---|"]
     for r in res["rounds"]:
@@ -629,19 +754,26 @@ def markdown(res: dict[str, Any]) -> str:
     lines += ["", f"Verification (verify_all over every round's pool): {v['decisions']} decisions, "
               f"{v['events']} events re-hashed and replayed, problems: {v['problems']}; "
               f"events = accepted calls in every run: {v['event_counts_match']}.", ""]
-    s = res.get("storage")
+    return lines
+
+
+def storage_markdown(s: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
     if s:
         st = s["stages"]
         lines += [
             "## Storage per decision (c)", "",
             f"{s['decisions']} decisions driven to `closed` with tests.helpers (to_implementation, "
-            f"report_progress, close): {s['transitions_per_decision']:.0f} events each; verify_all: "
+            f"report_progress, close): {s['transitions_per_decision']:.1f} events each; verify_all: "
             f"{'ok' if s['verify']['ok'] else 'PROBLEMS'} ({s['verify']['events']} events). "
             f"Average audit row {s['avg_audit_row_bytes']:.0f} B "
             f"(event jsonb {s['avg_event_jsonb_bytes']:.0f} B), "
             f"facts jsonb {s['avg_facts_jsonb_bytes']:.0f} B; "
             f"audit_event {s['audit_bytes_per_event']:.0f} B/event with indexes (after VACUUM).", "",
-            "| | as loaded | after VACUUM | after VACUUM FULL |", "|---|---|---|---|",
+            "As loaded and after VACUUM, the tables still hold dead row versions (every action rewrites the "
+            "decision row with its facts); how many depends on when PostgreSQL pruned them. After VACUUM FULL "
+            "only live rows remain.", "",
+            "| | as loaded | after VACUUM | after VACUUM FULL (live rows only) |", "|---|---|---|---|",
             "| **bytes per decision, all juece tables except document** | "
             + " | ".join(f"**{st[k]['bytes_per_decision']:.0f}**" for k in ("as_loaded", "after_vacuum",
                                                                             "after_vacuum_full")) + " |",
@@ -656,13 +788,16 @@ def markdown(res: dict[str, Any]) -> str:
                 cells.append(f"{t['per_decision']:.0f} ({t['rows']} rows; heap {t['heap']}, "
                              f"idx {t['indexes']}, toast/fsm/vm {t['toast_fsm_vm']})")
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        mg = s["marginal_bytes_per_decision"]
+        lines += ["", f"Marginal growth {mg['note']}: **{mg['total']:.0f} B per decision** ("
+                  + ", ".join(f"{k} {v:.0f}" for k, v in mg["per_table"].items() if v) + "). The difference to "
+                  "the totals above is fixed overhead (the first pages of every table and index, the people and "
+                  "keys of the test office)."]
         doc = st["after_vacuum"]["excluded"].get("document")
         if doc:
             lines += ["", f"Excluded: `document` ({doc['rows']} rows, {doc['total']} B; identical texts are "
                       "stored once) and `alembic_version`."]
-    if res.get("profile"):
-        lines += ["", f"Profile of one client: `{res['profile']['file']}`."]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 # -- main -----------------------------------------------------------------------------------------------
@@ -689,8 +824,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lifecycle", type=int, default=200, help="decisions for the storage measurement")
     parser.add_argument("--skip-storage", action="store_true")
     parser.add_argument("--profile", type=float, default=0.0,
-                        help="also profile one client for this many seconds (cProfile; file next to --out)")
+                        help="also profile one client for this many seconds (py-spy if installed in the "
+                        "venv, else cProfile; summary next to --out)")
+    parser.add_argument("--markdown-from", type=Path, default=None,
+                        help="only rewrite the .md summary of an existing results .json, then exit")
+    parser.add_argument("--client-loop", type=float, default=0.0, help=argparse.SUPPRESS)
+    parser.add_argument("--client-ids", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.markdown_from:
+        args.markdown_from.with_suffix(".md").write_text(markdown(json.loads(args.markdown_from.read_text())))
+        return 0
+    if args.client_loop:  # the profiled child of --profile: one client, result as JSON on stdout
+        ids = [int(i) for i in args.client_ids.split(",")]
+        print(json.dumps(client_loop(db_url(args.url, JUECE_DB), default_catalog(), ids, args.client_loop)))
+        return 0
     clients = [int(c) for c in args.clients.split(",") if c.strip()]
     wall0, started = time.monotonic(), dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     catalog = default_catalog()
@@ -705,11 +852,13 @@ def main(argv: list[str] | None = None) -> int:
                    "cycle": [a for a, _ in CYCLE], "juece_db": JUECE_DB, "pgbench_db": PGBENCH_DB,
                    "storage_db": STORAGE_DB},
         "machine": machine_info(args.url),
+        "engine_source_digest_start": source_digest(),
     }
     log(f"machine: {res['machine']['nproc']} CPUs, {res['machine']['postgresql'].split(' on ')[0]}")
 
-    with timed(f"pgbench -i -s {args.scale} {PGBENCH_DB}"):
-        res["pgbench_init_seconds"] = init_pgbench(args.url, args.scale)
+    if args.rounds > 0:
+        with timed(f"pgbench -i -s {args.scale} {PGBENCH_DB}"):
+            res["pgbench_init_seconds"] = init_pgbench(args.url, args.scale)
     url = db_url(args.url, JUECE_DB)
     with timed(f"fresh {JUECE_DB}"):
         recreate_database(args.url, JUECE_DB)
@@ -722,7 +871,7 @@ def main(argv: list[str] | None = None) -> int:
                                     "event_counts_match": True}
     for rnd in range(1, args.rounds + 1):
         with timed(f"round {rnd}: {args.pool} decisions to consultation"):
-            ids = create_pool(url, catalog, args.pool)
+            ids = make_decisions(url, catalog, args.pool)
         versions = {d: SETUP_EVENTS for d in ids}
         accepted = 0
         entry: dict[str, Any] = {"round": rnd, "pool": [ids[0], ids[-1]], "runs": {}}
@@ -782,7 +931,10 @@ def main(argv: list[str] | None = None) -> int:
         with timed(f"profile one client for {args.profile:.0f} s"):
             res["profile"] = run_profile(args.url, catalog, args.profile,
                                          args.out.with_name(args.out.stem + "-profile.txt"))
+        log(f"profile: {res['profile']}")
 
+    res["engine_source_digest_end"] = source_digest()
+    res["engine_source_changed_during_run"] = res["engine_source_digest_end"] != res["engine_source_digest_start"]
     res["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     res["wall_seconds"] = time.monotonic() - wall0
     args.out.write_text(json.dumps(res, indent=2, ensure_ascii=False, default=str) + "\n")
@@ -793,8 +945,8 @@ def main(argv: list[str] | None = None) -> int:
         if a.get("rounds"):
             log(f"C={c}: juece {fmt(a['juece_tps'])} tps, pgbench {fmt(a['pgbench_tps'])} tps, "
                 f"ratio {fmt(a['ratio'], 2)}")
-    ok = verification["problems"] == 0 and verification["event_counts_match"] and all(
-        a.get("ok") for a in res["summary"].values())
+    ok = verification["problems"] == 0 and verification["event_counts_match"] and (
+        args.rounds == 0 or all(a.get("ok") for a in res["summary"].values()))
     if "storage" in res:
         ok = ok and res["storage"]["verify"]["ok"]
     return 0 if ok else 1
