@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from workflow.calendar import WorkCalendar
@@ -23,6 +23,9 @@ from workflow.persistence.store import DL, DY, ORG, D, N, Store, U, aware, naive
 from workflow.service import Juece
 
 CST = dt.timezone(dt.timedelta(hours=8))
+# Literals, not bound parameters: a prepared statement's generic plan can then still prove the partial
+# indexes' conditions (status = 'open' / 'fired') and use them (bench/README.md, deadline scan).
+OPEN, FIRED = literal_column("'open'"), literal_column("'fired'")
 
 
 @dataclass(slots=True)
@@ -133,7 +136,7 @@ def _labels(core: Juece, decision: Any, key: str) -> tuple[str, str]:
 
 def _fire_due(core: Juece, st: Store, writer: _Writer, now: dt.datetime, limit: int) -> None:
     rows = st.conn.execute(
-        select(DL).where(DL.c.status == "open", DL.c.fire_at <= naive(now)).order_by(DL.c.fire_at).limit(limit)
+        select(DL).where(DL.c.status == OPEN, DL.c.fire_at <= naive(now)).order_by(DL.c.fire_at).limit(limit)
         .with_for_update(skip_locked=True)).all()
     calendars: dict[int, WorkCalendar] = {}
     for row in rows:
@@ -179,7 +182,7 @@ def _fire_due(core: Juece, st: Store, writer: _Writer, now: dt.datetime, limit: 
 
 def _escalate(core: Juece, st: Store, writer: _Writer, now: dt.datetime, limit: int) -> None:
     rows = st.conn.execute(
-        select(DL).where(DL.c.status == "fired", DL.c.escalated_at.is_(None), DL.c.acknowledged_at.is_(None),
+        select(DL).where(DL.c.status == FIRED, DL.c.escalated_at.is_(None), DL.c.acknowledged_at.is_(None),
                          DL.c.escalate_at <= naive(now)).order_by(DL.c.escalate_at).limit(limit)
         .with_for_update(skip_locked=True)).all()
     for row in rows:

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import literal_column, select, update
 
 from workflow.persistence.store import DL, DY, ORG, N, aware, naive
 from workflow.service import Juece
@@ -44,7 +44,8 @@ def relay(core: Juece, now: dt.datetime | None = None, limit: int = 200,
     now = now or core.clock()
     with core.db.write() as conn:
         ids = [int(r.id) for r in conn.execute(
-            select(DY.c.id).where(DY.c.status.in_(["pending", "sending"]), DY.c.next_attempt_at <= naive(now))
+            select(DY.c.id).where(DY.c.status.in_([literal_column("'pending'"), literal_column("'sending'")]),
+                                  DY.c.next_attempt_at <= naive(now))
             .order_by(DY.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True))]
         if ids:
             # A 'sending' row here outlived its claim (its worker died): it is pending again.
