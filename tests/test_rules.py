@@ -465,3 +465,16 @@ def test_withdrawal_needs_reason_and_the_chief_executives_approval(core: Juece) 
     assert refused(core, did, "withdraw", "owner", {"reason": "上级政策调整", "approver": "member1"}).code == (
         "withdraw_approver_required")
     assert core.act(did, "withdraw", "owner", {"reason": "上级政策调整", "approver": "chief"}).state == "terminated"
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00", "9999-12-31T23:59", "1899-05-01T08:00+08:00"])
+def test_absurd_dates_are_refused_as_input_errors(core: Juece, when: str) -> None:
+    from workflow.errors import InvalidInput
+
+    did = new_decision(core)
+    to_consultation(core, did)
+    with pytest.raises(InvalidInput) as info:
+        core.act(did, "open_public_comment", "owner", {"opens_at": when, "closes_at": "2026-06-01T09:00"})
+    assert info.value.details["field"] == "opens_at"
+    with pytest.raises(InvalidInput):
+        core.act(did, "submit_legality_review", "owner", {"due_on": "9999-12-31"})

@@ -27,6 +27,8 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _TRUE = {"true", "1", "yes", "y", "是"}
 _FALSE = {"false", "0", "no", "n", "否", ""}
 MAX_TEXT = 200_000
+#: Dates outside these years are typing mistakes, not decisions (and would overflow instant arithmetic).
+YEARS = (2000, 2100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +58,19 @@ def _normalize_value(spec: FieldDef, value: Any, procedure: ProcedureDef, tz: Zo
         return text
     if kind == "date":
         try:
-            return dt.date.fromisoformat(str(value)).isoformat()
+            day = dt.date.fromisoformat(str(value))
         except ValueError:
             raise _bad(name, "应为日期 YYYY-MM-DD", "must be a date YYYY-MM-DD") from None
+        if not YEARS[0] <= day.year <= YEARS[1]:
+            raise _bad(name, f"日期超出范围（{YEARS[0]}–{YEARS[1]}年）", f"is out of range ({YEARS[0]}-{YEARS[1]})")
+        return day.isoformat()
     if kind == "datetime":
         try:
             moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError:
             raise _bad(name, "应为时间 YYYY-MM-DDTHH:MM", "must be a date and time (ISO 8601)") from None
+        if not YEARS[0] <= moment.year <= YEARS[1]:
+            raise _bad(name, f"时间超出范围（{YEARS[0]}–{YEARS[1]}年）", f"is out of range ({YEARS[0]}-{YEARS[1]})")
         return utc_iso(moment if moment.tzinfo else moment.replace(tzinfo=tz))
     if kind == "bool":
         if isinstance(value, bool):
