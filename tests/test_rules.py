@@ -478,3 +478,14 @@ def test_absurd_dates_are_refused_as_input_errors(core: Juece, when: str) -> Non
     assert info.value.details["field"] == "opens_at"
     with pytest.raises(InvalidInput):
         core.act(did, "submit_legality_review", "owner", {"due_on": "9999-12-31"})
+
+
+@pytest.mark.parametrize("number", ["²", "-1", "3.5", "99999999999"])
+def test_numbers_that_are_not_whole_numbers_are_input_errors(core: Juece, number: str) -> None:
+    from workflow.errors import InvalidInput
+
+    did = new_decision(core)
+    to_consultation(core, did)
+    with pytest.raises(InvalidInput) as info:
+        core.act(did, "edit_comment", "citizen1", {"comment_id": number, "text": "改"})
+    assert info.value.details["field"] == "comment_id"

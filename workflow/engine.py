@@ -80,8 +80,12 @@ def _normalize_value(spec: FieldDef, value: Any, procedure: ProcedureDef, tz: Zo
             return text in _TRUE
         raise _bad(name, "应为是或否", "must be true or false")
     if kind == "int":
-        if isinstance(value, bool) or not (isinstance(value, int) or str(value).strip().isdigit()):
+        text = str(value).strip()
+        # isdigit() alone accepts '²' and other digits int() refuses: only ASCII 0-9 are numbers here.
+        if isinstance(value, bool) or not (isinstance(value, int) or (text.isascii() and text.isdigit())):
             raise _bad(name, "应为整数", "must be a whole number")
+        if not 0 <= int(value) < 2**31:
+            raise _bad(name, "数值超出范围", "is out of range")
         return int(value)
     if kind == "choice":
         text = str(value).strip().lower() if isinstance(value, bool) else str(value).strip()
