@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from workflow.service import Juece
@@ -127,3 +128,29 @@ def to_implementation(core: Juece, clock: Clock, did: int, flags: list[str] | No
     if flags and {"technical", "wide_concern"} & set(flags):
         data["adoption_explanation"] = "公众意见和专家意见均已采纳"
     core.act(did, "publish", "publisher", data)
+
+
+def review_requested_feb_12(core: Juece, clock: Clock, emails: dict[str, str],
+                            set_time: Callable[[str], None] | None = None) -> int:
+    """A legality review requested on Thu 2026-02-12 with a 7-working-day limit (due end of Sat 02-28).
+
+    ``emails`` gives people their addresses; ``set_time`` moves the clock (and any process's clock with it).
+    """
+    from sqlalchemy import text
+
+    from workflow import admin
+
+    move = set_time or clock.set
+    admin.update_org_settings(core, "古塘街道", {"legality_review_days": 7, "supervisor": "chief",
+                                             "escalation_working_days": 2})
+    with core.db.write() as conn:
+        for name, address in emails.items():
+            conn.execute(text("UPDATE app_user SET email = :e WHERE name = :n"), {"e": address, "n": name})
+    move("2026-01-05T09:00")
+    did = new_decision(core)
+    to_consultation(core, did)
+    run_public_comment(core, clock, did)
+    adopt_all(core, did, ["comment:1"])
+    move("2026-02-12T10:00")
+    core.act(did, "submit_legality_review", "owner")
+    return did

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.helpers import Clock, adopt_all, new_decision, run_public_comment, to_consultation
+from tests.helpers import Clock, new_decision, review_requested_feb_12
 from workflow import admin, outbox
 from workflow.alerts import acknowledge, scan
 from workflow.audit import verify_all
@@ -25,19 +25,8 @@ from workflow.service import Juece
 
 def review_requested(core: Juece, clock: Clock, emails: bool = True) -> int:
     """Legality review requested on Thu 2026-02-12 with a 7-working-day limit: due end of Sat 02-28."""
-    admin.update_org_settings(core, "古塘街道", {"legality_review_days": 7, "supervisor": "chief",
-                                             "escalation_working_days": 2})
-    if emails:
-        with core.db.write() as conn:
-            conn.execute(text("UPDATE app_user SET email = name || '@gutang.test' WHERE name IN ('reviewer', 'chief')"))
-    clock.set("2026-01-05T09:00")
-    did = new_decision(core)
-    to_consultation(core, did)
-    run_public_comment(core, clock, did)
-    adopt_all(core, did, ["comment:1"])
-    clock.set("2026-02-12T10:00")
-    core.act(did, "submit_legality_review", "owner")
-    return did
+    people = {"reviewer": "reviewer@gutang.test", "chief": "chief@gutang.test"} if emails else {}
+    return review_requested_feb_12(core, clock, people)
 
 
 def notifications(core: Juece) -> list[tuple[str, str, str]]:

@@ -13,12 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from tests.conftest import make_core
-from tests.helpers import Clock, adopt_all, new_decision, run_public_comment, to_consultation
+from tests.helpers import Clock, review_requested_feb_12
 from tests.system import PrivateRedis, Processes, SmtpServer, wait_for
-from workflow import admin
 from workflow.persistence.db import Database
 from workflow.persistence.store import DY
 from workflow.service import Juece
@@ -30,20 +29,9 @@ OVERDUE = f"【逾期】{TITLE}：合法性审查期限已于2026-02-28 24:00届
 
 
 def review_submitted_on_feb_12(core: Juece, clock: Clock, processes: Processes, chief_email: bool = True) -> int:
-    """A decision whose legality review was requested on 2026-02-12 with a 7-working-day limit."""
-    admin.update_org_settings(core, "古塘街道", {"legality_review_days": 7, "supervisor": "chief"})
-    with core.db.write() as conn:
-        conn.execute(text("UPDATE app_user SET email = :e WHERE name = 'reviewer'"), {"e": REVIEWER})
-        if chief_email:
-            conn.execute(text("UPDATE app_user SET email = :e WHERE name = 'chief'"), {"e": CHIEF})
-    processes.set_time("2026-01-05T09:00")
-    did = new_decision(core)
-    to_consultation(core, did)
-    run_public_comment(core, clock, did)
-    adopt_all(core, did, ["comment:1"])
-    processes.set_time("2026-02-12T10:00")
-    core.act(did, "submit_legality_review", "owner")
-    return did
+    """The review of the story, with the processes' clock moved along."""
+    emails = {"reviewer": REVIEWER} | ({"chief": CHIEF} if chief_email else {})
+    return review_requested_feb_12(core, clock, emails, processes.set_time)
 
 
 @pytest.fixture()
