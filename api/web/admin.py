@@ -1,0 +1,175 @@
+"""Administration (admin role): people and roles, passwords, office settings, the working-day overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from api.web import labels
+from api.web.common import FlaskForm, actor, core, lang, login_required, msg, office_name, roles_required
+from api.web.forms import CheckboxesField, choices
+from workflow import admin as domain
+from workflow.context import DEFAULT_OFFICE_SETTINGS
+from workflow.definition import ROLES
+from workflow.errors import WorkflowError
+from workflow.persistence.store import CD, ORG, U
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+class AddUserForm(FlaskForm):
+    """A new person of this office."""
+
+    name = StringField("姓名", validators=[DataRequired(), Length(max=200)])
+    unit = StringField("单位/科室", validators=[Length(max=200)])
+    email = StringField("电子邮件", validators=[Optional(), Length(max=320)])
+    roles = CheckboxesField("角色", choices=[])
+    password = PasswordField("初始密码（至少 10 个字符）", validators=[Optional()])
+
+
+class PasswordForm(FlaskForm):
+    """A new password for a person of this office."""
+
+    user = SelectField("人员", choices=[])
+    password = PasswordField("新密码（至少 10 个字符）", validators=[DataRequired()])
+
+
+class SettingsForm(FlaskForm):
+    """The office settings people change here."""
+
+    collective_body = StringField("集体讨论会议名称", validators=[DataRequired(), Length(max=200)])
+    legality_review_unit = StringField("合法性审查机构", validators=[Length(max=200)])
+    legality_review_days = IntegerField("合法性审查期限（工作日）", validators=[NumberRange(7, 60)])
+    contract_review_days = IntegerField("合同审查期限（工作日）", validators=[NumberRange(1, 60)])
+    stall_days = IntegerField("久拖不决提醒（工作日）", validators=[NumberRange(1, 250)])
+    expert_opinions_min = IntegerField("专家论证意见最少份数", validators=[NumberRange(1, 20)])
+    escalation_working_days = IntegerField("逾期未确认后督办（工作日）", validators=[NumberRange(1, 30)])
+    supervisor = StringField("督办人员（多人用逗号分隔）", validators=[Length(max=500)])
+
+
+class CalendarDayForm(FlaskForm):
+    """One day's working-day override."""
+
+    day = StringField("日期", validators=[DataRequired()], render_kw={"type": "date"})
+    is_workday = BooleanField("工作日（不勾选为休息日）")
+    name = StringField("名称（如 台风停工）", validators=[Length(max=60)])
+
+
+def _translate(form: FlaskForm) -> None:
+    for field in form:
+        if field.type not in ("CSRFTokenField",):
+            field.label.text = _(str(field.label.text))
+
+
+def _people(org_id: int) -> list[Any]:
+    with core().db.read() as conn:
+        return list(conn.execute(select(U).where(U.c.org_id == org_id).order_by(U.c.id)).all())
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@login_required
+@roles_required("admin")
+def users() -> Any:
+    """The office's people with their roles; add a person; set a password."""
+    person = actor()
+    office = office_name(person.org_id)
+    add, pw = AddUserForm(prefix="add"), PasswordForm(prefix="pw")
+    for form in (add, pw):
+        _translate(form)
+    add.roles.choices = choices([(r, labels.pick(labels.ROLES.get(r), lang(), r)) for r in sorted(ROLES)])
+    people = _people(person.org_id)
+    pw.user.choices = choices([(str(p.name), str(p.name)) for p in people])
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            if request.form.get("which") == "add" and add.validate_on_submit():
+                domain.add_user(core(), str(add.name.data).strip(), list(add.roles.data or []), office,
+                                unit=str(add.unit.data or "").strip(), password=add.password.data or None,
+                                by=person.name, email=(add.email.data or None))
+                flash(_("已添加人员：%(name)s", name=add.name.data), "ok")
+                return redirect(url_for("admin.users"), 303)
+            if request.form.get("which") == "pw" and pw.validate_on_submit():
+                if pw.user.data not in {p.name for p in people}:
+                    return redirect(url_for("admin.users"), 303)
+                domain.set_password(core(), str(pw.user.data), str(pw.password.data), by=person.name)
+                flash(_("已设置密码：%(name)s", name=pw.user.data), "ok")
+                return redirect(url_for("admin.users"), 303)
+            error, status = _("表单无效，请检查后重试。"), 400
+        except WorkflowError as exc:
+            error, status = msg(exc), 422
+    return render_template("admin_users.html", people=people, add=add, pw=pw, error=error,
+                           role_label=lambda r: labels.pick(labels.ROLES.get(r), lang(), r)), status
+
+
+@bp.route("/office", methods=["GET", "POST"])
+@login_required
+@roles_required("admin")
+def office() -> Any:
+    """The office settings: collective body, review limits, stall and escalation, supervisor."""
+    person = actor()
+    name = office_name(person.org_id)
+    with core().db.read() as conn:
+        current = dict(DEFAULT_OFFICE_SETTINGS) | dict(
+            conn.execute(select(ORG.c.settings).where(ORG.c.id == person.org_id)).scalar_one())
+    form = SettingsForm(data={k: current.get(k) for k in SettingsForm.__dict__ if k in current})
+    _translate(form)
+    error, status = None, 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            changes = {f.name: f.data for f in form if f.name in DEFAULT_OFFICE_SETTINGS and f.data != current.get(
+                f.name)}
+            try:
+                if changes:
+                    domain.update_org_settings(core(), name, changes, by=person.name)
+            except WorkflowError as exc:
+                error, status = msg(exc), 422
+            else:
+                flash(_("已保存单位设置。"), "ok")
+                return redirect(url_for("admin.office"), 303)
+        else:
+            error, status = _("表单无效，请检查后重试。"), 422
+    return render_template("admin_office.html", form=form, office=name, error=error), status
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@login_required
+@roles_required("admin")
+def calendar() -> Any:
+    """The working-day override table; set one day as a working day or a rest day."""
+    person = actor()
+    form = CalendarDayForm()
+    _translate(form)
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            if not form.validate_on_submit():
+                raise ValueError
+            day = dt.date.fromisoformat(str(form.day.data))
+        except ValueError:
+            error, status = _("请输入有效日期 YYYY-MM-DD。"), 422
+        else:
+            domain.set_calendar_day(core(), day, bool(form.is_workday.data), str(form.name.data or ""),
+                                    by=person.name)
+            flash(_("已设置 %(day)s。", day=day.isoformat()), "ok")
+            return redirect(url_for("admin.calendar"), 303)
+    with core().db.read() as conn:
+        days = conn.execute(select(CD).order_by(CD.c.day.desc()).limit(500)).all()
+    return render_template("admin_calendar.html", form=form, days=days, error=error), status
+
+
+def nav_links() -> list[tuple[str, str]]:
+    """The administration pages (endpoint, label) for the navigation."""
+    return [("admin.users", _("人员与角色")), ("admin.office", _("单位设置")), ("admin.calendar", _("工作日调整"))]
+
+
+def init_admin(app: Any) -> Response | None:
+    """Expose the admin navigation to templates."""
+    app.jinja_env.globals["admin_links"] = nav_links
+    return None

@@ -1,0 +1,175 @@
+"""Sign-in and sign-out (Flask-Login, argon2), the lock-out after repeated failures, the language switch."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from typing import Any
+
+from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from api.web.common import LANGS, CsrfForm, FlaskForm, core, login_required, referrer_path, safe_next
+from workflow.admin import check_password
+from workflow.persistence.store import ORG, U
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+
+MAX_FAILURES = 5
+LOCK_SECONDS = 15 * 60
+MAX_TRACKED = 10_000
+
+
+class WebUser(UserMixin):  # type: ignore[misc]  # flask_login ships no types
+    """The signed-in person: id, name, roles, office and unit, read fresh on every request."""
+
+    def __init__(self, row: Any) -> None:
+        self.id = int(row.id)
+        self.name = str(row.name)
+        self.roles = frozenset(row.roles)
+        self.org_id = int(row.org_id)
+        self.org_name = str(row.org_name)
+        self.unit = str(row.unit or "")
+
+    def get_id(self) -> str:
+        """The session key: the user's id."""
+        return str(self.id)
+
+
+def load_user(user_id: str) -> WebUser | None:
+    """The active person behind a session, or None (signed out)."""
+    if not user_id.isdigit():
+        return None
+    with core().db.read() as conn:
+        row = conn.execute(select(U.c.id, U.c.name, U.c.roles, U.c.org_id, U.c.unit, ORG.c.name.label("org_name"))
+                           .join(ORG, ORG.c.id == U.c.org_id)
+                           .where(U.c.id == int(user_id), U.c.active.is_(True))).first()
+    return WebUser(row) if row else None
+
+
+class Failures:
+    """Failed sign-ins per name and per address in a sliding window; too many locks sign-in for a while."""
+
+    def __init__(self, limit: int = MAX_FAILURES, window: float = LOCK_SECONDS) -> None:
+        self.limit, self.window = limit, window
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        seen = self._seen.setdefault(key, deque())
+        while seen and seen[0] <= now - self.window:
+            seen.popleft()
+        return seen
+
+    def locked(self, key: str, limit: int | None = None) -> bool:
+        """True when ``key`` has reached ``limit`` (default: the name limit) within the window."""
+        now = time.monotonic()
+        with self._lock:
+            return len(self._recent(key, now)) >= (limit or self.limit)
+
+    def fail(self, *keys: str) -> None:
+        """Count one failure for each key (stale keys are dropped so the table stays small)."""
+        now = time.monotonic()
+        with self._lock:
+            if len(self._seen) > MAX_TRACKED:
+                for key in [k for k, seen in self._seen.items() if not seen or seen[-1] <= now - self.window]:
+                    del self._seen[key]
+            for k in keys:
+                self._recent(k, now).append(now)
+
+    def clear(self, key: str) -> None:
+        """Forget a name's failures after a successful sign-in."""
+        with self._lock:
+            self._seen.pop(key, None)
+
+
+class LoginForm(FlaskForm):
+    """Name and password."""
+
+    username = StringField("用户名", validators=[DataRequired(), Length(max=200)],
+                           render_kw={"autocomplete": "username"})
+    password = PasswordField("密码", validators=[DataRequired(), Length(max=1000)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+def _failures() -> Failures:
+    from flask import current_app
+
+    failures: Failures = current_app.extensions["juece_login_failures"]
+    return failures
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """The sign-in page; five failures for a name (or twenty from an address) lock it for 15 minutes."""
+    if current_user.is_authenticated:
+        return redirect(url_for("inbox.inbox"))
+    form = LoginForm()
+    form.username.label.text = _("用户名")
+    form.password.label.text = _("密码")
+    status, error = 200, None
+    if request.method == "POST":
+        name = (form.username.data or "").strip()
+        keys = (f"name:{name}", f"addr:{request.remote_addr}")
+        failures = _failures()
+        if failures.locked(keys[0]) or failures.locked(keys[1], 4 * MAX_FAILURES):
+            status, error = 429, _("尝试次数过多，请 15 分钟后再试。")
+        elif not form.validate_on_submit():
+            status, error = 400, _("请填写用户名和密码（页面已过期时请刷新后重试）。")
+        elif check_password(core(), name, form.password.data or ""):
+            failures.clear(keys[0])
+            user = load_user(str(_user_id(name)))
+            if user is not None:
+                session.clear()
+                login_user(user)
+                session["lang"] = request.cookies.get("juece_lang", "zh") if request.cookies.get(
+                    "juece_lang") in LANGS else "zh"
+                return redirect(safe_next(request.args.get("next"), url_for("inbox.inbox")))
+        else:
+            failures.fail(*keys)
+            status, error = 401, _("用户名或密码不正确。")
+    return render_template("login.html", form=form, error=error), status
+
+
+def _user_id(name: str) -> int:
+    with core().db.read() as conn:
+        return int(conn.execute(select(U.c.id).where(U.c.name == name)).scalar_one())
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    """Sign out (a POST with the CSRF token)."""
+    form = CsrfForm()
+    if form.validate_on_submit():
+        logout_user()
+        session.clear()
+        flash(_("您已退出登录。"), "ok")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/lang/<code>")
+def switch_language(code: str) -> Response:
+    """Switch between Chinese and English; remembered in the session and a cookie."""
+    chosen = code if code in LANGS else "zh"
+    session["lang"] = chosen
+    response = redirect(referrer_path(url_for("inbox.inbox")))
+    response.set_cookie("juece_lang", chosen, max_age=365 * 86400, httponly=True, samesite="Lax")
+    return response
+
+
+def init_login(app: Flask) -> None:
+    """Attach Flask-Login and the failure counter to the app."""
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = ""
+    login_manager.session_protection = "strong"
+    app.extensions["juece_login_failures"] = Failures()

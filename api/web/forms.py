@@ -1,0 +1,201 @@
+"""Step forms generated from an action's fields in the definition, and their input turned into engine data."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_wtf.file import FileField
+from werkzeug.datastructures import FileStorage
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+
+from api.web.common import FlaskForm
+from api.web.labels import LONG_TEXT, option, pick
+from workflow.definition import ActionDef, ProcedureDef
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+ALLOWED_EXTENSIONS = frozenset({".pdf", ".doc", ".docx", ".odt", ".wps", ".txt", ".md", ".rtf", ".xls", ".xlsx",
+                                ".ods", ".png", ".jpg", ".jpeg"})
+VIEW_ROWS = 8
+VIEWS = ("for", "against", "abstain")
+ADOPTIONS = ("adopted", "partly_adopted", "not_adopted")
+#: Fields filled in by the page itself rather than typed.
+AUTO_FIELDS = {("upload_draft", "filename")}
+
+
+def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, text) for value, text in pairs]
+
+
+class UploadRefused(ValueError):
+    """An upload over the size limit or of a type not accepted; ``field`` names the form field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class CheckboxesField(SelectMultipleField):  # type: ignore[misc]  # wtforms ships no types
+    """Several choices as checkboxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class ActionForm(FlaskForm):
+    """Base of every generated step form: the version the person saw, for the stale-form check."""
+
+    expected_version = HiddenField()
+
+
+def _placeholder(kind: str, lang: str) -> str:
+    if kind == "list":
+        return "每行一项" if lang != "en" else "one item per line"
+    return ""
+
+
+def build_form(action: ActionDef, procedure: ProcedureDef, *, lang: str, people: list[str],
+               inputs: list[dict[str, str]], version: int, formdata: Any = None) -> ActionForm:
+    """A Flask-WTF form for ``action``, fields prefixed by the action id so many fit on one page."""
+    attrs: dict[str, Any] = {}
+    order: list[str] = []
+    for spec in action.fields.values():
+        if (action.id, spec.name) in AUTO_FIELDS:
+            continue
+        text = pick(spec.label, lang, spec.name)
+        kw: dict[str, Any] = {"render_kw": {"required": True} if spec.required and spec.type not in (
+            "document", "entries", "views", "flags") else {}}
+        if spec.type == "text" and action.id == "waive_task" and spec.name == "task":
+            field: Field | None = SelectField(text, choices=choices([("", "—")] + [
+                (t.id, pick(t.label, lang)) for t in procedure.tasks.values()]), **kw)
+        elif spec.type == "text":
+            field = (TextAreaField if spec.name in LONG_TEXT else StringField)(text, **kw)
+        elif spec.type in ("date", "datetime", "int"):
+            kw["render_kw"]["type"] = {"date": "date", "datetime": "datetime-local", "int": "number"}[spec.type]
+            field = StringField(text, **kw)
+        elif spec.type == "bool":
+            field = BooleanField(text)
+        elif spec.type == "choice":
+            field = SelectField(text, choices=choices([("", "—")] + [(o, option(o, lang)) for o in spec.options]), **kw)
+        elif spec.type == "list":
+            kw["render_kw"]["placeholder"] = _placeholder("list", lang)
+            field = TextAreaField(text, **kw)
+        elif spec.type == "flags":
+            field = CheckboxesField(text, choices=choices([(f.id, pick(f.label, lang)) for f in procedure.flags.values()]))
+        elif spec.type == "user":
+            field = SelectField(text, choices=choices([("", "—")] + [(p, p) for p in people]), **kw)
+        elif spec.type == "document":
+            field = FileField(text)
+            attrs[f"{spec.name}__text"] = TextAreaField(
+                _("或直接输入文本：%(field)s", field=text))
+        elif spec.type == "entries":
+            field = None
+            for i, item in enumerate(inputs):
+                attrs[f"{spec.name}__{i}__adoption"] = SelectField(
+                    f"{item['ref']}", choices=choices([("", "—")] + [(a, option(a, lang)) for a in ADOPTIONS]))
+                attrs[f"{spec.name}__{i}__reason"] = StringField(_("理由（未采纳时必填）"))
+        elif spec.type == "views":
+            field = None
+            for i in range(VIEW_ROWS):
+                attrs[f"{spec.name}__{i}__member"] = SelectField(
+                    _("第 %(n)s 位发言成员", n=i + 1), choices=choices([("", "—")] + [(p, p) for p in people]))
+                attrs[f"{spec.name}__{i}__view"] = SelectField(
+                    _("意见"), choices=choices([("", "—")] + [(v, option(v, lang)) for v in VIEWS]))
+                attrs[f"{spec.name}__{i}__remarks"] = StringField(_("发言要点"))
+        else:  # pragma: no cover - the loader admits only the types above
+            continue
+        if field is not None:
+            attrs[spec.name] = field
+        order.append(spec.name)
+    if action.signed:
+        attrs["password"] = PasswordField(_("再次输入您的密码以签名"), render_kw={
+            "required": True, "autocomplete": "current-password"})
+    form_class = type(f"{action.id.title().replace('_', '')}Form", (ActionForm,), attrs)
+    form: ActionForm = form_class(formdata=formdata, prefix=action.id)
+    if formdata is None:
+        form.expected_version.data = str(version)
+    return form
+
+
+def _upload(storage: FileStorage, name: str) -> tuple[bytes, str]:
+    filename = PurePath(str(storage.filename or "").replace("\\", "/")).name[:255]
+    if PurePath(filename).suffix.lower() not in ALLOWED_EXTENSIONS:
+        raise UploadRefused(name, _("不接受这种文件类型：%(name)s（可上传 %(types)s）", name=filename,
+                                    types="、".join(sorted(ALLOWED_EXTENSIONS))))
+    content = storage.read(MAX_UPLOAD_BYTES + 1)
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise UploadRefused(name, _("文件过大：上限 20 MB"))
+    if not content:
+        raise UploadRefused(name, _("文件是空的：%(name)s", name=filename))
+    return content, filename
+
+
+def form_data(form: ActionForm, action: ActionDef) -> dict[str, Any]:
+    """What the person entered, as the engine's input (blank fields left out; the engine checks the rest)."""
+    data: dict[str, Any] = {}
+    for spec in action.fields.values():
+        if (action.id, spec.name) in AUTO_FIELDS:
+            continue
+        if spec.type == "document":
+            storage = form[spec.name].data
+            if isinstance(storage, FileStorage) and storage.filename:
+                content, filename = _upload(storage, spec.name)
+                data[spec.name] = content
+                if action.id == "upload_draft":
+                    data["filename"] = filename
+            elif (form[f"{spec.name}__text"].data or "").strip():
+                data[spec.name] = form[f"{spec.name}__text"].data
+        elif spec.type == "entries":
+            entries = []
+            for name in form._fields:
+                if name.startswith(f"{spec.name}__") and name.endswith("__adoption"):
+                    index = name.split("__")[1]
+                    adoption = form[name].data
+                    if adoption:
+                        entries.append({"ref": form[name].label.text, "adoption": adoption,
+                                        "reason": form[f"{spec.name}__{index}__reason"].data or ""})
+            if entries:
+                data[spec.name] = entries
+        elif spec.type == "views":
+            views = []
+            for i in range(VIEW_ROWS):
+                member = form[f"{spec.name}__{i}__member"].data
+                if member:
+                    views.append({"member": member, "view": form[f"{spec.name}__{i}__view"].data or "",
+                                  "remarks": form[f"{spec.name}__{i}__remarks"].data or ""})
+            if views:
+                data[spec.name] = views
+        elif spec.type == "bool":
+            data[spec.name] = bool(form[spec.name].data)
+        elif spec.type == "flags":
+            if form[spec.name].data:
+                data[spec.name] = list(form[spec.name].data)
+        else:
+            value = form[spec.name].data
+            if isinstance(value, str) and value.strip():
+                data[spec.name] = value
+    return data
+
+
+def field_rows(form: ActionForm, action: ActionDef) -> list[tuple[str, list[Field]]]:
+    """The form's fields grouped per definition field, in the definition's order, for the template."""
+    rows: list[tuple[str, list[Field]]] = []
+    for spec in action.fields.values():
+        if (action.id, spec.name) in AUTO_FIELDS:
+            continue
+        group = [f for name, f in form._fields.items() if name == spec.name or name.startswith(f"{spec.name}__")]
+        rows.append((spec.type, group))
+    return rows

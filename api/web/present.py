@@ -1,0 +1,154 @@
+"""What the decision page shows, prepared from the read models: diagram, tasks, deadlines, trail, forms."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from sqlalchemy import select
+
+from api.web import labels
+from api.web.common import core, due_time, label, lang, local_time
+from api.web.forms import ActionForm, build_form, field_rows
+from workflow import dossier
+from workflow.audit import verify_all
+from workflow.context import Actor, DecisionView, Office
+from workflow.definition import Label, ProcedureDef
+from workflow.graph import edges
+from workflow.inbox import actions_for, due_of
+from workflow.persistence.store import DL, ORG, Store, U, aware
+from workflow.tasks import task_status
+
+
+def flow(procedure: ProcedureDef, current: str, visited: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """The procedure as a flow: the main line in order (breadth-first from the start), then the end states."""
+    nexts: dict[str, list[str]] = {}
+    for source, dest, _ in edges(procedure):
+        nexts.setdefault(source, []).append(dest)
+    seen, order, queue = {procedure.initial}, [procedure.initial], deque([procedure.initial])
+    while queue:
+        for dest in nexts.get(queue.popleft(), []):
+            if dest not in seen:
+                seen.add(dest)
+                order.append(dest)
+                queue.append(dest)
+    order += [s for s in procedure.states if s not in seen]
+
+    def node(sid: str) -> dict[str, Any]:
+        status = "current" if sid == current else ("done" if sid in visited else "todo")
+        return {"id": sid, "label": label(procedure.states[sid].label), "status": status}
+
+    return {"main": [node(s) for s in order if not procedure.terminal(s)],
+            "ends": [node(s) for s in order if procedure.terminal(s)]}
+
+
+def action_label(procedure: ProcedureDef, action: str) -> str:
+    """An action id as its label (or one of the non-procedure events)."""
+    if action in procedure.actions:
+        return label(procedure.actions[action].label)
+    return labels.pick(labels.SPECIAL_ACTIONS.get(action), lang(), action)
+
+
+def describe(procedure: ProcedureDef, key: str, value: Any) -> str:
+    """One event datum as text for the timeline (documents by short hash, lists joined)."""
+    if isinstance(value, dict):
+        if value and all(isinstance(v, dict) and "adoption" in v for v in value.values()):
+            return "；".join(f"{ref}：{labels.option(str(v['adoption']), lang())}"
+                            f"{'（' + str(v['reason']) + '）' if v.get('reason') else ''}" for ref, v in value.items())
+        return str(value.get("name") or ", ".join(f"{k}: {v}" for k, v in value.items()))
+    if isinstance(value, list):
+        parts = [describe(procedure, key, v) if not isinstance(v, dict) or "member" not in v else
+                 f"{v['member']}（{labels.option(str(v['view']), lang())}）{v.get('remarks') or ''}" for v in value]
+        return "；".join(parts)
+    if isinstance(value, bool):
+        return labels.option("true" if value else "false", lang())
+    if key in ("opens_at", "closes_at", "hearing_at", "held_at", "delivered_at"):
+        return local_time(str(value))
+    text = str(value)
+    if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
+        return f"#{text[:12]}"
+    if key in ("outcome", "adoption", "controllable", "method"):
+        return labels.option(text, lang())
+    if key == "flags":
+        return text
+    return text
+
+
+def trail_rows(procedure: ProcedureDef, events: list[dossier.TrailEvent]) -> list[dict[str, Any]]:
+    """The audit trail with labels, local times and each datum described."""
+    rows = []
+    for e in events:
+        action = procedure.actions.get(e.action)
+        data = []
+        for key, value in e.data.items():
+            spec = action.fields.get(key) if action else None
+            data.append((label(spec.label, key) if spec else key, describe(procedure, key, value)))
+        rows.append({"e": e, "action": action_label(procedure, e.action), "at": local_time(e.at),
+                     "from": label(procedure.states[e.from_state].label) if e.from_state else "",
+                     "to": label(procedure.states[e.to_state].label) if e.to_state else "",
+                     "outcome": labels.option(e.outcome, lang()) if e.outcome else "", "data": data})
+    return rows
+
+
+def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything decision.html needs; ``failed`` carries a refused form to show again as typed."""
+    c, procedure, now = core(), view.procedure, core().clock()
+    with c.db.read() as conn:
+        org = conn.execute(select(ORG).where(ORG.c.id == view.org_id)).one()
+        office = Office(int(org.id), str(org.name), dict(org.settings))
+        owner = str(conn.execute(select(U.c.name).where(U.c.id == view.owner_id)).scalar_one())
+        events = dossier.trail(conn, view.id)
+        docs = dossier.documents(conn, view.id)
+        inputs = dossier.inputs(events, dict(view.facts))
+        for item in inputs:
+            if item["ref"].startswith("expert:"):
+                item["text"] = dossier.document_text(conn, item["text"]) or item["text"]
+        people = [p["name"] for p in dossier.office_people(conn, view.org_id)]
+        deadline_rows = conn.execute(select(DL).where(DL.c.decision_id == view.id).order_by(DL.c.due_at, DL.c.id)).all()
+        report = verify_all(conn, c.catalog, [view.id])
+        store = Store(conn)
+        cal = c.calendar_for(store, store.system_seq())
+        opinion_text = None
+        if view.facts.get("opinion"):
+            opinion_text = dossier.document_text(conn, str(view.facts["opinion"]["hash"]))
+    deadlines = []
+    for d in deadline_rows:
+        definition = procedure.deadlines.get(str(d.key))
+        due_at = aware(d.due_at)
+        assert due_at is not None
+        standing = due_of(str(d.key), definition.label if definition else Label(d.key, d.key), str(d.article),
+                          due_at, now, cal) if d.kind == "due" and d.status in ("open", "fired") else None
+        deadlines.append({"label": label(definition.label) if definition else d.key, "article": d.article,
+                          "kind": labels.pick(labels.DEADLINE_KIND.get(d.kind), lang(), d.kind),
+                          "due_at": due_time(due_at), "fire_at": local_time(aware(d.fire_at)),
+                          "status": labels.pick(labels.DEADLINE_STATUS.get(d.status), lang(), d.status),
+                          "standing": standing})
+    tasks = []
+    if procedure.tasks:
+        for tid, st in task_status(procedure, dict(view.facts), now, office).items():
+            if st["status"] != "not_required" or st["required"]:
+                tasks.append({"label": label(procedure.tasks[tid].label), "status": st["status"],
+                              "status_label": labels.pick(labels.TASK_STATUS.get(st["status"]), lang()),
+                              "required": st["required"], "reason": st["reason"]})
+    forms: list[dict[str, Any]] = []
+    available = actions_for(person, view)
+    if failed and failed["action"] not in {a.id for a in available}:
+        available.insert(0, procedure.actions[failed["action"]])  # refused as no longer possible: show why
+    for action in available:
+        is_failed = bool(failed and failed["action"] == action.id)
+        form: ActionForm = failed["form"] if failed and is_failed else build_form(
+            action, procedure, lang=lang(), people=people, inputs=inputs, version=view.version)
+        forms.append({"action": action, "label": label(action.label), "form": form,
+                      "rows": field_rows(form, action), "failed": failed if is_failed else None})
+    visited = {e.to_state for e in events if e.to_state} | {e.from_state for e in events if e.from_state}
+    opinion_events = [e for e in events if e.action == "sign_legality_opinion"]
+    return {
+        "row": row, "view": view, "procedure": procedure, "owner": owner, "office": office.name,
+        "state_label": label(procedure.states[view.state].label),
+        "flags": [label(procedure.flags[f].label) for f in view.facts.get("flags", []) if f in procedure.flags],
+        "flow": flow(procedure, view.state, {s for s in visited if s}), "tasks": tasks, "deadlines": deadlines,
+        "trail": trail_rows(procedure, events), "documents": docs, "inputs": inputs, "report": report,
+        "forms": forms, "opinion": view.facts.get("opinion"), "opinion_event": opinion_events[-1] if
+        opinion_events else None, "opinion_text": opinion_text, "people": people, "now": now,
+        "comment_window": view.facts.get("comment_window"),
+    }

@@ -1,0 +1,1 @@
+"""Tests of the officials' web application: pages, forms, access, exports, and a real browser."""
