@@ -225,11 +225,12 @@ def audit_verify(c: Ctx, decision_id: int | None, as_json: bool) -> None:
 @pass_ctx
 def demo(c: Ctx) -> None:
     """Load the demo office 古塘街道, its people and the 界牌新潮塘 decision in progress."""
-    from workflow.demo import TITLE, load_demo
+    from workflow.demo import DEMO_PASSWORD, PEOPLE, TITLE, load_demo
 
     c.core.db.upgrade()
     decision_id = load_demo(c.core)
     click.echo(f"demo loaded: decision {decision_id} {TITLE}")
+    click.echo(f"sign in as any of {', '.join(p[0] for p in PEOPLE)} with the password {DEMO_PASSWORD}")
 
 
 from cli import decisions as _decisions  # noqa: E402  (sub-commands live in their own module)

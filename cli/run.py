@@ -72,9 +72,11 @@ def up(c: Ctx, host: str, port: int, with_demo: bool, web_only: bool) -> None:
 
     c.core.db.upgrade()
     if with_demo:
-        from workflow.demo import load_demo
+        from workflow.demo import DEMO_PASSWORD, load_demo
 
         load_demo(c.core)
+        click.echo(f"demo office 古塘街道 loaded: sign in as 王建国 (承办), 李明华 (审查), 孙海峰 (行政首长) … "
+                   f"with the password {DEMO_PASSWORD}")
     app = create_app(c.settings, c.core)
     children = [] if web_only else start_worker_and_beat(c)
     url = c.core.db.engine.url.render_as_string(hide_password=True)

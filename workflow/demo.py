@@ -20,6 +20,8 @@ from workflow.service import Juece
 
 OFFICE = "古塘街道"
 TITLE = "界牌新潮塘未来社区建设"
+#: Every demo person signs in with this password (demo data only; never use it for real people).
+DEMO_PASSWORD = "gutang-demo-2026"
 CST = dt.timezone(dt.timedelta(hours=8))
 
 PEOPLE: list[tuple[str, list[str], str]] = [
@@ -66,7 +68,7 @@ def load_demo(core: Juece) -> int:
         with core.db.read() as conn:
             known = conn.execute(select(U.c.id).where(U.c.name == name)).first()
         if not known:
-            admin.add_user(demo, name, roles, OFFICE, unit=unit)
+            admin.add_user(demo, name, roles, OFFICE, unit=unit, password=DEMO_PASSWORD)
 
     def at(day: str) -> None:
         moments["now"] = dt.datetime.fromisoformat(day).replace(tzinfo=CST)
