@@ -25,6 +25,16 @@ def _parse_data(raw: str | None) -> dict[str, Any]:
                            details={"field": "data"}) from exc
     if not isinstance(value, dict):
         raise InvalidInput("--data 应为 JSON 对象", "--data must be a JSON object", details={"field": "data"})
+    for name, item in list(value.items()):
+        if isinstance(item, dict) and set(item) == {"path"}:  # a document from this machine's files
+            path = Path(str(item["path"]))
+            try:
+                value[name] = path.read_bytes()
+            except OSError as exc:
+                raise InvalidInput(f"无法读取文件：{path}", f"cannot read {path}: {exc.strerror}",
+                                   details={"field": name}) from exc
+            if name == "content" and not value.get("filename"):
+                value["filename"] = path.name
     return value
 
 

@@ -145,3 +145,16 @@ def test_demo_loads_the_gutang_decision(cli: Cli) -> None:
 def test_procedures_list_json(cli: Cli) -> None:
     ids = {(p["id"], p["version"]) for p in cli.json("procedures", "list")}
     assert {("cn-713", "2019-09-01"), ("contract-review", "2021-05-01")} <= ids
+
+
+def test_a_document_from_a_local_file(cli: Cli, tmp_path: Path) -> None:
+    draft = tmp_path / "草案.txt"
+    draft.write_bytes("界牌新潮塘未来社区建设实施方案".encode())
+    did = cli("decisions", "create", "--procedure", "cn-713", "--title", "测试", "--owner", "王建国").output.strip()
+    cli.act(did, "initiate", "王建国", owner_unit="城建办")
+    cli("decisions", "act", did, "upload_draft", "--as", "王建国", "--data", json.dumps({"content": {"path": str(draft)}}))
+    document = cli.json("decisions", "show", did)["documents"][0]
+    assert document["filename"] == "草案.txt"
+    import hashlib
+
+    assert document["sha256"] == hashlib.sha256(draft.read_bytes()).hexdigest()

@@ -15,17 +15,25 @@ Invariants checked:
 
 Plus a model of our own: a decision's version is 1 + the number of actions accepted on it, and
 its state is the one the last accepted action reported. Refusals (``WorkflowError``) are expected;
-any other exception fails the test.
+any other exception (a crash on odd input, say) fails the test.
+
+Rules: any action id by anyone with mostly plausible input; an action possible in the state; the
+right person with one field malformed; public comments, replies and edits at any time; time moving
+on by hours or days (never past 2026-11-30, the end of the calendar data used); new decisions (one
+office's or the other's); the happy-path helpers of tests.helpers from ``proposed``; and a "nudge"
+that takes one canonical step from wherever a decision is (with varied outcomes: needs changes,
+deferral, rejection, suspension, major change ...). Each example runs on its own SQLite file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tempfile
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from sqlalchemy import select
@@ -63,7 +71,7 @@ LIST_ITEMS = ["政府网站", "《城乡规划法》", "张三", "李四", "公�
 TEXTS = ["理由说明", "草案第一稿", "草案第二稿", "经审查合法", "风险可控", "古街党〔2026〕12号", "政府网站"]
 
 PROCEDURE = default_catalog().current("cn-713", START.date())
-ACTION_IDS = sorted(PROCEDURE.actions)
+ACTION_IDS = list(PROCEDURE.actions)  # definition order: the main line first
 FLAG_IDS = sorted(PROCEDURE.flags)
 TASK_IDS = sorted(PROCEDURE.tasks)
 
@@ -133,14 +141,17 @@ def _valid(spec: FieldDef, now: dt.datetime, facts: Mapping[str, Any]) -> st.Sea
 def _invalid(spec: FieldDef) -> st.SearchStrategy[Any]:
     """A value of the wrong shape for one field."""
     kind = spec.type
-    if kind in ("datetime", "date"):
-        return st.sampled_from(["not-a-date", "2026-13-45", 12])
+    if kind == "datetime":  # the last three are valid ISO 8601 at the edges of the datetime range
+        return st.sampled_from(["not-a-date", "2026-13-45T09:00", 12, "0001-01-01T00:00:00",
+                                "0500-06-01T12:00:00+08:00", "9999-12-31T23:59:59-12:00"])
+    if kind == "date":
+        return st.sampled_from(["not-a-date", "2026-13-45", 12, "0001-01-01", "9999-12-31"])
     if kind == "document":
         return st.sampled_from(["0" * 64, {"sha256": "f" * 64}, 3.5])
     if kind == "choice":
         return st.sampled_from(["maybe", "LAWFUL", ""])
-    if kind == "int":
-        return st.sampled_from(["x", -1, True])
+    if kind == "int":  # "²" is a digit to str.isdigit, not to int()
+        return st.sampled_from(["x", -1, True, "²"])
     if kind == "bool":
         return st.sampled_from(["maybe", 2])
     if kind == "flags":
@@ -148,7 +159,7 @@ def _invalid(spec: FieldDef) -> st.SearchStrategy[Any]:
     if kind == "user":
         return st.just("nobody")
     if kind == "entries":
-        return st.sampled_from([{"comment:1": {"adoption": "perhaps"}}, ["x"]])
+        return st.sampled_from([{"comment:1": {"adoption": "perhaps"}}, ["x"], 5, 2.5, True])
     if kind == "views":
         return st.sampled_from(["chief", [{"member": "", "view": "for"}],
                                 [{"member": "chief", "view": "yes"}]])
@@ -156,18 +167,21 @@ def _invalid(spec: FieldDef) -> st.SearchStrategy[Any]:
 
 
 def draw_data(draw: Callable[[st.SearchStrategy[Any]], Any], action_id: str, now: dt.datetime,
-              facts: Mapping[str, Any]) -> dict[str, Any]:
-    """Input for ``action_id``: mostly valid values, sometimes missing or malformed ones."""
+              facts: Mapping[str, Any], broken: str | None = None) -> dict[str, Any]:
+    """Input for ``action_id``: mostly plausible values, sometimes missing or malformed ones.
+
+    With ``broken``, every field gets a plausible value except that one, which is malformed.
+    """
     action = PROCEDURE.actions.get(action_id)
     if action is None:
         return {}
     data: dict[str, Any] = {}
     for spec in action.fields.values():
-        mode = draw(st.integers(0, 9))  # 0: leave out, 1: malformed, else a plausible value
-        if mode == 0:
+        mode = 9 if spec.name == broken else 0 if broken else draw(st.integers(0, 9))
+        if mode == 8:  # 8: left out, 9: malformed, else a plausible value
             continue
-        data[spec.name] = draw(_invalid(spec) if mode == 1 else _valid(spec, now, facts))
-    if draw(st.integers(0, 19)) == 0:
+        data[spec.name] = draw(_invalid(spec) if mode == 9 else _valid(spec, now, facts))
+    if broken is None and draw(st.integers(0, 19)) == 19:
         data["bogus"] = "?"
     return data
 
@@ -188,6 +202,7 @@ class DecisionMachine(RuleBasedStateMachine):
         self.core: Juece = make_core(self.database, self.clock)
         self.accepted: dict[int, int] = {}  # decision id -> actions accepted on it
         self.states: dict[int, str] = {}  # decision id -> state the last accepted action reported
+        self.foreign: set[int] = set()  # decisions of the other office
 
     def teardown(self) -> None:
         self.database.dispose()
@@ -238,7 +253,10 @@ class DecisionMachine(RuleBasedStateMachine):
         return True
 
     def _pick(self, data: st.DataObject) -> int:
-        return int(data.draw(st.sampled_from(sorted(self.accepted)), label="decision"))
+        """A decision; more often one of this office's that is still under way."""
+        live = sorted(d for d, s in self.states.items() if not PROCEDURE.terminal(s) and d not in self.foreign)
+        every = st.sampled_from(sorted(self.accepted))
+        return int(data.draw(st.one_of(st.sampled_from(live), every) if live else every, label="decision"))
 
     # -- rules --------------------------------------------------------------------------------------
     def _create(self, owner: str, flags: list[str]) -> None:
@@ -246,6 +264,8 @@ class DecisionMachine(RuleBasedStateMachine):
             did = self.core.create_decision("cn-713", "界牌新潮塘未来社区建设", owner, flags)
         except WorkflowError:
             return
+        if owner == "outsider":
+            self.foreign.add(did)
         self.accepted[did] = 0
         self.states[did] = PROCEDURE.initial
 
@@ -265,7 +285,7 @@ class DecisionMachine(RuleBasedStateMachine):
         spec = PROCEDURE.actions.get(action)
         roles = set(spec.roles) if spec else set()
         fitting = [n for n in NAMES if ROLES[n] & roles] or NAMES
-        person = data.draw(st.one_of(st.sampled_from(NAMES), st.sampled_from(fitting)), label="person")
+        person = data.draw(st.one_of(st.sampled_from(fitting), st.sampled_from(NAMES)), label="person")
         payload = draw_data(data.draw, action, self.clock.now, self._row(did).facts)
         self.try_act(did, action, person, payload)
 
@@ -278,8 +298,39 @@ class DecisionMachine(RuleBasedStateMachine):
     def action_from_state(self, data: st.DataObject) -> None:
         """An action that leaves or stays in the decision's state, by anyone, with random input."""
         did = self._pick(data)
-        allowed = sorted(a.id for a in PROCEDURE.actions_from(self.states[did])) or ACTION_IDS
+        allowed = [a.id for a in PROCEDURE.actions_from(self.states[did])] or ACTION_IDS
         self._random(data, did, allowed)
+
+    @rule(data=st.data())
+    def malformed_input(self, data: st.DataObject) -> None:
+        """The right person takes an action possible in the state, with one field malformed."""
+        did = self._pick(data)
+        allowed = [a.id for a in PROCEDURE.actions_from(self.states[did]) if a.fields]
+        if not allowed:
+            return
+        action = PROCEDURE.actions[data.draw(st.sampled_from(allowed), label="action")]
+        fitting = [n for n in NAMES if ROLES[n] & set(action.roles)] or NAMES
+        person = "owner" if "owner" in action.roles else data.draw(st.sampled_from(fitting), label="person")
+        fields = list(action.fields)
+        typed = [f.name for f in action.fields.values() if f.type not in ("text", "list")] or fields
+        broken = data.draw(st.one_of(st.sampled_from(typed), st.sampled_from(fields)), label="broken field")
+        payload = draw_data(data.draw, action.id, self.clock.now, self._row(did).facts, broken)
+        self.try_act(did, action.id, person, payload)
+
+    @rule(data=st.data(), edit=st.booleans())
+    def comment(self, data: st.DataObject, edit: bool) -> None:
+        """A member of the public (or someone else) comments, replies or edits, whenever it is."""
+        did = self._pick(data)
+        person = data.draw(st.sampled_from(["citizen1", "citizen2", "owner", "outsider"]), label="person")
+        facts = self._row(did).facts
+        count = len(facts.get("comments", []))
+        text = data.draw(_texts(), label="text")
+        if edit:
+            payload = {"comment_id": data.draw(st.integers(1, count + 1), label="comment_id"), "text": text}
+        else:
+            reply = data.draw(st.one_of(st.none(), st.integers(1, count + 1)), label="reply_to")
+            payload = {"text": text} | ({"reply_to": reply} if reply else {})
+        self.try_act(did, "edit_comment" if edit else "submit_comment", person, payload)
 
     @rule(hours=st.integers(1, 72), days=st.integers(0, 40))
     def advance_clock(self, hours: int, days: int) -> None:
@@ -289,8 +340,8 @@ class DecisionMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.clock.now + DRIVE_SPAN <= END and "proposed" in self.states.values())
     @rule(data=st.data(),
-          step=st.sampled_from(["to_consultation", "to_legality_review", "to_collective_discussion",
-                                "to_publication", "to_implementation"]),
+          step=st.sampled_from(["to_consultation", "to_consultation", "to_legality_review",
+                                "to_collective_discussion", "to_publication", "to_implementation"]),
           flags=st.sampled_from([[], ["technical"], ["affects_specific_group"],
                                  ["technical", "wide_concern"]]))
     def drive(self, data: st.DataObject, step: str, flags: list[str]) -> None:
@@ -312,10 +363,11 @@ class DecisionMachine(RuleBasedStateMachine):
         """One canonical step forward from wherever the decision is: the first candidate accepted."""
         did = self._pick(data)
         for action, person, payload in self._candidates(data.draw, did):
-            if action == "wait_for_window":
-                closes = parse_iso(payload["closes_at"]) + dt.timedelta(hours=1)
-                if closes <= END:
-                    self.clock.now = max(self.clock.now, closes)
+            if action == "wait_for_window":  # to the closing instant, just before or just after it
+                offset = data.draw(st.sampled_from([0, 3_600_000_000, -1]), label="offset µs")
+                closes = parse_iso(payload["closes_at"]) + dt.timedelta(microseconds=offset)
+                if self.clock.now <= closes <= END:
+                    self.clock.now = closes
                 return
             if self.try_act(did, action, person, payload):
                 return
@@ -444,6 +496,10 @@ class _Proxy:
         return self.machine.act(did, action, person, data)
 
 
+#: Shrinking a failure of this machine takes minutes (a fresh database per attempt); by default a failure
+#: is reported as found, with every step and draw printed. JUECE_SHRINK=1 turns shrinking on.
+PHASES = tuple(Phase) if os.environ.get("JUECE_SHRINK") else tuple(p for p in Phase if p is not Phase.shrink)
 DecisionMachine.TestCase.settings = settings(
-    max_examples=25, stateful_step_count=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    max_examples=40, stateful_step_count=50, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+    report_multiple_bugs=False, phases=PHASES)
 TestDecisionMachine = DecisionMachine.TestCase

@@ -489,3 +489,33 @@ def test_numbers_that_are_not_whole_numbers_are_input_errors(core: Juece, number
     with pytest.raises(InvalidInput) as info:
         core.act(did, "edit_comment", "citizen1", {"comment_id": number, "text": "改"})
     assert info.value.details["field"] == "comment_id"
+
+
+def test_malformed_entries_and_unknown_reply_targets_are_refused(core: Juece, clock: Clock) -> None:
+    from workflow.errors import InvalidInput
+
+    did = new_decision(core)
+    to_consultation(core, did)
+    for entries in (5, 2.5, True):
+        with pytest.raises(InvalidInput):
+            core.act(did, "record_adoption_report", "owner", {"entries": entries})
+    core.act(did, "open_public_comment", "owner", window(clock, 31))
+    assert refused(core, did, "submit_comment", "citizen1", {"text": "回复", "reply_to": 7}).code == "unknown_comment"
+
+
+def test_the_service_never_reads_server_files_for_a_caller(core: Juece) -> None:
+    from workflow.errors import InvalidInput
+
+    did = new_decision(core)
+    core.act(did, "initiate", "owner", {"owner_unit": "城建办"})
+    with pytest.raises(InvalidInput):
+        core.act(did, "upload_draft", "owner", {"content": {"path": "/etc/passwd"}})
+
+
+def test_flags_proposed_at_creation_survive_an_initiation_without_flags(core: Juece) -> None:
+    did = new_decision(core, ["technical"])
+    core.act(did, "initiate", "owner", {"owner_unit": "城建办"})
+    with core.db.read() as conn:
+        from workflow.queries import show_decision
+
+        assert show_decision(conn, core.catalog, did, core.clock())["flags"] == ["technical"]

@@ -49,7 +49,8 @@ def note(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
 def initiate(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
     """Owner unit and flags; tasks the flags require are created (procedure.md, flags table)."""
     data = ev["data"]
-    facts["flags"] = sorted(set(data.get("flags") or []))
+    if "flags" in data:  # flags given at initiation replace those proposed at creation
+        facts["flags"] = sorted(set(data["flags"]))
     for key in ("owner_unit", "lead_unit", "confidential_basis", "prior_risk_assessment"):
         if data.get(key):
             facts[key] = data[key]

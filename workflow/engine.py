@@ -111,7 +111,9 @@ def _normalize_value(spec: FieldDef, value: Any, procedure: ProcedureDef, tz: Zo
             raise _bad(name, "应为已存储文档的哈希值", "must be the hash of a stored document")
         return value
     if kind == "entries":
-        rows = value.items() if isinstance(value, Mapping) else [(e.get("ref"), e) for e in value or []
+        if not isinstance(value, Mapping | list):
+            raise _bad(name, "应为逐条采纳情况（对象或列表）", "must be an object or a list of entries")
+        rows = value.items() if isinstance(value, Mapping) else [(e.get("ref"), e) for e in value
                                                                   if isinstance(e, Mapping)]
         out = {}
         for ref, entry in rows:

@@ -84,6 +84,15 @@ def comment_window_open(a: Attempt) -> RuleViolation | None:
 
 
 @guard
+def reply_to_known(a: Attempt) -> RuleViolation | None:
+    """A reply answers a comment that exists."""
+    target = a.data.get("reply_to")
+    if target is not None and not any(c["id"] == target for c in a.facts.get("comments", [])):
+        return RuleViolation.of(rules.UNKNOWN_COMMENT, comment=target)
+    return None
+
+
+@guard
 def comment_author(a: Attempt) -> RuleViolation | None:
     """Only the author edits a comment."""
     cid = a.data.get("comment_id")

@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
@@ -94,16 +93,9 @@ class Juece:
                 if not st.document_exists(sha):
                     raise InvalidInput(f"文档不存在：{sha}", f"no stored document {sha}", details={"field": name})
             else:
-                if isinstance(value, Mapping) and "path" in value:
-                    path = Path(str(value["path"]))
-                    try:
-                        content = path.read_bytes()
-                    except OSError as exc:
-                        raise InvalidInput(f"无法读取文件：{path}", f"cannot read {path}: {exc.strerror}",
-                                           details={"field": name}) from exc
-                    filename = filename or path.name
-                    media = "application/octet-stream"
-                elif isinstance(value, str):
+                # No {"path": …} here: the service never reads its own filesystem on a caller's behalf
+                # (the CLI reads the file and passes the bytes).
+                if isinstance(value, str):
                     content, media = value.encode("utf-8"), "text/plain; charset=utf-8"
                 elif isinstance(value, bytes):
                     content, media = value, "application/octet-stream"
