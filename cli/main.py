@@ -240,4 +240,5 @@ from cli import run as _run  # noqa: E402
 main.add_command(_decisions.decisions)
 main.add_command(_notices.deadlines)
 main.add_command(_notices.notifications)
+main.add_command(_notices.tokens)
 main.add_command(_run.up)

@@ -128,3 +128,35 @@ def notifications_ack(c: Ctx, notification_id: int, actor: str) -> None:
     from workflow.alerts import acknowledge
 
     emit(acknowledge(c.core, notification_id, actor))
+
+
+@click.group()
+def tokens() -> None:
+    """Personal access tokens for the REST API."""
+
+
+@tokens.command("create")
+@click.argument("user")
+@click.option("--days", type=int, default=None, help="valid for this many days (default 90, at most 366)")
+@click.option("--name", default="", help="what the token is for (e.g. 浙政钉 connector)")
+@json_option
+@pass_ctx
+def tokens_create(c: Ctx, user: str, days: int | None, name: str, as_json: bool) -> None:
+    """Issue a token for USER and print it once (only its hash is kept)."""
+    from workflow.tokens import create_token
+
+    issued = create_token(c.core, user, name=name, days=days)
+    if as_json:
+        emit(issued.as_dict())
+    else:
+        click.echo(issued.secret)
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+@pass_ctx
+def tokens_revoke(c: Ctx, token_id: int) -> None:
+    """Revoke a token at once."""
+    from workflow.tokens import revoke_token
+
+    emit(revoke_token(c.core, token_id, by="admin"))

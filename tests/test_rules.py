@@ -519,3 +519,23 @@ def test_flags_proposed_at_creation_survive_an_initiation_without_flags(core: Ju
         from workflow.queries import show_decision
 
         assert show_decision(conn, core.catalog, did, core.clock())["flags"] == ["technical"]
+
+
+@pytest.mark.parametrize("data", [{"owner_unit": "城建\x00办"}, {"owner_unit": "城建\ud800办"},
+                                  {"owner_unit": "城建办", "lead_unit": "\x00"}])
+def test_text_no_database_can_store_is_an_input_error(core: Juece, data: dict) -> None:
+    from workflow.errors import InvalidInput
+
+    did = new_decision(core)
+    with pytest.raises(InvalidInput):
+        core.act(did, "initiate", "owner", data)
+
+
+def test_an_overlong_file_name_is_an_input_error(core: Juece) -> None:
+    from workflow.errors import InvalidInput
+
+    did = new_decision(core)
+    core.act(did, "initiate", "owner", {"owner_unit": "城建办"})
+    with pytest.raises(InvalidInput) as info:
+        core.act(did, "upload_draft", "owner", {"content": "草案", "filename": "长" * 256 + ".docx"})
+    assert info.value.details["field"] == "filename"

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnClause
 
 from workflow.calendar import WorkCalendar
 from workflow.context import Office, utc_iso
@@ -25,7 +26,8 @@ from workflow.service import Juece
 CST = dt.timezone(dt.timedelta(hours=8))
 # Literals, not bound parameters: a prepared statement's generic plan can then still prove the partial
 # indexes' conditions (status = 'open' / 'fired') and use them (bench/README.md, deadline scan).
-OPEN, FIRED = literal_column("'open'"), literal_column("'fired'")
+OPEN: ColumnClause[str] = literal_column("'open'")
+FIRED: ColumnClause[str] = literal_column("'fired'")
 
 
 @dataclass(slots=True)

@@ -46,13 +46,25 @@ def _bad(field: str, zh: str, en: str) -> InvalidInput:
     return InvalidInput(f"字段“{field}”：{zh}", f"field '{field}': {en}", details={"field": field})
 
 
+def _text(field: str, value: Any) -> str:
+    """A text input, refused if it holds what no database stores: NUL characters or lone surrogates."""
+    text = str(value).strip()
+    if "\x00" in text:
+        raise _bad(field, "含有不允许的控制字符", "contains a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _bad(field, "含有无效字符", "contains invalid characters (lone surrogates)") from None
+    return text
+
+
 def _normalize_value(spec: FieldDef, value: Any, procedure: ProcedureDef, tz: ZoneInfo,
                      resolve_user: UserResolver) -> Any:
     name, kind = spec.name, spec.type
     if kind == "text":
         if not isinstance(value, str | int):
             raise _bad(name, "应为文本", "must be text")
-        text = str(value).strip()
+        text = _text(name, value)
         if len(text) > MAX_TEXT:
             raise _bad(name, "内容过长", "is too long")
         return text
@@ -94,7 +106,7 @@ def _normalize_value(spec: FieldDef, value: Any, procedure: ProcedureDef, tz: Zo
         return text
     if kind in ("list", "flags"):
         items = value if isinstance(value, list) else re.split(r"[\n;；、,，]+", str(value))
-        items = [str(i).strip() for i in items if str(i).strip()]
+        items = [_text(name, i) for i in items if str(i).strip()]
         if kind == "flags":
             unknown = [i for i in items if i not in procedure.flags]
             if unknown:
@@ -120,7 +132,7 @@ def _normalize_value(spec: FieldDef, value: Any, procedure: ProcedureDef, tz: Zo
             if not isinstance(entry, Mapping) or entry.get("adoption") not in ("adopted", "partly_adopted", "not_adopted"):
                 raise _bad(name, f"{ref} 的采纳情况应为 adopted/partly_adopted/not_adopted",
                            f"{ref}: adoption must be adopted, partly_adopted or not_adopted")
-            out[str(ref)] = {"adoption": entry["adoption"], "reason": str(entry.get("reason", "")).strip()}
+            out[_text(name, ref)] = {"adoption": entry["adoption"], "reason": _text(name, entry.get("reason", ""))}
         return out
     if kind == "views":
         if not isinstance(value, list):
@@ -131,8 +143,8 @@ def _normalize_value(spec: FieldDef, value: Any, procedure: ProcedureDef, tz: Zo
                     "for", "against", "abstain"):
                 raise _bad(name, "每条意见应有成员和 for/against/abstain",
                            "each view needs a member and for, against or abstain")
-            views.append({"member": str(v["member"]).strip(), "view": v["view"],
-                          "remarks": str(v.get("remarks", "")).strip()})
+            views.append({"member": _text(name, v["member"]), "view": v["view"],
+                          "remarks": _text(name, v.get("remarks", ""))})
         return views
     raise _bad(name, "未知类型", f"unknown type {kind}")
 

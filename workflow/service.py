@@ -88,6 +88,9 @@ class Juece:
             if spec.type != "document" or value in (None, ""):
                 continue
             filename = str(data.get("filename") or "") if name == "content" else ""
+            if len(filename) > 255:
+                raise InvalidInput("文件名过长（最多255个字符）", "file name longer than 255 characters",
+                                   details={"field": "filename"})
             if isinstance(value, Mapping) and "sha256" in value:
                 sha = str(value["sha256"])
                 if not st.document_exists(sha):

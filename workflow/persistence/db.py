@@ -87,7 +87,7 @@ class Database:
             config.attributes["connection"] = conn
             command.upgrade(config, "heads")
             conn.commit()
-            return str(MigrationContext.configure(conn).get_current_revision())
+            return ",".join(sorted(MigrationContext.configure(conn).get_current_heads()))
 
     def dispose(self) -> None:
         """Close every pooled connection."""

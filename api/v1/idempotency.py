@@ -1,0 +1,93 @@
+"""``Idempotency-Key`` on POST: a retried request is answered from the first answer, never acted twice.
+
+The key is scoped to the token. The first request with a key records the SHA-256 of its method, path,
+query and body and is marked *processing*; its answer (any status below 500) is stored with it. A
+retry with the same key and the same request gets the stored answer again (``Idempotent-Replayed:
+true``); the same key with a different request is refused with 422 ``idempotency_key_reused``; a
+retry while the first is still being processed gets 409 ``idempotency_key_in_use``. A 5xx answer is
+not kept, so the request may be retried. Keys are kept 24 hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any, cast
+
+from flask import Response, current_app, g, request
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from api.v1.auth import core
+from workflow.errors import InvalidInput
+from workflow.persistence.api_models import IdempotencyKey
+from workflow.persistence.store import naive
+from workflow.tokens import Principal
+
+IK = cast(Table, IdempotencyKey.__table__)
+TTL = dt.timedelta(hours=24)
+HEADER = "Idempotency-Key"
+KEPT_HEADERS = ("Content-Type", "ETag", "Location", "Cache-Control")
+
+
+def request_hash() -> str:
+    """What makes two requests the same request."""
+    digest = hashlib.sha256()
+    for part in (request.method, request.path, request.query_string.decode("latin-1")):
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\n")
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def _replay(row: Any) -> Response:
+    response = current_app.response_class(row.response_body or b"", status=int(row.response_status))
+    for name, value in (row.response_headers or {}).items():
+        response.headers[name] = value
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def begin(who: Principal, key: str) -> Response | None:
+    """Claim ``key`` for this request, or answer from an earlier one; None means "go ahead"."""
+    juece = core()
+    now = juece.clock()
+    wanted = request_hash()
+    for _ in range(2):
+        try:
+            with juece.db.write() as conn:
+                conn.execute(delete(IK).where(IK.c.token_id == who.token_id, IK.c.created_at < naive(now - TTL)))
+                row = conn.execute(select(IK).where(IK.c.token_id == who.token_id, IK.c.key == key)).first()
+                if row is None:
+                    g.api_idempotency = int(conn.execute(insert(IK).values(
+                        token_id=who.token_id, key=key, method=request.method, path=request.path,
+                        request_hash=wanted, status="processing", created_at=naive(now)).returning(IK.c.id)).scalar_one())
+                    return None
+            break
+        except IntegrityError:  # a concurrent request claimed the key first: look again
+            continue
+    else:  # pragma: no cover - the second attempt always finds the row
+        raise InvalidInput("幂等键正在使用", "idempotency key in use", code="idempotency_key_in_use")
+    if row.request_hash != wanted:
+        raise InvalidInput("该幂等键已用于另一个请求", f"{HEADER} was already used for a different request",
+                           code="idempotency_key_reused", details={"field": HEADER})
+    if row.status != "done":
+        raise InvalidInput("使用该幂等键的请求仍在处理中，请稍后重试", f"a request with this {HEADER} is still being processed",
+                           code="idempotency_key_in_use", details={"field": HEADER})
+    return _replay(row)
+
+
+def finish(response: Response) -> Response:
+    """Keep the answer of a request that claimed a key (a 5xx frees the key instead)."""
+    claimed = g.pop("api_idempotency", None)
+    if claimed is None:
+        return response
+    juece = core()
+    with juece.db.write() as conn:
+        if response.status_code >= 500:
+            conn.execute(delete(IK).where(IK.c.id == claimed))
+        else:
+            headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
+            conn.execute(update(IK).where(IK.c.id == claimed).values(
+                status="done", response_status=response.status_code, response_headers=headers,
+                response_body=response.get_data(), completed_at=naive(juece.clock())))
+    return response
