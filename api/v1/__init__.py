@@ -29,7 +29,16 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, default_excepti
 from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from api.v1 import idempotency, problems, views
+from api.v1 import (
+    idempotency,
+    problems,
+    route_helpers,
+    routes_comments_audit,
+    routes_decisions,
+    routes_documents,
+    routes_people,
+    routes_procedures,
+)
 from api.v1.auth import authenticate, rate_key
 from api.v1.schemas import IdempotencyHeaders, Problem
 from api.v1.smorest_types import Blp
@@ -99,7 +108,7 @@ class Sha256Converter(UnicodeConverter):
 
 
 def _id_schema(_: Any) -> dict[str, Any]:
-    return {"type": "integer", "minimum": 1, "maximum": views.MAX_ID}
+    return {"type": "integer", "minimum": 1, "maximum": route_helpers.MAX_ID}
 
 
 def _sha_schema(_: Any) -> dict[str, Any]:
@@ -200,7 +209,12 @@ def make_blueprint(core: Juece) -> ApiBlueprint:
 
         return decorate
 
-    views.register(blp, core.catalog, problems_doc)
+    # The order of registration is the order of the operations in the OpenAPI document and in /docs.
+    routes_procedures.register(blp, core.catalog, problems_doc)
+    routes_decisions.register(blp, core.catalog, problems_doc)
+    routes_documents.register(blp, problems_doc)
+    routes_comments_audit.register(blp, problems_doc)
+    routes_people.register(blp, problems_doc)
 
     def catch_all(path: str) -> Response:
         """Unknown paths under /api/v1 are problem documents: 404, or 405 when another method fits."""
@@ -242,7 +256,7 @@ def make_blueprint(core: Juece) -> ApiBlueprint:
             return None
         who = authenticate()
         for value in (request.view_args or {}).values():
-            if isinstance(value, int) and not 1 <= value <= views.MAX_ID:
+            if isinstance(value, int) and not 1 <= value <= route_helpers.MAX_ID:
                 raise HTTPNotFound()
         checked = _check_query()
         if checked is None and request.method == "POST":
@@ -302,7 +316,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("JUECE_API_RATE_LIMIT", os.environ.get("JUECE_API_RATE_LIMIT", DEFAULT_RATE_LIMIT))
     app.config.setdefault("JUECE_API_RATELIMIT_STORAGE_URI",
                           os.environ.get("JUECE_API_RATELIMIT_STORAGE_URI", "memory://"))
-    app.url_map.converters.setdefault(views.ID, IdConverter)
+    app.url_map.converters.setdefault(route_helpers.ID, IdConverter)
     app.url_map.converters.setdefault("juece_sha256", Sha256Converter)
     api = _Api(app, config_prefix="API_V1", spec_kwargs={
         "title": "juece 决策 API", "version": "1.0.0", "openapi_version": "3.1.0",

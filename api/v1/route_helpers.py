@@ -1,0 +1,114 @@
+"""What the route modules share: the id path converter, ETags and If-Match, page cursors, dates, and a
+decision as the token's office sees it."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from api.v1.auth import core
+from workflow.context import utc_iso
+from workflow.errors import InvalidInput, NotFound, StaleVersion
+from workflow.persistence.store import D, aware
+from workflow.queries import show_decision
+from workflow.tokens import Principal
+
+CST = dt.timezone(dt.timedelta(hours=8))
+MAX_ID = 2**63 - 1
+#: Path converters that never refuse a value (a refusal at routing would be an HTML 404 outside the API):
+#: the blueprint checks the range and answers a problem document instead.
+ID = "juece_id"
+_ETAG = re.compile(r'(W/)?"([^"]*)"')
+
+#: The blueprint's decorator that documents the problem responses of an operation (400, 401, 429 and
+#: the codes given); the route modules take it as a parameter so they need not import the blueprint.
+Problems = Callable[..., Callable[[Callable[..., Any]], Callable[..., Any]]]
+
+
+def iso(moment: dt.datetime | None) -> str | None:
+    """A stored instant as UTC ISO 8601 (None stays None)."""
+    value = aware(moment)
+    return utc_iso(value) if value else None
+
+
+def today() -> dt.date:
+    """Today's date in China by the core's clock."""
+    # Procedure versions take effect on a date in China (UTC+8), whatever the server's time zone.
+    return core().clock().astimezone(CST).date()
+
+
+def etag(decision_id: int, version: int) -> str:
+    """The strong ETag of a decision's version."""
+    return f'"{decision_id}.{version}"'
+
+
+def entity_tags(header: str | None) -> list[tuple[bool, str]]:
+    """Entity tags of an If-Match / If-None-Match header: (weak, opaque) pairs; '*' as (False, '*')."""
+    if header is None:
+        return []
+    if header.strip() == "*":
+        return [(False, "*")]
+    return [(bool(m.group(1)), m.group(2)) for m in _ETAG.finditer(header)]
+
+
+def expected_version(header: str | None, decision_id: int) -> int | None:
+    """The version an If-Match header asks for (None: no condition); 412 when it cannot match."""
+    if header is None or not header.strip():
+        return None
+    candidates = []
+    for weak, tag in entity_tags(header):
+        if tag == "*":
+            return None
+        ident, _, version = tag.partition(".")
+        if not weak and ident == str(decision_id) and version.isdigit() and len(version) < 19:
+            candidates.append(int(version))
+    if not candidates:
+        raise StaleVersion("If-Match 与此决策事项的任何版本都不符", "If-Match matches no version of this decision",
+                           code="precondition_failed", details={"if_match": header[:200]})
+    return max(candidates)
+
+
+def decode_cursor(value: str | None) -> int | None:
+    """The id a page cursor continues below (None: the first page); 400 when it is not one of ours."""
+    if value is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("ascii")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        text = ""
+    kind, _, number = text.partition(":")
+    if kind != "id" or not number.isdigit() or len(number) > 18:
+        raise InvalidInput("分页游标无效", "invalid cursor", details={"field": "cursor"})
+    return int(number)
+
+
+def encode_cursor(last_id: int) -> str:
+    """The cursor of the page after the one ending with ``last_id``."""
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode("ascii").rstrip("=")
+
+
+def visible_decision(conn: Connection, decision_id: int, who: Principal) -> Any:
+    """A decision of the token's office; another office's does not exist for it."""
+    row = conn.execute(select(D.c.id, D.c.org_id, D.c.version).where(D.c.id == decision_id)).first()
+    if row is None or row.org_id != who.org_id:
+        raise NotFound(f"没有这个决策事项：{decision_id}", f"no such decision: {decision_id}",
+                       details={"decision": decision_id})
+    return row
+
+
+def decision_detail(conn: Connection, decision_id: int, who: Principal) -> dict[str, Any]:
+    """show_decision for the token's office, with the ETag."""
+    juece = core()
+    detail = show_decision(conn, juece.catalog, decision_id, juece.clock(), org_id=who.org_id)
+    detail["etag"] = etag(decision_id, int(detail["version"]))
+    return detail
+
+
+__all__ = ["CST", "ID", "MAX_ID", "Problems", "decision_detail", "decode_cursor", "encode_cursor", "entity_tags",
+           "etag", "expected_version", "iso", "today", "visible_decision"]

@@ -1,0 +1,94 @@
+"""A decision's record over HTTP: its public comments (rebuilt from their events, with every edit) and
+its hash-chained audit trail with the trail's verification."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from api.v1 import schemas as s
+from api.v1.auth import core, principal
+from api.v1.route_helpers import ID, Problems, iso, visible_decision
+from api.v1.smorest_types import Blp
+from workflow.audit import verify_all
+from workflow.persistence.store import DV, D, E
+
+
+def register(blp: Blp, problems: Problems) -> None:
+    """Add the comment and audit operations of a decision to ``blp``."""
+
+    @blp.route(f"/decisions/<{ID}:decision_id>/comments", methods=["GET"], tags=["comments"])
+    @blp.response(200, s.CommentList)
+    @problems(404)
+    def comments(decision_id: int) -> dict[str, Any]:
+        """The public comments on a decision with their current text and every edit
+
+        Comments are taken with the actions ``submit_comment`` and ``edit_comment``.
+        """
+        who = principal()
+        with core().db.read() as conn:
+            visible_decision(conn, decision_id, who)
+            facts = conn.execute(select(D.c.facts).where(D.c.id == decision_id)).scalar_one()
+            events = conn.execute(select(E.c.action, E.c.event).where(
+                E.c.stream == f"decision:{decision_id}", E.c.action.in_(["submit_comment", "edit_comment"]))
+                .order_by(E.c.seq)).all()
+        texts: dict[int, list[dict[str, Any]]] = {}
+        authors: dict[int, str | None] = {}
+        number = 0
+        for row in events:
+            data = row.event.get("data") or {}
+            if row.action == "submit_comment":
+                number += 1
+                texts[number] = [{"text": str(data.get("text", "")), "at": row.event["at"]}]
+                authors[number] = (row.event.get("actor") or {}).get("name")
+            elif isinstance(data.get("comment_id"), int) and data["comment_id"] in texts:
+                texts[data["comment_id"]].append({"text": str(data.get("text", "")), "at": row.event["at"]})
+        items = []
+        for comment in facts.get("comments") or []:
+            history = texts.get(int(comment["id"]), [])
+            items.append({"id": int(comment["id"]), "author": authors.get(int(comment["id"])),
+                          "author_id": comment.get("author"), "reply_to": comment.get("reply_to"),
+                          "text": history[-1]["text"] if history else "",
+                          "submitted_at": history[0]["at"] if history else "",
+                          "edited_at": history[-1]["at"] if len(history) > 1 else None,
+                          "edits": int(comment.get("edits", 0)), "history": history})
+        return {"items": items}
+
+    @blp.route(f"/decisions/<{ID}:decision_id>/audit", methods=["GET"], tags=["audit"])
+    @blp.response(200, s.AuditTrail)
+    @problems(404)
+    def audit_events(decision_id: int) -> dict[str, Any]:
+        """The decision's hash-chained audit events, oldest first"""
+        who = principal()
+        with core().db.read() as conn:
+            visible_decision(conn, decision_id, who)
+            rows = conn.execute(select(E).where(E.c.stream == f"decision:{decision_id}").order_by(E.c.seq)).all()
+        return {"decision_id": decision_id, "items": [
+            {"seq": r.seq, "action": r.action, "from_state": r.from_state, "to_state": r.to_state,
+             "at": iso(r.at), "event": r.event, "prev_hash": r.prev_hash, "hash": r.hash} for r in rows]}
+
+    @blp.route(f"/decisions/<{ID}:decision_id>/audit/verify", methods=["GET"], tags=["audit"])
+    @blp.response(200, s.VerifyReport)
+    @problems(404)
+    def audit_verify(decision_id: int) -> dict[str, Any]:
+        """Verify the decision's chain, signatures, documents and replay (and the system stream)
+
+        Problems elsewhere (other decisions, other offices' documents) are left out.
+        """
+        who = principal()
+        juece = core()
+        with juece.db.read() as conn:
+            visible_decision(conn, decision_id, who)
+            report = verify_all(conn, juece.catalog, [decision_id])
+            hashes = {r.sha256 for r in conn.execute(select(DV.c.sha256).where(DV.c.decision_id == decision_id))}
+        prefixes = {f"document:{h[:12]}" for h in hashes}
+        # Named with a trailing underscore: ``problems`` is the decorator this function is registered with.
+        problems_ = [str(p) for p in report.problems
+                     if p.stream in (f"decision:{decision_id}", "system") or p.stream in prefixes]
+        return {"ok": not problems_, "events": report.events, "signatures": report.signatures,
+                "documents": len(hashes), "decisions": report.decisions, "problems": problems_,
+                "first_broken": problems_[0] if problems_ else None}
+
+
+__all__ = ["register"]

@@ -1,0 +1,100 @@
+"""Documents over HTTP: storing bytes by their hash, fetching them back, and a decision's document
+versions."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+from urllib.parse import quote
+
+from flask import Response, current_app, request
+from sqlalchemy import select
+
+from api.v1 import schemas as s
+from api.v1.auth import core, principal
+from api.v1.route_helpers import ID, Problems, iso, visible_decision
+from api.v1.smorest_types import Blp
+from workflow.errors import InvalidInput, NotFound
+from workflow.persistence.store import DOC, DV, D, Store
+from workflow.service import MAX_DOCUMENT_BYTES
+
+_MEDIA = re.compile(r"^[\x20-\x7e]{1,120}$")
+
+
+def register(blp: Blp, problems: Problems) -> None:
+    """Add the document operations (upload, download, a decision's versions) to ``blp``."""
+
+    @blp.route("/documents", methods=["POST"], tags=["documents"])
+    @blp.arguments(s.IdempotencyHeaders, location="headers", arg_name="headers")
+    @blp.doc(requestBody={"required": True, "description": "the document's bytes (at most 20 MB); the "
+                          "Content-Type header is kept as its media type",
+                          "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                                      "text/plain": {"schema": {"type": "string"}}}})
+    @blp.response(201, s.StoredDocument)
+    @blp.alt_response(200, schema=s.StoredDocument, description="the same bytes were stored before", success=True)
+    @problems(409, 413, 422)
+    def upload(headers: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """Store a document's bytes; use the returned hash as {"sha256": …} in an action's document field
+
+        A stored document belongs to no decision until an action names it (e.g. ``upload_draft`` with
+        ``{"content": {"sha256": …}, "filename": "草案.docx"}`` adds a draft version).
+        """
+        content = request.get_data(cache=True)
+        if not content:
+            raise InvalidInput("文档内容为空", "the document is empty", details={"field": "body"})
+        if len(content) > MAX_DOCUMENT_BYTES:
+            raise InvalidInput("文件过大（上限 20 MB）", "document larger than 20 MB", code="payload_too_large",
+                               details={"field": "body"})
+        media = request.headers.get("Content-Type") or "application/octet-stream"
+        if not _MEDIA.match(media):
+            media = "application/octet-stream"
+        sha = hashlib.sha256(content).hexdigest()
+        juece = core()
+        with juece.db.write() as conn:
+            existing = conn.execute(select(DOC.c.media_type).where(DOC.c.sha256 == sha)).first()
+            if existing is None:
+                Store(conn).store_document(sha, content, media, juece.clock())
+        out = {"sha256": sha, "size": len(content), "media_type": existing.media_type if existing else media,
+               "created": existing is None}
+        return out, 201 if existing is None else 200
+
+    @blp.route("/documents/<juece_sha256:sha256>", methods=["GET"], tags=["documents"])
+    @blp.doc(responses={"200": {"description": "the document's bytes, with the media type it was stored with",
+                                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}})
+    @problems(404)
+    def download(sha256: str) -> Response:
+        """A document of one of the office's decisions, by its hash"""
+        who = principal()
+        missing = NotFound(f"没有这个文档：{sha256}", f"no such document: {sha256}", details={"document": sha256})
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise missing
+        with core().db.read() as conn:
+            version = conn.execute(
+                select(DV.c.filename).join(D, D.c.id == DV.c.decision_id)
+                .where(DV.c.sha256 == sha256, D.c.org_id == who.org_id).order_by(DV.c.id.desc()).limit(1)).first()
+            doc = conn.execute(select(DOC.c.content, DOC.c.media_type).where(DOC.c.sha256 == sha256)).first()
+        if version is None or doc is None:
+            raise missing
+        response = current_app.response_class(bytes(doc.content), mimetype=doc.media_type)
+        filename = version.filename or sha256[:12]
+        response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "sandbox"
+        response.headers["ETag"] = f'"{sha256}"'
+        return response
+
+    @blp.route(f"/decisions/<{ID}:decision_id>/documents", methods=["GET"], tags=["documents"])
+    @blp.response(200, s.DocumentList)
+    @problems(404)
+    def decision_documents(decision_id: int) -> dict[str, Any]:
+        """Every version of a decision's documents (drafts, opinions, records, reports)"""
+        who = principal()
+        with core().db.read() as conn:
+            visible_decision(conn, decision_id, who)
+            rows = conn.execute(select(DV).where(DV.c.decision_id == decision_id).order_by(DV.c.id)).all()
+        return {"items": [{"kind": d.kind, "version": d.version_no, "sha256": d.sha256, "filename": d.filename,
+                           "event_seq": d.event_seq, "created_at": iso(d.created_at)} for d in rows]}
+
+
+__all__ = ["register"]

@@ -1,0 +1,156 @@
+"""People over HTTP: who the token is, their notifications, the office's people (admin role) and the
+personal access tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, or_, select
+
+from api.v1 import schemas as s
+from api.v1.auth import core, principal, require_admin
+from api.v1.route_helpers import ID, Problems, decode_cursor, encode_cursor, iso
+from api.v1.smorest_types import Blp
+from workflow import admin, tokens
+from workflow.alerts import acknowledge
+from workflow.context import utc_iso
+from workflow.errors import Forbidden, NotFound
+from workflow.persistence.store import ORG, N, U
+from workflow.tokens import Principal
+
+_USERS = select(U.c.id, U.c.name, U.c.roles, U.c.unit, U.c.email, U.c.active, U.c.org_id,
+                ORG.c.name.label("org_name")).join(ORG, ORG.c.id == U.c.org_id)
+
+
+def _user_out(row: Any) -> dict[str, Any]:
+    return {"id": int(row.id), "name": row.name, "roles": sorted(row.roles), "unit": row.unit or "",
+            "office": row.org_name, "email": row.email, "active": bool(row.active)}
+
+
+def _office_user(conn: Connection, user_id: int, who: Principal) -> Any:
+    row = conn.execute(_USERS.where(U.c.id == user_id)).first()
+    if row is None or row.org_id != who.org_id:
+        raise NotFound(f"没有这个用户：{user_id}", f"no such user: {user_id}", details={"user": user_id})
+    return row
+
+
+def register(blp: Blp, problems: Problems) -> None:
+    """Add the operations on the token's person, notifications, users and tokens to ``blp``."""
+
+    @blp.route("/me", methods=["GET"], tags=["tokens"])
+    @blp.response(200, s.MeOut)
+    @problems()
+    def me() -> dict[str, Any]:
+        """The token's person, roles and office"""
+        who = principal()
+        return {"user": who.user, "user_id": who.user_id, "roles": sorted(who.roles), "office": who.org,
+                "unit": who.unit, "token_id": who.token_id, "token_expires_at": utc_iso(who.expires_at)}
+
+    @blp.route("/notifications", methods=["GET"], tags=["notifications"])
+    @blp.arguments(s.NotificationListQuery, location="query", arg_name="query")
+    @blp.response(200, s.NotificationPage)
+    @problems()
+    def notifications(query: dict[str, Any]) -> dict[str, Any]:
+        """The token's person's notifications (and the office's group ones), newest first"""
+        who = principal()
+        stmt = (select(N).where(N.c.org_id == who.org_id, or_(N.c.user_id == who.user_id, N.c.user_id.is_(None)))
+                .order_by(N.c.id.desc()).limit(query["limit"] + 1))
+        if query.get("unacknowledged") is True:
+            stmt = stmt.where(N.c.acknowledged_at.is_(None))
+        elif query.get("unacknowledged") is False:
+            stmt = stmt.where(N.c.acknowledged_at.is_not(None))
+        before = decode_cursor(query.get("cursor"))
+        if before is not None:
+            stmt = stmt.where(N.c.id < before)
+        with core().db.read() as conn:
+            rows = conn.execute(stmt).all()
+        page = rows[:query["limit"]]
+        return {"items": [{"id": int(n.id), "kind": n.kind, "subject": n.subject, "body": n.body,
+                           "decision_id": n.decision_id, "deadline_id": n.deadline_id,
+                           "personal": n.user_id is not None, "payload": n.payload,
+                           "created_at": iso(n.created_at), "acknowledged_at": iso(n.acknowledged_at)}
+                          for n in page],
+                "next_cursor": encode_cursor(int(page[-1].id)) if len(rows) > query["limit"] else None}
+
+    @blp.route(f"/notifications/<{ID}:notification_id>/acknowledge", methods=["POST"], tags=["notifications"])
+    @blp.arguments(s.IdempotencyHeaders, location="headers", arg_name="headers")
+    @blp.response(200, s.AcknowledgementOut)
+    @problems(404, 409, 413, 415, 422)
+    def acknowledge_notification(notification_id: int, headers: dict[str, Any]) -> dict[str, Any]:
+        """Acknowledge a notification: an overdue item stops escalating"""
+        return acknowledge(core(), notification_id, principal().user)
+
+    @blp.route("/users", methods=["GET"], tags=["users"])
+    @blp.response(200, s.UserList)
+    @problems(403)
+    def users() -> dict[str, Any]:
+        """The people of the admin's office (admin role)"""
+        who = require_admin()
+        with core().db.read() as conn:
+            rows = conn.execute(_USERS.where(U.c.org_id == who.org_id).order_by(U.c.id)).all()
+        return {"items": [_user_out(r) for r in rows]}
+
+    @blp.route("/users", methods=["POST"], tags=["users"])
+    @blp.arguments(s.IdempotencyHeaders, location="headers", arg_name="headers")
+    @blp.arguments(s.UserCreate, arg_name="body")
+    @blp.response(201, s.UserOut)
+    @problems(403, 409, 413, 415, 422)
+    def add_user(headers: dict[str, Any], body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """Add a person to the admin's office (admin role); they get a signing key"""
+        who = require_admin()
+        juece = core()
+        user_id = admin.add_user(juece, body["name"], body["roles"], who.org, unit=body["unit"],
+                                 password=body.get("password"), by=who.user, email=body.get("email"))
+        with juece.db.read() as conn:
+            return _user_out(_office_user(conn, user_id, who)), 201
+
+    @blp.route(f"/users/<{ID}:user_id>/tokens", methods=["GET"], tags=["tokens"])
+    @blp.response(200, s.TokenList)
+    @problems(403, 404)
+    def user_tokens(user_id: int) -> dict[str, Any]:
+        """A person's tokens, never their secrets (admin role)"""
+        who = require_admin()
+        with core().db.read() as conn:
+            _office_user(conn, user_id, who)
+            return {"items": tokens.list_tokens(conn, user_id=user_id)}
+
+    @blp.route(f"/users/<{ID}:user_id>/tokens", methods=["POST"], tags=["tokens"])
+    @blp.arguments(s.IdempotencyHeaders, location="headers", arg_name="headers")
+    @blp.arguments(s.TokenCreate, arg_name="body", required=False)
+    @blp.response(201, s.IssuedTokenOut)
+    @problems(403, 404, 409, 413, 415, 422)
+    def create_token(user_id: int, headers: dict[str, Any], body: dict[str, Any]) -> tuple[dict[str, Any], int,
+                                                                                         dict[str, str]]:
+        """Issue a token for a person of the office (admin role); the secret is in this answer only"""
+        who = require_admin()
+        with core().db.read() as conn:
+            person = _office_user(conn, user_id, who)
+        issued = tokens.create_token(core(), person.name, name=body.get("name", ""), days=body.get("days"),
+                                     expires_at=body.get("expires_at"), by=who.user)
+        return issued.as_dict(), 201, {"Cache-Control": "no-store"}
+
+    @blp.route("/tokens", methods=["GET"], tags=["tokens"])
+    @blp.response(200, s.TokenList)
+    @problems()
+    def list_tokens() -> dict[str, Any]:
+        """Tokens: all of the office's for an admin, one's own otherwise"""
+        who = principal()
+        with core().db.read() as conn:
+            if "admin" in who.roles:
+                return {"items": tokens.list_tokens(conn, org_id=who.org_id)}
+            return {"items": tokens.list_tokens(conn, user_id=who.user_id)}
+
+    @blp.route(f"/tokens/<{ID}:token_id>", methods=["DELETE"], tags=["tokens"])
+    @blp.response(200, s.TokenOut)
+    @problems(403, 404)
+    def revoke_token(token_id: int) -> dict[str, Any]:
+        """Revoke a token at once: one's own, or any of the office's for an admin"""
+        who = principal()
+        with core().db.read() as conn:
+            current = tokens.get_token(conn, token_id, org_id=who.org_id)
+        if "admin" not in who.roles and current["user_id"] != who.user_id:
+            raise Forbidden("只能撤销自己的令牌", "you may revoke only your own tokens", code="admin_only")
+        return tokens.revoke_token(core(), token_id, by=who.user, org_id=who.org_id)
+
+
+__all__ = ["register"]
