@@ -229,3 +229,13 @@ def test_webhook_is_signed_and_optionally_dingtalk_shaped(core: Juece, clock: Cl
         assert payload["subject"].startswith("【提醒】") and payload["idempotency_key"] == claim.idempotency_key
     else:
         assert payload["msgtype"] == "markdown" and "合法性审查期限" in payload["markdown"]["text"]
+
+
+def test_the_yearly_catalogue_deadline_is_named_for_the_office(core: Juece, clock: Clock) -> None:
+    admin.update_org_settings(core, "古塘街道", {"supervisor": "chief"})
+    did = new_decision(core)
+    core.act(did, "initiate", "owner", {"owner_unit": "城建办"})  # starts the office's catalogue deadline
+    clock.set("2026-04-01T00:30")
+    scan(core)
+    subjects = [subject for kind, who, subject in notifications(core) if kind == "overdue"]
+    assert subjects == ["【逾期】古塘街道：年度决策事项目录公布已于2026-03-31 24:00届满"]

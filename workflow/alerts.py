@@ -131,8 +131,10 @@ def scan(core: Juece, now: dt.datetime | None = None, limit: int = 500) -> ScanR
 
 
 def _labels(core: Juece, decision: Any, key: str) -> tuple[str, str]:
-    procedure = core.catalog.get(f"{decision.procedure_id}@{decision.procedure_version}")
-    deadline = procedure.deadlines.get(key)
+    """The deadline's name; an office-wide one (no decision) is named by any procedure that defines it."""
+    procedures = [core.catalog.get(f"{decision.procedure_id}@{decision.procedure_version}")] if decision else (
+        core.catalog.all())
+    deadline = next((p.deadlines[key] for p in procedures if key in p.deadlines), None)
     return (deadline.label.zh, deadline.label.en) if deadline else (key, key)
 
 
@@ -144,7 +146,7 @@ def _fire_due(core: Juece, st: Store, writer: _Writer, now: dt.datetime, limit: 
     for row in rows:
         decision = st.conn.execute(select(D).where(D.c.id == row.decision_id)).first() if row.decision_id else None
         title = decision.title if decision else writer.org(row.org_id).name
-        zh, en = _labels(core, decision, row.key) if decision else (row.key, row.key)
+        zh, en = _labels(core, decision, row.key)
         due = aware(row.due_at)
         assert due is not None
         kind = "reminder" if row.kind == "reminder" else "overdue"
@@ -190,7 +192,7 @@ def _escalate(core: Juece, st: Store, writer: _Writer, now: dt.datetime, limit: 
     for row in rows:
         decision = st.conn.execute(select(D).where(D.c.id == row.decision_id)).first() if row.decision_id else None
         title = decision.title if decision else writer.org(row.org_id).name
-        zh, _ = _labels(core, decision, row.key) if decision else (row.key, row.key)
+        zh, _ = _labels(core, decision, row.key)
         people = writer.recipients(row.org_id, ["supervisor"], None)
         writer.notify(org_id=row.org_id, decision_id=row.decision_id, deadline_id=row.id, kind="escalation",
                       key=f"deadline:{row.id}", subject=f"【督办】{title}：{zh}逾期未处理",
