@@ -126,7 +126,13 @@ def show(c: Ctx, decision_id: int, viewer: str | None, as_json: bool) -> None:
         click.echo(f"  文档 {doc['kind']} v{doc['version']} {doc['sha256'][:16]} {doc['filename']}")
     for e in info["history"]:
         sign = " ✍" if e["signed"] else ""
-        click.echo(f"  {e['seq']:>3} {e['at']} {e['actor']}: {e['action']} {e['from'] or ''}→{e['to']}{sign}")
+        mark = ""
+        if e.get("backfill"):
+            b = e["backfill"]
+            mark = f"  [补录 back-entry: 发生于 {b['occurred_at']}，理由：{b['reason']}，{b['approved_by']} 确认]"
+        if e.get("correction"):
+            mark = f"  [更正 correction → 第{e['correction']['version']}版：{e['correction']['reason']}]"
+        click.echo(f"  {e['seq']:>3} {e['at']} {e['actor']}: {e['action']} {e['from'] or ''}→{e['to']}{sign}{mark}")
     click.echo("可进行 next: " + ", ".join(info["next_actions"]))
 
 
@@ -147,3 +153,96 @@ def list_(c: Ctx, state: str | None, viewer: str | None, as_json: bool) -> None:
         return
     for r in rows:
         click.echo(f"{r['id']}\t{r['state']}\t{r['state_zh']}\tv{r['version']}\t{r['procedure']}\t{r['title']}")
+
+
+def _print_result(result: Any, as_json: bool) -> None:
+    if as_json:
+        emit({"ok": True, "decision": result.decision_id, "action": result.action, "from": result.from_state,
+              "state": result.state, "version": result.version, "hash": result.hash})
+    else:
+        click.echo(f"{result.decision_id} {result.action}: {result.state} (version {result.version})")
+
+
+@decisions.command("backfill")
+@click.argument("decision_id", type=int)
+@click.argument("action")
+@click.option("--as", "actor", required=True, help="the person who took the step offline")
+@click.option("--occurred-at", required=True, help="when it happened, e.g. 2026-02-10T09:00+08:00")
+@click.option("--reason", required=True, help="why it is entered afterwards (补录理由)")
+@click.option("--data", "data", help="JSON object, or @FILE")
+@json_option
+@pass_ctx
+def backfill(c: Ctx, decision_id: int, action: str, actor: str, occurred_at: str, reason: str, data: str | None,
+             as_json: bool) -> None:
+    """Request a back-entry (补录) of a step that happened offline; a chief executive confirms it."""
+    from workflow.records import request_backfill
+
+    seq = request_backfill(c.core, decision_id, action, actor, _parse_data(data), occurred_at, reason)
+    if as_json:
+        emit({"ok": True, "decision": decision_id, "request": seq})
+    else:
+        click.echo(f"补录申请 back-entry request {seq}: 待行政首长确认 / awaiting the chief executive")
+
+
+@decisions.command("backfills")
+@click.argument("decision_id", type=int)
+@json_option
+@pass_ctx
+def backfills(c: Ctx, decision_id: int, as_json: bool) -> None:
+    """List back-entry requests awaiting confirmation."""
+    from workflow.records import pending_backfills
+
+    rows = pending_backfills(c.core, decision_id)
+    if as_json:
+        emit(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['seq']}\t{r['action']}\t{r['occurred_at']}\t{r['requested_by']}\t{r['reason']}")
+
+
+@decisions.command("confirm-backfill")
+@click.argument("decision_id", type=int)
+@click.argument("request", type=int)
+@click.option("--as", "approver", required=True, help="a chief executive of the office")
+@json_option
+@pass_ctx
+def confirm_backfill(c: Ctx, decision_id: int, request: int, approver: str, as_json: bool) -> None:
+    """Confirm a back-entry request: the step is recorded as of its occurrence time, marked 补录."""
+    from workflow.records import confirm_backfill as confirm
+
+    _print_result(confirm(c.core, decision_id, request, approver), as_json)
+
+
+@decisions.command("reject-backfill")
+@click.argument("decision_id", type=int)
+@click.argument("request", type=int)
+@click.option("--as", "approver", required=True)
+@click.option("--reason", required=True)
+@json_option
+@pass_ctx
+def reject_backfill(c: Ctx, decision_id: int, request: int, approver: str, reason: str, as_json: bool) -> None:
+    """Decline a back-entry request, with a reason."""
+    from workflow.records import reject_backfill as reject
+
+    seq = reject(c.core, decision_id, request, approver, reason)
+    if as_json:
+        emit({"ok": True, "decision": decision_id, "version": seq})
+    else:
+        click.echo(f"{decision_id}: 补录申请 {request} 不予确认 (version {seq})")
+
+
+@decisions.command("correct")
+@click.argument("decision_id", type=int)
+@click.argument("action")
+@click.option("--as", "actor", required=True)
+@click.option("--reason", required=True, help="why the record is corrected (更正理由)")
+@click.option("--data", "data", help="the corrected record: JSON object, or @FILE")
+@click.option("--of-version", type=int, help="refuse unless this is the version in force")
+@json_option
+@pass_ctx
+def correct(c: Ctx, decision_id: int, action: str, actor: str, reason: str, data: str | None,
+            of_version: int | None, as_json: bool) -> None:
+    """Correct a recorded meeting, opinion, hearing record or window: a new version; the old one is kept."""
+    from workflow.records import correct as correct_record
+
+    _print_result(correct_record(c.core, decision_id, action, actor, _parse_data(data), reason, of_version), as_json)

@@ -111,6 +111,14 @@ def to_collective_discussion(core: Juece, clock: Clock, did: int, flags: list[st
     to_legality_review(core, clock, did, flags)
     core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"})
     core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "经审查合法"})
+    at_least(clock, "2026-05-06T10:00")  # the story's meeting (MEETING) is held on 05-06 09:00, after the opinion
+
+
+def at_least(clock: Clock, local: str) -> None:
+    """Move the clock forward to ``local`` unless it is already later (stated dates may not be in the future)."""
+    target = dt.datetime.fromisoformat(local).replace(tzinfo=CST)
+    if clock.now < target:
+        clock.now = target.astimezone(dt.UTC)
 
 
 def to_publication(core: Juece, clock: Clock, did: int, flags: list[str] | None = None) -> None:
@@ -119,6 +127,7 @@ def to_publication(core: Juece, clock: Clock, did: int, flags: list[str] | None 
     core.act(did, "record_meeting", "secretary", MEETING)
     core.act(did, "record_decision", "chief", {"outcome": "adopted"})
     core.act(did, "record_party_consent", "secretary", {"reference": "古街党〔2026〕12号"})
+    at_least(clock, "2026-05-11T09:00")  # the story publishes on 05-10
 
 
 def to_implementation(core: Juece, clock: Clock, did: int, flags: list[str] | None = None) -> None:

@@ -76,5 +76,5 @@ def test_contract_review_cannot_be_signed_before_a_clean_review(core: Juece) -> 
     core.act(cid, "accept_for_review", "reviewer")
     assert core.act(cid, "sign_review_opinion", "reviewer",
                     {"outcome": "no_objection", "opinion": "无异议"}).state == "cleared"
-    core.act(cid, "record_signing", "owner", {"signed_on": "2026-03-20", "counterparty": "某建设公司"})
+    core.act(cid, "record_signing", "owner", {"signed_on": "2026-03-02", "counterparty": "某建设公司"})
     assert core.act(cid, "archive", "owner").state == "archived"

@@ -10,6 +10,7 @@ from tests.helpers import (
     MEETING,
     Clock,
     adopt_all,
+    at_least,
     local_iso,
     new_decision,
     run_public_comment,
@@ -50,9 +51,9 @@ def test_comment_window_shorter_than_30_days_is_refused(core: Juece, clock: Cloc
 def test_comment_window_of_30_days_is_accepted(core: Juece, clock: Clock) -> None:
     did = new_decision(core)
     to_consultation(core, did)
-    clock.set("2026-03-02T09:00")  # Monday; day 30 is Wednesday 2026-04-01, a working day
+    clock.set("2026-03-02T09:00")  # Monday; day 30 is Wednesday 2026-04-01, a working day, to its 24:00
     core.act(did, "open_public_comment", "owner", {"opens_at": "2026-03-02T09:00+08:00",
-                                                   "closes_at": "2026-04-01T17:00+08:00"})
+                                                   "closes_at": "2026-04-02T00:00+08:00"})
 
 
 def test_comment_window_ending_on_a_holiday_runs_to_the_next_working_day(core: Juece, clock: Clock) -> None:
@@ -62,7 +63,7 @@ def test_comment_window_ending_on_a_holiday_runs_to_the_next_working_day(core: J
     to_consultation(core, did)
     short = {"opens_at": "2026-03-07T09:00+08:00", "closes_at": "2026-04-06T17:00+08:00"}
     assert refused(core, did, "open_public_comment", "owner", short).details["earliest"] == "2026-04-07"
-    core.act(did, "open_public_comment", "owner", short | {"closes_at": "2026-04-07T17:00+08:00"})
+    core.act(did, "open_public_comment", "owner", short | {"closes_at": "2026-04-08T00:00+08:00"})
 
 
 def test_shortened_window_needs_and_keeps_its_reason(core: Juece, clock: Clock) -> None:
@@ -291,6 +292,7 @@ def test_exploratory_reform_needs_a_risk_note(core: Juece, clock: Clock) -> None
     assert (error.code, error.rule) == ("risk_note_required", 7)
     core.act(did, "sign_legality_opinion", "reviewer",
              {"outcome": "exploratory_reform", "opinion": "可", "risk_note": "国家尚无明确规定，存在被撤销风险"})
+    at_least(clock, "2026-05-06T10:00")
     core.act(did, "record_meeting", "secretary", MEETING)
 
 
@@ -373,6 +375,7 @@ def test_publication_is_impossible_before_the_party_report(core: Juece, clock: C
     with pytest.raises(ActionNotAllowed):
         core.act(did, "publish", "publisher", {"channels": ["政府网站"], "published_on": "2026-05-10"})
     core.act(did, "record_party_consent", "secretary", {"reference": "古街党〔2026〕12号"})
+    at_least(clock, "2026-05-10T10:00")
     core.act(did, "publish", "publisher", {"channels": ["政府网站"], "published_on": "2026-05-10"})
 
 
@@ -434,9 +437,11 @@ def test_evaluator_must_not_be_the_unit_that_assessed_the_risk(core: Juece, cloc
     core.act(did, "submit_legality_review", "owner")
     core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"})
     core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"})
+    at_least(clock, "2026-05-06T10:00")
     core.act(did, "record_meeting", "secretary", MEETING)
     core.act(did, "record_decision", "chief", {"outcome": "adopted"})
     core.act(did, "record_party_consent", "secretary", {"reference": "古街党〔2026〕12号"})
+    at_least(clock, "2026-05-10T10:00")
     core.act(did, "publish", "publisher", {"channels": ["政府网站"], "published_on": "2026-05-10"})
     error = refused(core, did, "start_evaluation", "owner", {"evaluation_unit": "风险评估中心"})
     assert (error.code, error.article, error.rule) == ("evaluator_not_independent", "Art. 36", 12)

@@ -235,3 +235,14 @@ def acknowledge(core: Juece, notification_id: int, user: str) -> dict[str, Any]:
                 conn.execute(update(DL).where(DL.c.id == row.deadline_id, DL.c.acknowledged_at.is_(None))
                              .values(acknowledged_at=naive(now)))
     return {"notification": notification_id, "acknowledged_by": user, "at": utc_iso(now)}
+
+
+def notify_roles(conn: Connection, now: dt.datetime, *, org_id: int, decision_id: int, roles: Iterable[str],
+                 owner_id: int | None, kind: str, key: str, subject: str, body: str,
+                 payload: dict[str, Any]) -> int:
+    """Notify the office's people in ``roles`` about an event (inbox, e-mail, webhook), once per ``key``."""
+    result = ScanResult()
+    writer = _Writer(conn, now, result)
+    writer.notify(org_id=org_id, decision_id=decision_id, deadline_id=None, kind=kind, key=key, subject=subject,
+                  body=body, payload=payload, people=writer.recipients(org_id, roles, owner_id))
+    return result.notifications

@@ -62,6 +62,8 @@ class CatalogueRow:
     owner_unit: str
     created_on: dt.date
     steps: Mapping[str, str] = field(default_factory=dict)
+    #: Steps entered afterwards (补录), by label, so statistics and exports tell them apart.
+    backfilled: tuple[Label, ...] = ()
 
 
 def step_statuses(procedure_tasks: Mapping[str, Mapping[str, Any]], facts: Mapping[str, Any]) -> dict[str, str]:
@@ -118,7 +120,9 @@ def catalogue(conn: Connection, catalog: Catalog, org_id: int, wanted: Catalogue
         assert created is not None
         rows.append(CatalogueRow(int(r.id), str(r.title), str(r.state), state.label, state.terminal,
                                  str(r.owner_name), unit, created.astimezone(SHANGHAI).date(),
-                                 step_statuses(tasks, facts)))
+                                 step_statuses(tasks, facts),
+                                 tuple(procedure.actions[b["action"]].label for b in facts.get("backfilled") or []
+                                       if b.get("action") in procedure.actions)))
     return rows
 
 

@@ -78,6 +78,8 @@ class Attempt:
     now: dt.datetime
     office: Office
     calendar: WorkCalendar
+    #: True when the attempt corrects a record already made (a new version of it, Art. 33).
+    correcting: bool = False
 
     @property
     def facts(self) -> Mapping[str, Any]:

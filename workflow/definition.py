@@ -75,6 +75,13 @@ class FieldDef:
     label: Label
     required: bool = False
     options: tuple[str, ...] = ()
+    #: Time truth (docs in ``workflow/timetruth.py``): ``past`` for a date a person states about
+    #: something that already happened, ``from_now`` for a window that must be open to the public.
+    when: str | None = None
+    #: What the stated time may not precede: ``action:<id>`` (when that action last happened) or
+    #: ``fact:<key>.<key>`` (an instant or date recorded in the facts).
+    after: tuple[str, ...] = ()
+    article: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +100,10 @@ class ActionDef:
     outcomes: Mapping[str, str] = field(default_factory=dict)
     signed: bool = False
     task: str | None = None
+    #: The facts key this action's record lives under, and the states in which that record may be
+    #: corrected (a correction appends a version; it never rewrites the earlier one).
+    record: str | None = None
+    correctable_in: tuple[str, ...] = ()
     #: The guard and effect functions, resolved from their names when the definition loads.
     checks: tuple[Callable[..., Any], ...] = ()
     apply: Callable[..., None] | None = None

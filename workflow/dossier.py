@@ -34,6 +34,10 @@ class TrailEvent:
     signature_ok: bool
     signer: str
     draft_version: int | None
+    #: 补录: the step happened offline at ``occurred_at`` and was entered later (``workflow.records``).
+    backfill: dict[str, Any] | None = None
+    #: 更正: this event is a new version of a record (reason, version, of_version).
+    correction: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +83,8 @@ def trail(conn: Connection, decision_id: int) -> list[TrailEvent]:
         out.append(TrailEvent(
             int(row.seq), str(row.action), str((event.get("actor") or {}).get("name", "")), at.isoformat(),
             row.from_state, row.to_state, dict(event.get("data") or {}), event.get("outcome"), str(row.hash),
-            chain_ok, bool(signature), signature_ok, signer, (event.get("draft") or {}).get("version")))
+            chain_ok, bool(signature), signature_ok, signer, (event.get("draft") or {}).get("version"),
+            event.get("backfill"), event.get("correction")))
     return out
 
 

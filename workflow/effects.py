@@ -18,13 +18,19 @@ Event = Mapping[str, Any]
 Effect = Callable[[Facts, Event, ProcedureDef], None]
 EFFECTS: dict[str, Effect] = {}
 #: Audited events that are not procedure actions and change neither state nor facts.
-META_ACTIONS = frozenset({"deadline_extended", "deadline_paused"})
+META_ACTIONS = frozenset({"deadline_extended", "deadline_paused", "backfill_requested", "backfill_rejected"})
 
 
 def effect(fn: Effect) -> Effect:
     """Register ``fn`` under its own name."""
     EFFECTS[fn.__name__] = fn
     return fn
+
+
+def effective_at(ev: Event) -> str:
+    """When the event happened: a back-entry's stated occurrence, otherwise its instant of entry."""
+    backfill = ev.get("backfill")
+    return str(backfill["occurred_at"]) if backfill else str(ev["at"])
 
 
 def _task(facts: Facts, task: str) -> dict[str, Any]:
@@ -108,7 +114,7 @@ def schedule_hearing(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
 @effect
 def deliver_hearing_materials(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
     """Art. 17: when the materials reached the participants."""
-    facts["hearing"]["delivered_at"] = ev["data"].get("delivered_at") or ev["at"]
+    facts["hearing"]["delivered_at"] = ev["data"].get("delivered_at") or effective_at(ev)
 
 
 @effect
@@ -166,7 +172,7 @@ def record_adoption_report(facts: Facts, ev: Event, procedure: ProcedureDef) -> 
 def submit_legality_review(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
     """Art. 26: a new review round over the current draft."""
     previous = (facts.get("review") or {}).get("round", 0)
-    facts["review"] = {"round": previous + 1, "requested_at": ev["at"], "draft_version": facts["draft"]["version"]}
+    facts["review"] = {"round": previous + 1, "requested_at": effective_at(ev), "draft_version": facts["draft"]["version"]}
 
 
 @effect
@@ -206,7 +212,7 @@ def record_meeting(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
 def record_decision(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
     """Art. 30: the chief executive's decision; a deferral needs a new discussion."""
     data = ev["data"]
-    facts["decision"] = {k: data.get(k) for k in ("outcome", "reason", "changes")} | {"at": ev["at"]}
+    facts["decision"] = {k: data.get(k) for k in ("outcome", "reason", "changes")} | {"at": effective_at(ev)}
     if data["outcome"] == "deferred":
         facts["meeting"] = None
         facts["decision"] = None
@@ -261,9 +267,27 @@ def initial_facts() -> Facts:
     return {"flags": [], "tasks": {}}
 
 
+def _correct(facts: Facts, ev: Event, procedure: ProcedureDef, effect: Effect, key: str) -> None:
+    """A correction appends a version of one record: the effect runs on a copy, only its record moves over."""
+    scratch = copy.deepcopy(facts)
+    effect(scratch, ev, procedure)
+    facts.setdefault("superseded", {}).setdefault(key, []).append(facts.get(key))
+    corrected = dict(scratch.get(key) or {})
+    corrected["version"] = ev["correction"]["version"]
+    corrected["correction"] = {"reason": ev["correction"]["reason"], "at": ev["at"], "by": ev["actor"].get("name")}
+    facts[key] = corrected
+
+
 def apply_event(procedure: ProcedureDef, facts: Mapping[str, Any], event: Event) -> Facts:
     """The facts after ``event``: a pure function of the facts before and the event."""
     new = copy.deepcopy(dict(facts))
     action = procedure.actions[event["action"]]
-    (action.apply or EFFECTS[action.effect])(new, event, procedure)
+    effect = action.apply or EFFECTS[action.effect]
+    if "correction" in event and action.record:
+        _correct(new, event, procedure, effect, action.record)
+    else:
+        effect(new, event, procedure)
+    if "backfill" in event:
+        # Statistics and pages tell back-entered steps apart (补录).
+        new.setdefault("backfilled", []).append({"action": event["action"], "occurred_at": effective_at(event)})
     return new

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from workflow import machine
+from workflow import machine, rules, timetruth
 from workflow.calendar import WorkCalendar
 from workflow.context import Actor, Attempt, DecisionView, Office, parse_iso, utc_iso
 from workflow.deadlines import DeadlinePlan, plan
 from workflow.definition import ActionDef, FieldDef, ProcedureDef
-from workflow.effects import META_ACTIONS, apply_event
+from workflow.effects import META_ACTIONS, apply_event, effective_at
 from workflow.errors import ActionNotAllowed, Forbidden, InvalidInput, RuleViolation
 
 UserResolver = Callable[[str], Mapping[str, Any] | None]
@@ -183,14 +183,40 @@ def may_act(action: ActionDef, actor: Actor, decision: DecisionView) -> bool:
     return bool(roles)
 
 
-def decide(decision: DecisionView, action_id: str, actor: Actor, data: Mapping[str, Any], now: dt.datetime,
-           office: Office, cal: WorkCalendar, resolve_user: UserResolver) -> Decided:
-    """Check an action against the definition and the hard rules; return what it changes."""
-    procedure = decision.procedure
+@dataclass(frozen=True, slots=True)
+class Backfill:
+    """A back-entry (补录): history that happened offline, entered now with a reason and confirmed."""
+
+    occurred_at: dt.datetime
+    reason: str
+    requested_by: str
+    request_seq: int
+    approved_by: str
+
+    def as_record(self) -> dict[str, Any]:
+        """The marker written into the event (every page, export and answer shows it)."""
+        return {"occurred_at": utc_iso(self.occurred_at), "reason": self.reason, "requested_by": self.requested_by,
+                "request_seq": self.request_seq, "approved_by": self.approved_by}
+
+
+def _action(procedure: ProcedureDef, action_id: str) -> ActionDef:
     action = procedure.actions.get(action_id)
     if action is None:
         raise ActionNotAllowed(f"没有这个操作：{action_id}", f"no such action: {action_id}",
                                code="unknown_action", details={"action": action_id})
+    return action
+
+
+def decide(decision: DecisionView, action_id: str, actor: Actor, data: Mapping[str, Any], now: dt.datetime,
+           office: Office, cal: WorkCalendar, resolve_user: UserResolver, *,
+           history: timetruth.History | None = None, backfill: Backfill | None = None) -> Decided:
+    """Check an action against the definition and the hard rules; return what it changes.
+
+    With ``backfill`` the action is judged as of its stated occurrence time (the rules held then);
+    the event still carries the real instant of entry ``now``.
+    """
+    procedure = decision.procedure
+    action = _action(procedure, action_id)
     if decision.state not in action.sources:
         raise ActionNotAllowed(
             f"当前环节“{procedure.states[decision.state].label.zh}”不能进行“{action.label.zh}”",
@@ -200,16 +226,38 @@ def decide(decision: DecisionView, action_id: str, actor: Actor, data: Mapping[s
         raise Forbidden(f"{actor.name} 无权进行“{action.label.zh}”", f"{actor.name} may not take '{action_id}'",
                         code="role_not_permitted", details={"action": action_id, "roles": list(action.roles)})
     clean = normalize(action, data, procedure, cal.tz, resolve_user)
-    attempt = Attempt(decision, action, actor, clean, now, office, cal)
-    for check in action.checks:  # resolved at load time, in the order the definition lists them
-        refusal = check(attempt)
-        if refusal is not None:
-            raise refusal
+    effective = backfill.occurred_at if backfill else now
+    _check(decision, action, actor, clean, effective, office, cal, history or {}, effective)
     outcome = str(clean.get(action.outcome_field)) if action.outcome_field else None
     target = machine.fire(procedure, decision.state, action.id, outcome)
     if target is None:
         raise ActionNotAllowed("该结论没有对应的下一环节", f"no transition for outcome '{outcome}'",
                                details={"action": action_id, "outcome": outcome})
+    event = _event(decision, action, actor, clean, now, outcome)
+    if backfill is not None:
+        event["backfill"] = backfill.as_record()
+    facts = apply_event(procedure, decision.facts, event)
+    deadlines = plan(procedure, action.id, outcome, clean, target, effective, office, cal, decision.org_id)
+    return Decided(event, decision.state, target, facts, deadlines)
+
+
+def _check(decision: DecisionView, action: ActionDef, actor: Actor, clean: Mapping[str, Any], now: dt.datetime,
+           office: Office, cal: WorkCalendar, history: timetruth.History, window_floor: dt.datetime,
+           correcting: bool = False) -> None:
+    """Stated times first (they are facts about the world), then the procedure's guards."""
+    refusal = timetruth.check_action(decision.procedure, action, clean, decision.facts, history, now, cal,
+                                     window_floor)
+    if refusal is not None:
+        raise refusal
+    attempt = Attempt(decision, action, actor, clean, now, office, cal, correcting)
+    for check in action.checks:  # resolved at load time, in the order the definition lists them
+        refusal = check(attempt)
+        if refusal is not None:
+            raise refusal
+
+
+def _event(decision: DecisionView, action: ActionDef, actor: Actor, clean: dict[str, Any], now: dt.datetime,
+           outcome: str | None) -> dict[str, Any]:
     event: dict[str, Any] = {"action": action.id, "actor": actor.as_record(), "at": utc_iso(now), "data": clean}
     if outcome is not None:
         event["outcome"] = outcome
@@ -217,9 +265,45 @@ def decide(decision: DecisionView, action_id: str, actor: Actor, data: Mapping[s
     if action.signed and draft:
         # Rule 6: a signed opinion names the exact draft version it was given on.
         event["draft"] = {"version": draft["version"], "hash": draft["hash"]}
+    return event
+
+
+def decide_correction(decision: DecisionView, action_id: str, actor: Actor, data: Mapping[str, Any], reason: str,
+                      of_version: int | None, original: Mapping[str, Any], now: dt.datetime, office: Office,
+                      cal: WorkCalendar, resolve_user: UserResolver, *,
+                      history: timetruth.History | None = None) -> Decided:
+    """A correction of a recorded meeting, opinion, hearing record or window: a new version, never an edit.
+
+    ``original`` is the event that recorded the version in force. The state does not change; the
+    earlier version stays in the facts (``superseded``) and in the trail.
+    """
+    procedure = decision.procedure
+    action = _action(procedure, action_id)
+    record = decision.facts.get(action.record or "") if action.record else None
+    if decision.state not in action.correctable_in or not record:
+        raise ActionNotAllowed(f"当前环节不能更正“{action.label.zh}”", f"'{action_id}' cannot be corrected now",
+                               code="correction_not_possible", details={"action": action_id, "state": decision.state})
+    if not may_act(action, actor, decision):
+        raise Forbidden(f"{actor.name} 无权更正“{action.label.zh}”", f"{actor.name} may not correct '{action_id}'",
+                        code="role_not_permitted", details={"action": action_id, "roles": list(action.roles)})
+    if not str(reason or "").strip():
+        raise RuleViolation.of(rules.CORRECTION_REASON_REQUIRED)
+    current = int(record.get("version", 1)) if isinstance(record, Mapping) else 1
+    if of_version is not None and of_version != current:
+        raise RuleViolation.of(rules.CORRECTION_NOT_CURRENT, current=current, requested=of_version)
+    clean = normalize(action, data, procedure, cal.tz, resolve_user)
+    outcome = str(clean.get(action.outcome_field)) if action.outcome_field else None
+    recorded = original.get("outcome")
+    if action.outcome_field and outcome != recorded:
+        raise RuleViolation.of(rules.CORRECTION_CHANGES_OUTCOME, recorded=recorded)
+    # A corrected window keeps the instant it was first entered as its "moment of entry".
+    _check(decision, action, actor, clean, now, office, cal, history or {}, parse_iso(effective_at(original)),
+           correcting=True)
+    event = _event(decision, action, actor, clean, now, outcome)
+    event["correction"] = {"reason": reason.strip(), "version": current + 1, "of_version": current}
     facts = apply_event(procedure, decision.facts, event)
-    deadlines = plan(procedure, action.id, outcome, clean, target, now, office, cal, decision.org_id)
-    return Decided(event, decision.state, target, facts, deadlines)
+    deadlines = plan(procedure, action.id, outcome, clean, decision.state, now, office, cal, decision.org_id)
+    return Decided(event, decision.state, decision.state, facts, deadlines)
 
 
 def replay(procedure: ProcedureDef, events: Sequence[Mapping[str, Any]]) -> tuple[str, dict[str, Any]]:
@@ -244,4 +328,4 @@ def explain_refusal(error: RuleViolation) -> str:
     return f"{error.code} · {error.article} · {error.zh} / {error.en}"
 
 
-__all__ = ["Decided", "decide", "normalize", "may_act", "replay", "explain_refusal", "parse_iso"]
+__all__ = ["Backfill", "Decided", "decide", "decide_correction", "normalize", "may_act", "replay", "explain_refusal", "parse_iso"]

@@ -69,7 +69,8 @@ def comment_window_long_enough(a: Attempt) -> RuleViolation | None:
     if closes <= opens:
         raise InvalidInput("截止时间应晚于开始时间", "closes_at must be after opens_at", details={"field": "closes_at"})
     earliest = a.calendar.add_calendar_days(a.calendar.local_date(opens), 30)
-    if a.calendar.local_date(closes) < earliest and _blank(a.data.get("short_reason")):
+    # The last day runs to 24:00 (民法典 Art. 203): closing at noon of it is a day short.
+    if closes < a.calendar.end_of_day(earliest) and _blank(a.data.get("short_reason")):
         return RuleViolation.of(rules.COMMENT_WINDOW_TOO_SHORT, earliest=earliest.isoformat())
     return None
 
@@ -80,6 +81,15 @@ def comment_window_open(a: Attempt) -> RuleViolation | None:
     window = a.facts.get("comment_window")
     if not window or not (parse_iso(window["opens_at"]) <= a.now < parse_iso(window["closes_at"])):
         return RuleViolation.of(rules.COMMENT_WINDOW_CLOSED)
+    return None
+
+
+@guard
+def no_window_open(a: Attempt) -> RuleViolation | None:
+    """Art. 15, 33: a window that has not closed is corrected (a new version), never opened over."""
+    window = a.facts.get("comment_window")
+    if window and not a.correcting and a.now < parse_iso(window["closes_at"]):
+        return RuleViolation.of(rules.RECORD_EXISTS_USE_CORRECTION, record="公开征求意见期限 / comment window")
     return None
 
 
@@ -127,6 +137,17 @@ def hearing_materials_delivered(a: Attempt) -> RuleViolation | None:
         return None
     latest = a.calendar.local_date(parse_iso(hearing["hearing_at"])) - dt.timedelta(days=7)
     return RuleViolation.of(rules.HEARING_MATERIALS_LATE, latest=latest.isoformat())
+
+
+@guard
+def hearing_took_place(a: Attempt) -> RuleViolation | None:
+    """Art. 16, 33: a hearing record is entered only once the hearing has been held."""
+    hearing_at = parse_iso(a.facts["hearing"]["hearing_at"])
+    if a.now < hearing_at:
+        tz = a.calendar.tz
+        return RuleViolation.of(rules.HEARING_NOT_YET_HELD, hearing_at=hearing_at.astimezone(tz).strftime(
+            "%Y-%m-%d %H:%M"), now=a.now.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
+    return None
 
 
 @guard
@@ -277,6 +298,14 @@ def meeting_recorded(a: Attempt) -> RuleViolation | None:
     if a.actor.name not in meeting["attendees"]:
         return RuleViolation.of(rules.DISCUSSION_RECORD_INCOMPLETE,
                                 missing="行政首长未出席 / the chief executive did not attend")
+    return None
+
+
+@guard
+def meeting_not_yet_recorded(a: Attempt) -> RuleViolation | None:
+    """Art. 30, 33: the discussion is recorded once; a later change is a correction that keeps the first."""
+    if a.facts.get("meeting") and not a.correcting:
+        return RuleViolation.of(rules.RECORD_EXISTS_USE_CORRECTION, record="集体讨论记录 / discussion record")
     return None
 
 

@@ -202,6 +202,12 @@ def load_definition(path: str | Path) -> ProcedureDef:
         )
 
     actions = _load_actions(check, check.mapping(raw, "actions"), states, tasks, GUARDS, EFFECTS)
+    for action in actions.values():
+        for spec in action.fields.values():
+            for ref in spec.after:
+                if ref.startswith("action:") and ref[7:] not in actions:
+                    check.add(check.line_of(raw, "actions"),
+                              f"action '{action.id}' field '{spec.name}': unknown action '{ref[7:]}' in 'after'")
     deadlines = _load_deadlines(check, check.mapping(raw, "deadlines", required=False), actions)
     _check_graph(check, raw, states_node, states, actions, initial)
     if check.problems:
@@ -224,7 +230,7 @@ def _load_actions(
             check.add(check.line_of(node, aid), f"action '{aid}' must be a mapping")
             continue
         check.keys(anode, {"zh", "en", "roles", "from", "to", "effect", "guards", "fields", "outcome_field",
-                           "outcomes", "signed", "task"}, f"action '{aid}'")
+                           "outcomes", "signed", "task", "record", "correctable_in"}, f"action '{aid}'")
         roles = check.names(anode, "roles", ROLES | PSEUDO_ROLES, "role")
         if not roles:
             check.add(check.line_of(node, aid), f"action '{aid}' names no role that may take it")
@@ -241,14 +247,17 @@ def _load_actions(
         fields: dict[str, FieldDef] = {}
         for fname, fnode in (anode.get("fields") or {}).items():
             fnode = fnode if isinstance(fnode, dict) else {}
-            check.keys(fnode, {"type", "required", "options", "zh", "en"}, f"action '{aid}' field '{fname}'")
+            check.keys(fnode, {"type", "required", "options", "zh", "en", "when", "after", "article"},
+                       f"action '{aid}' field '{fname}'")
             ftype = str(fnode.get("type", "text"))
+            when, after = _time_truth(check, anode.get("fields"), fname, fnode, ftype)
             if ftype not in FIELD_TYPES:
                 check.add(check.line_of(anode.get("fields"), fname), f"unknown field type '{ftype}'")
             options = tuple(str(o) for o in fnode.get("options", []) or [])
             if ftype == "choice" and not options:
                 check.add(check.line_of(anode.get("fields"), fname), f"choice field '{fname}' has no options")
-            fields[fname] = FieldDef(fname, ftype, _label(fnode), bool(fnode.get("required")), options)
+            fields[fname] = FieldDef(fname, ftype, _label(fnode), bool(fnode.get("required")), options,
+                                     when, after, str(fnode.get("article", "")))
         outcome_field = anode.get("outcome_field")
         outcomes = {str(k): str(v) for k, v in (anode.get("outcomes") or {}).items()}
         for out, dest in outcomes.items():
@@ -265,14 +274,37 @@ def _load_actions(
         task = anode.get("task")
         if task is not None and task not in tasks:
             check.add(check.line_of(anode, "task"), f"unknown task '{task}'")
+        record = anode.get("record")
+        correctable = check.names(anode, "correctable_in", states, "state")
+        if correctable and not record:
+            check.add(check.line_of(anode, "correctable_in"), "correctable_in needs 'record' (the facts key)")
         actions[aid] = ActionDef(
             id=aid, label=_label(anode), roles=roles, sources=sources,
             target=str(target) if target is not None else None, effect=effect, guards=action_guards,
             fields=fields, outcome_field=str(outcome_field) if outcome_field else None, outcomes=outcomes,
             signed=bool(anode.get("signed")), task=str(task) if task else None,
+            record=str(record) if record else None, correctable_in=correctable,
             checks=tuple(guards[g] for g in action_guards if g in guards), apply=effects.get(effect),
         )
     return actions
+
+
+def _time_truth(check: _Checker, parent: Any, fname: str, fnode: Mapping[str, Any],
+                ftype: str) -> tuple[str | None, tuple[str, ...]]:
+    """A field's ``when`` and ``after`` (see ``workflow.timetruth``), checked for form."""
+    when = fnode.get("when")
+    if when is not None and when not in ("past", "from_now"):
+        check.add(check.line_of(parent, fname), f"field '{fname}': 'when' must be past or from_now")
+        when = None
+    raw = fnode.get("after") or []
+    after = tuple(str(x) for x in ([raw] if isinstance(raw, str) else raw))
+    for ref in after:
+        kind, _, name = ref.partition(":")
+        if kind not in ("action", "fact") or not name:
+            check.add(check.line_of(parent, fname), f"field '{fname}': 'after' takes action:<id> or fact:<path>")
+    if (when or after) and ftype not in ("date", "datetime"):
+        check.add(check.line_of(parent, fname), f"field '{fname}': 'when'/'after' apply to dates and times only")
+    return (str(when) if when else None), after
 
 
 def _load_deadlines(check: _Checker, node: _Map, actions: Mapping[str, ActionDef]) -> dict[str, DeadlineDef]:

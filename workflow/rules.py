@@ -146,3 +146,50 @@ CONTRACT_REVIEW_REQUIRED = R(
     "contract_review_required", "《宁波市法治乡村建设促进条例》第十三条",
     "未经合法性审查或者经审查不合法的，不得签订合同",
     "A contract may not be signed before a legality review without objection")
+STATED_TIME_IN_FUTURE = R(
+    "stated_time_in_future", "Art. 33",
+    "“{field}”所述事项尚未发生：所填时间 {stated} 晚于录入时间 {now}；事后补录请使用“补录”",
+    "'{field}' states something that has not happened yet: {stated} is after the moment of entry {now}; "
+    "enter history that happened offline as a back-entry (补录)")
+STATED_TIME_TOO_EARLY = R(
+    "stated_time_before_prerequisite", "Art. 33",
+    "“{field}”（{stated}）不得早于{after_label}（{after}）",
+    "'{field}' ({stated}) may not precede {after_label_en} ({after})")
+WINDOW_STARTS_BEFORE_ENTRY = R(
+    "window_starts_before_entry", "Art. 33",
+    "“{field}”（{stated}）早于录入时间 {now}：向社会公开的期限不得从过去开始；事后补录请使用“补录”",
+    "'{field}' ({stated}) is before the moment of entry {now}: a period open to the public cannot start in "
+    "the past; enter history that happened offline as a back-entry (补录)")
+BACKFILL_OUT_OF_ORDER = R(
+    "backfill_out_of_order", "Art. 33",
+    "补录的发生时间 {occurred_at} 不得晚于现在，也不得早于本事项上一条记录的时间 {previous}",
+    "A back-entry's occurrence time {occurred_at} may not be in the future or before the decision's "
+    "previous record ({previous})")
+BACKFILL_REASON_REQUIRED = R(
+    "backfill_reason_required", "Art. 33",
+    "补录应当说明理由，并经行政首长确认",
+    "A back-entry needs a stated reason and the chief executive's confirmation")
+BACKFILL_SELF_APPROVAL = R(
+    "backfill_self_approval", "Art. 33",
+    "补录不得由申请人本人确认",
+    "A back-entry may not be confirmed by the person who requested it")
+CORRECTION_REASON_REQUIRED = R(
+    "correction_reason_required", "Art. 33",
+    "更正记录应当说明理由；原记录保留",
+    "A correction needs a stated reason; the earlier record is kept")
+CORRECTION_NOT_CURRENT = R(
+    "correction_of_superseded_version", "Art. 33",
+    "只能更正现行版本（第 {current} 版）；第 {requested} 版已被更正，不得修改",
+    "Only the current version ({current}) can be corrected; version {requested} was superseded and cannot be edited")
+CORRECTION_CHANGES_OUTCOME = R(
+    "correction_changes_outcome", "Art. 33",
+    "更正不得改变结论（{recorded}）；结论改变应当重新履行该程序",
+    "A correction may not change the recorded outcome ({recorded}); a different outcome needs the step again")
+HEARING_NOT_YET_HELD = R(
+    "hearing_not_yet_held", "Art. 16, 33",
+    "听证会定于 {hearing_at} 举行，尚未举行，不能记录听证笔录（录入时间 {now}）",
+    "The hearing is set for {hearing_at} and has not been held yet; its record cannot be entered ({now})")
+RECORD_EXISTS_USE_CORRECTION = R(
+    "record_exists_use_correction", "Art. 33",
+    "“{record}”已有记录；如需修改，请以“更正”方式提交新版本并说明理由，原记录保留",
+    "'{record}' is already on record; submit a correction (a new version with a reason) instead, the earlier one is kept")

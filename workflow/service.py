@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from workflow import engine
+from workflow import deadlines, engine, timetruth
 from workflow.calendar import WorkCalendar
 from workflow.catalog import Catalog
-from workflow.context import Actor, DecisionView, Office, utc_iso
+from workflow.context import Actor, DecisionView, Office, parse_iso, utc_iso
 from workflow.definition import ActionDef
-from workflow.effects import initial_facts
+from workflow.effects import effective_at, initial_facts
 from workflow.errors import Forbidden, InvalidInput, NotFound, StaleVersion
 from workflow.persistence.db import Database
 from workflow.persistence.store import Store, aware, naive
@@ -177,6 +177,16 @@ class Juece:
     def _act(self, conn: Connection, decision_id: int, action_id: str, actor_name: str, data: dict[str, Any],
              expected_version: int | None) -> ActResult:
         st, now = Store(conn), self.clock()
+        row, actor, office, cal, view = self._locked(st, decision_id, actor_name, expected_version)
+        action = view.procedure.actions.get(action_id)
+        documents = self._store_documents(st, action, data, now) if action else {}
+        history = self.history(st, decision_id, action) if action else {}
+        decided = engine.decide(view, action_id, actor, data, now, office, cal, self._resolver(st), history=history)
+        return self.write(st, row, view, actor, office, cal, decided, documents, now)
+
+    def _locked(self, st: Store, decision_id: int, actor_name: str,
+                expected_version: int | None) -> tuple[Any, Actor, Office, WorkCalendar, DecisionView]:
+        """The decision locked for this transaction, its actor, office, calendar and the engine's view of it."""
         row = st.lock_decision_for(decision_id, actor_name)
         if row is None or not row.actor_active:
             self._actor(st, actor_name)  # raises "no such user" when that is the reason
@@ -187,16 +197,29 @@ class Juece:
                       str(row.actor_unit or ""))
         office = Office(int(row.org_id), str(row.org_name), dict(row.org_settings or {}))
         cal = self.calendar_for(st, row.system_seq)
-        stream = stream_of(decision_id)
         if expected_version is not None and expected_version != row.version:
-            raise self._stale(st, stream, expected_version, int(row.version))
+            raise self._stale(st, stream_of(decision_id), expected_version, int(row.version))
         procedure = self.catalog.get(f"{row.procedure_id}@{row.procedure_version}")
         view = DecisionView(int(row.id), int(row.org_id), int(row.owner_id), procedure, str(row.state),
                             int(row.version), dict(row.facts))
-        action = procedure.actions.get(action_id)
-        documents = self._store_documents(st, action, data, now) if action else {}
-        decided = engine.decide(view, action_id, actor, data, now, office, cal, self._resolver(st))
-        event = decided.event
+        return row, actor, office, cal, view
+
+    def history(self, st: Store, decision_id: int, action: ActionDef) -> dict[str, dt.datetime]:
+        """When each action a stated time is checked against last happened (back-entries: as stated)."""
+        anchored = timetruth.anchored_actions(action)
+        if not anchored:
+            return {}
+        out: dict[str, dt.datetime] = {}
+        for ev in st.events_of(stream_of(decision_id), anchored):
+            out[ev.action] = parse_iso(effective_at(ev.event))
+        return out
+
+    def write(self, st: Store, row: Any, view: DecisionView, actor: Actor, office: Office, cal: WorkCalendar,
+              decided: engine.Decided, documents: Mapping[str, tuple[str, str]], now: dt.datetime) -> ActResult:
+        """Persist an accepted action: signature, state, chained event, deadlines, document versions."""
+        decision_id, procedure, event = view.id, view.procedure, decided.event
+        action_id = str(event["action"])
+        stream = stream_of(decision_id)
         if procedure.actions[action_id].signed:
             key = st.signing_key(actor.id)
             if key is None:
@@ -206,14 +229,23 @@ class Juece:
                                   "sig": sign(key.private_pem, self.secret, digest)}
         seq = int(row.version) + 1
         digest = chain_hash(str(row.last_hash), stream, seq, decided.from_state, decided.to_state, event)
+        stall, opened = decided.deadlines.stall_due_at, list(decided.deadlines.open)
+        if "backfill" in event:
+            # A back-entered step happened long ago: the idle clock (Art. 38) restarts from the entry, and a
+            # period that ran out before juece knew of it is history on the page, not an alert now.
+            stall = deadlines.plan(procedure, "*", None, {}, decided.to_state, now, office, cal,
+                                   view.org_id).stall_due_at
+            opened = [r for r in opened if r.due_at > now and (r.kind == "due" or r.fire_at > now)]
         st.update_decision(decision_id, state=decided.to_state, version=seq, facts=decided.facts, last_hash=digest,
-                           now=now, stall_due_at=decided.deadlines.stall_due_at)
+                           now=now, stall_due_at=stall)
         st.insert_event(stream=stream, seq=seq, action=action_id, actor_id=actor.id, from_state=decided.from_state,
                         to_state=decided.to_state, at=now, event=event, prev_hash=str(row.last_hash), hash_=digest)
-        if decided.deadlines.close:
-            st.close_deadlines(decision_id, decided.deadlines.close, now)
-        if decided.deadlines.open:
-            st.open_deadlines(int(row.org_id), decision_id, decided.deadlines.open, now)
+        # A deadline started again supersedes the running one (a corrected window closes its old rows).
+        close = sorted(set(decided.deadlines.close) | {r.key for r in opened if r.dedupe is None})
+        if close:
+            st.close_deadlines(decision_id, close, now)
+        if opened:
+            st.open_deadlines(int(row.org_id), decision_id, opened, now)
         for name, (sha, filename) in documents.items():
             kind = "draft" if action_id == "upload_draft" else f"{action_id}.{name}"
             st.insert_document_version({
@@ -221,10 +253,10 @@ class Juece:
                 "sha256": sha, "filename": filename, "event_seq": seq, "created_by": actor.id,
                 "created_at": naive(now)})
         linked = None
-        if action_id == "record_evaluation" and decided.event.get("outcome") == "major_change":
+        if action_id == "record_evaluation" and event.get("outcome") == "major_change" and "correction" not in event:
             # Art. 37: a major change runs the full procedure again, as a new decision linked to this one.
             owner = st.user_name(int(row.owner_id))
-            linked = self.create_decision(procedure.id, f"{row.title}（重大调整）", owner, None, decision_id, conn)
+            linked = self.create_decision(procedure.id, f"{row.title}（重大调整）", owner, None, decision_id, st.conn)
         return ActResult(decision_id, action_id, decided.from_state, decided.to_state, seq, digest, linked)
 
     def _stale(self, st: Store, stream: str, expected: int, current: int) -> StaleVersion:

@@ -38,6 +38,7 @@ from api.v1 import (
     routes_documents,
     routes_people,
     routes_procedures,
+    routes_records,
 )
 from api.v1.auth import authenticate, rate_key
 from api.v1.schemas import IdempotencyHeaders, Problem
@@ -214,6 +215,7 @@ def make_blueprint(core: Juece) -> ApiBlueprint:
     routes_decisions.register(blp, core.catalog, problems_doc)
     routes_documents.register(blp, problems_doc)
     routes_comments_audit.register(blp, problems_doc)
+    routes_records.register(blp, problems_doc)
     routes_people.register(blp, problems_doc)
 
     def catch_all(path: str) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -25,17 +26,17 @@ from api.web.common import (
     msg,
     roles_required,
 )
-from api.web.forms import MAX_UPLOAD_BYTES, UploadRefused, build_form, choices, form_data
+from api.web.forms import MAX_UPLOAD_BYTES, BackfillDecisionForm, UploadRefused, build_form, choices, form_data
 from api.web.present import action_label, page_context
-from workflow import dossier
+from workflow import dossier, records
 from workflow.admin import check_password
+from workflow.calendar import SHANGHAI
 from workflow.engine import may_act
 from workflow.errors import (
     ActionNotAllowed,
     Forbidden,
     InvalidInput,
     NotFound,
-    RuleViolation,
     StaleVersion,
     WorkflowError,
 )
@@ -130,20 +131,20 @@ def act(decision_id: int, action_id: str) -> Any:
     else:
         try:
             data = form_data(form, action)
+            occurred = str(form.backfill_occurred_at.data or "").strip()
+            reason = str(form.backfill_reason.data or "").strip()
+            if occurred or reason:
+                # 补录: the step happened offline; it is requested now and applied once the chief confirms.
+                seq = records.request_backfill(c, decision_id, action_id, person.name, data,
+                                               _local_instant(occurred), reason, int(str(form.expected_version.data)))
+                flash(_("已提交补录申请（第 %(n)s 号），待行政首长确认后记入。", n=seq), "ok")
+                return redirect(url_for("decisions.show", decision_id=decision_id) + "#backfills", 303)
             result = c.act(decision_id, action_id, person.name, data, int(str(form.expected_version.data)))
         except UploadRefused as exc:
             failure = {"code": "upload_refused", "message": str(exc), "article": None, "rule": None,
                        "field": exc.field}
-        except StaleVersion as exc:
-            status, failure = 409, _refusal(exc, view.procedure)
-        except (RuleViolation, InvalidInput) as exc:
-            failure = _refusal(exc, view.procedure)
-        except ActionNotAllowed as exc:
-            status, failure = 409, _refusal(exc, view.procedure)
-        except Forbidden as exc:
-            status, failure = 403, _refusal(exc, view.procedure)
-        except NotFound as exc:
-            status, failure = 404 if exc.code == "not_found" else 422, _refusal(exc, view.procedure)
+        except WorkflowError as exc:
+            status, failure = _status(exc), _refusal(exc, view.procedure)
         else:
             flash(_("已完成：%(action)s（第 %(v)s 版）", action=label(action.label), v=result.version), "ok")
             if result.linked_decision:
@@ -155,6 +156,101 @@ def act(decision_id: int, action_id: str) -> Any:
     failure["action"] = action_id
     failure["form"] = form
     return render_template("decision.html", **page_context(row, view, person, failure)), status
+
+
+def _status(exc: WorkflowError) -> int:
+    """The page's status for a refusal: the same mapping as the API's for the same error."""
+    if isinstance(exc, StaleVersion | ActionNotAllowed):
+        return 409
+    if isinstance(exc, Forbidden):
+        return 403
+    if isinstance(exc, NotFound):
+        return 404 if exc.code == "not_found" else 422
+    return 422
+
+
+def _local_instant(text: str) -> str:
+    """A datetime-local value (no offset) as the office's local time; an empty value stays an input error."""
+    if not text:
+        raise InvalidInput("补录须填写实际发生时间", "a back-entry needs the time the step happened",
+                           details={"field": "backfill_occurred_at"})
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("实际发生时间格式应为 YYYY-MM-DDTHH:MM", "the occurrence time must be YYYY-MM-DDTHH:MM",
+                           details={"field": "backfill_occurred_at"}) from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)).isoformat()
+
+
+@bp.post("/decisions/<int:decision_id>/correct/<action_id>")
+@login_required
+def correct(decision_id: int, action_id: str) -> Any:
+    """更正: a new version of a recorded meeting, opinion, hearing record or window, with a reason."""
+    c, person = core(), actor()
+    row, view = load_decision(decision_id, person)
+    action = view.procedure.actions.get(action_id)
+    if action is None or not action.record:
+        abort(404)
+    if not may_act(action, person, view):
+        abort(403)
+    with c.db.read() as conn:
+        people = [p["name"] for p in dossier.office_people(conn, view.org_id)]
+        inputs = dossier.inputs(dossier.trail(conn, view.id), dict(view.facts))
+    form = build_form(action, view.procedure, lang=lang(), people=people, inputs=inputs, version=view.version,
+                      formdata=CombinedMultiDict((request.files, request.form)), prefix=f"fix-{action_id}")
+    failure: dict[str, Any]
+    status = 422
+    if not form.validate_on_submit() or not str(form.expected_version.data or "").isdigit():
+        status, failure = 400, {"code": "csrf", "message": _("页面已过期或表单无效，请刷新后重试。"), "article": None,
+                                "rule": None, "field": None}
+    elif action.signed and not check_password(c, person.name, str(form["password"].data or "")):
+        _failures().fail(f"name:{person.name}")
+        failure = {"code": "password", "message": _("密码不正确，未签名。"), "article": None, "rule": None,
+                   "field": "password"}
+    else:
+        try:
+            result = records.correct(c, decision_id, action_id, person.name, form_data(form, action),
+                                     str(form.correction_reason.data or ""), None,
+                                     int(str(form.expected_version.data)))
+        except UploadRefused as exc:
+            failure = {"code": "upload_refused", "message": str(exc), "article": None, "rule": None,
+                       "field": exc.field}
+        except WorkflowError as exc:
+            status, failure = _status(exc), _refusal(exc, view.procedure)
+        else:
+            flash(_("已更正：%(action)s（第 %(v)s 版）", action=label(action.label), v=result.version), "ok")
+            return redirect(url_for("decisions.show", decision_id=decision_id) + "#timeline", 303)
+    if "password" in form:
+        form["password"].data = ""
+    row, view = load_decision(decision_id, person)
+    failure["action"] = f"fix-{action_id}"
+    failure["form"] = form
+    return render_template("decision.html", **page_context(row, view, person, failure)), status
+
+
+@bp.post("/decisions/<int:decision_id>/backfills/<int:request_seq>/<answer>")
+@login_required
+def answer_backfill(decision_id: int, request_seq: int, answer: str) -> Any:
+    """Confirm or decline a back-entry request (chief executive, not the requester)."""
+    c, person = core(), actor()
+    load_decision(decision_id, person)
+    if answer not in ("confirm", "reject"):
+        abort(404)
+    form = BackfillDecisionForm()
+    if not form.validate_on_submit():
+        flash(_("页面已过期或表单无效，请刷新后重试。"), "error")
+        return redirect(url_for("decisions.show", decision_id=decision_id) + "#backfills", 303)
+    try:
+        if answer == "confirm":
+            records.confirm_backfill(c, decision_id, request_seq, person.name)
+            flash(_("已确认补录，已记入办理过程。"), "ok")
+        else:
+            records.reject_backfill(c, decision_id, request_seq, person.name, str(form.reason.data or ""))
+            flash(_("已不予确认该补录申请。"), "ok")
+    except WorkflowError as exc:
+        flash(msg(exc) + (f"（{exc.article}）" if exc.article else ""), "error")
+        return redirect(url_for("decisions.show", decision_id=decision_id) + "#backfills", 303)
+    return redirect(url_for("decisions.show", decision_id=decision_id) + "#timeline", 303)
 
 
 @bp.get("/decisions/<int:decision_id>/documents/<sha256>")

@@ -6,6 +6,7 @@ from pathlib import PurePath
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
 from wtforms import (
@@ -20,6 +21,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.validators import Length
 
 from api.web.common import FlaskForm
 from api.web.labels import LONG_TEXT, option, pick
@@ -59,6 +61,17 @@ class ActionForm(FlaskForm):
     """Base of every generated step form: the version the person saw, for the stale-form check."""
 
     expected_version = HiddenField()
+    #: 补录: filled only to enter a step that happened offline; it then waits for the chief's confirmation.
+    backfill_occurred_at = StringField(_l("实际发生时间"), render_kw={"type": "datetime-local"})
+    backfill_reason = TextAreaField(_l("补录理由"))
+    #: 更正: the reason for a new version of a record (correction forms only).
+    correction_reason = TextAreaField(_l("更正理由"))
+
+
+class BackfillDecisionForm(FlaskForm):
+    """The chief executive's answer to a back-entry request (the reason is needed to decline)."""
+
+    reason = StringField(_l("不予确认的理由"), validators=[Length(max=2000)])
 
 
 def _placeholder(kind: str, lang: str) -> str:
@@ -68,7 +81,8 @@ def _placeholder(kind: str, lang: str) -> str:
 
 
 def build_form(action: ActionDef, procedure: ProcedureDef, *, lang: str, people: list[str],
-               inputs: list[dict[str, str]], version: int, formdata: Any = None) -> ActionForm:
+               inputs: list[dict[str, str]], version: int, formdata: Any = None,
+               prefix: str | None = None) -> ActionForm:
     """A Flask-WTF form for ``action``, fields prefixed by the action id so many fit on one page."""
     attrs: dict[str, Any] = {}
     order: list[str] = []
@@ -124,7 +138,7 @@ def build_form(action: ActionDef, procedure: ProcedureDef, *, lang: str, people:
         attrs["password"] = PasswordField(_("再次输入您的密码以签名"), render_kw={
             "required": True, "autocomplete": "current-password"})
     form_class = type(f"{action.id.title().replace('_', '')}Form", (ActionForm,), attrs)
-    form: ActionForm = form_class(formdata=formdata, prefix=action.id)
+    form: ActionForm = form_class(formdata=formdata, prefix=prefix or action.id)
     if formdata is None:
         form.expected_version.data = str(version)
     return form

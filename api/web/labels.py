@@ -65,11 +65,14 @@ NOTIFICATION_KIND: dict[str, Label] = {
     "overdue": Label("逾期", "Overdue"),
     "escalation": Label("督办", "Escalation"),
     "stall": Label("久拖不决", "Stalled"),
+    "backfill": Label("补录", "Back-entry"),
 }
 SPECIAL_ACTIONS: dict[str, Label] = {
     "create": Label("创建决策事项", "Create the decision"),
     "deadline_extended": Label("延长期限", "Deadline extended"),
     "deadline_paused": Label("暂停期限", "Deadline paused"),
+    "backfill_requested": Label("申请补录", "Back-entry requested"),
+    "backfill_rejected": Label("补录不予确认", "Back-entry declined"),
 }
 #: Text fields that take more than one line.
 LONG_TEXT = frozenset({

@@ -90,9 +90,11 @@ def safe_cell(value: Any) -> Any:
 
 def _table(rows: list[CatalogueRow]) -> list[list[Any]]:
     steps = {k: label(v) for k, v in STEPS.items()}
-    head = [_("编号"), _("事项名称"), _("承办单位"), _("承办人"), _("当前环节"), _("创建日期"), *steps.values()]
+    head = [_("编号"), _("事项名称"), _("承办单位"), _("承办人"), _("当前环节"), _("创建日期"), *steps.values(),
+            _("补录环节")]
     body = [[r.id, r.title, r.owner_unit, r.owner, label(r.state_label), r.created_on.isoformat(),
-             *(labels.pick(labels.TASK_STATUS.get(r.steps[k]), lang(), r.steps[k]) for k in steps)] for r in rows]
+             *(labels.pick(labels.TASK_STATUS.get(r.steps[k]), lang(), r.steps[k]) for k in steps),
+             "、".join(label(b) for b in r.backfilled)] for r in rows]
     return [head, *body]
 
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
 
 from api.web import labels
 from api.web.common import core, due_time, label, lang, local_time
-from api.web.forms import ActionForm, build_form, field_rows
+from api.web.forms import ActionForm, BackfillDecisionForm, build_form, field_rows
 from workflow import dossier
 from workflow.audit import verify_all
 from workflow.context import Actor, DecisionView, Office
 from workflow.definition import Label, ProcedureDef
+from workflow.engine import may_act
 from workflow.graph import edges
 from workflow.inbox import actions_for, due_of
 from workflow.persistence.store import DL, ORG, Store, U, aware
@@ -86,7 +88,9 @@ def trail_rows(procedure: ProcedureDef, events: list[dossier.TrailEvent]) -> lis
         rows.append({"e": e, "action": action_label(procedure, e.action), "at": local_time(e.at),
                      "from": label(procedure.states[e.from_state].label) if e.from_state else "",
                      "to": label(procedure.states[e.to_state].label) if e.to_state else "",
-                     "outcome": labels.option(e.outcome, lang()) if e.outcome else "", "data": data})
+                     "outcome": labels.option(e.outcome, lang()) if e.outcome else "", "data": data,
+                     "backfill": e.backfill and {**e.backfill, "occurred_at": local_time(str(e.backfill["occurred_at"]))},
+                     "correction": e.correction})
     return rows
 
 
@@ -132,7 +136,7 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
                               "required": st["required"], "reason": st["reason"]})
     forms: list[dict[str, Any]] = []
     available = actions_for(person, view)
-    if failed and failed["action"] not in {a.id for a in available}:
+    if failed and failed["action"] in procedure.actions and failed["action"] not in {a.id for a in available}:
         available.insert(0, procedure.actions[failed["action"]])  # refused as no longer possible: show why
     for action in available:
         is_failed = bool(failed and failed["action"] == action.id)
@@ -140,6 +144,13 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
             action, procedure, lang=lang(), people=people, inputs=inputs, version=view.version)
         forms.append({"action": action, "label": label(action.label), "form": form,
                       "rows": field_rows(form, action), "failed": failed if is_failed else None})
+    corrections = correction_forms(person, view, people, inputs, failed)
+    if failed and failed["action"].startswith("fix-") and not any(f["failed"] for f in corrections):
+        # The record can no longer be corrected (state moved on): say so where the form was.
+        action = procedure.actions[failed["action"][4:]]
+        corrections.insert(0, {"action": action, "label": label(action.label), "form": failed["form"],
+                               "rows": field_rows(failed["form"], action), "failed": failed,
+                               "prefix": failed["action"], "version": 0})
     visited = {e.to_state for e in events if e.to_state} | {e.from_state for e in events if e.from_state}
     opinion_events = [e for e in events if e.action == "sign_legality_opinion"]
     return {
@@ -151,4 +162,53 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
         "forms": forms, "opinion": view.facts.get("opinion"), "opinion_event": opinion_events[-1] if
         opinion_events else None, "opinion_text": opinion_text, "people": people, "now": now,
         "comment_window": view.facts.get("comment_window"),
+        "corrections": corrections, "superseded": superseded_rows(procedure, view.facts),
+        "backfills": pending_rows(procedure, events, person), "backfill_form": BackfillDecisionForm(),
     }
+
+
+def correction_forms(person: Actor, view: DecisionView, people: list[str], inputs: list[dict[str, str]],
+                     failed: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """A 更正 form for each record this person may correct now (a new version, with a reason)."""
+    out = []
+    for action in view.procedure.actions.values():
+        if not (action.record and view.state in action.correctable_in and view.facts.get(action.record)
+                and may_act(action, person, view)):
+            continue
+        prefix = f"fix-{action.id}"
+        is_failed = bool(failed and failed["action"] == prefix)
+        form: ActionForm = failed["form"] if failed and is_failed else build_form(
+            action, view.procedure, lang=lang(), people=people, inputs=inputs, version=view.version, prefix=prefix)
+        record = view.facts[action.record]
+        out.append({"action": action, "label": label(action.label), "form": form, "rows": field_rows(form, action),
+                    "failed": failed if is_failed else None, "prefix": prefix,
+                    "version": int(record.get("version", 1)) if isinstance(record, dict) else 1})
+    return out
+
+
+def superseded_rows(procedure: ProcedureDef, facts: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Earlier versions of corrected records: each stays visible (Art. 33)."""
+    rows = []
+    for key, versions in (facts.get("superseded") or {}).items():
+        for number, old in enumerate(versions, start=1):
+            items = old.items() if isinstance(old, dict) else []
+            rows.append({"record": key, "version": int(old.get("version", number)) if isinstance(old, dict) else number,
+                         "data": [(k, describe(procedure, k, v)) for k, v in items if k not in ("version",)]})
+    return rows
+
+
+def pending_rows(procedure: ProcedureDef, events: list[dossier.TrailEvent], person: Actor) -> list[dict[str, Any]]:
+    """Back-entry requests not yet answered, and whether this person may answer them."""
+    pending: dict[int, dict[str, Any]] = {}
+    for e in events:
+        if e.action == "backfill_requested":
+            action = str(e.data.get("action", ""))
+            pending[e.seq] = {"seq": e.seq, "action": action_label(procedure, action), "by": e.actor,
+                              "occurred_at": local_time(str(e.data.get("occurred_at"))),
+                              "reason": str(e.data.get("reason", "")),
+                              "may_answer": "chief_executive" in person.roles and person.name != e.actor}
+        elif e.action == "backfill_rejected":
+            pending.pop(int(e.data.get("request_seq", 0)), None)
+        elif e.backfill:
+            pending.pop(int(e.backfill.get("request_seq", 0)), None)
+    return list(pending.values())

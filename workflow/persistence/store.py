@@ -131,6 +131,13 @@ class Store:
             select(E.c.seq, E.c.action, E.c.event, E.c.at).where(E.c.stream == stream)
             .order_by(E.c.seq.desc()).limit(1)).first()
 
+    def events_of(self, stream: str, actions: Iterable[str] | None = None) -> list[Any]:
+        """A stream's events in order, optionally only those of ``actions``."""
+        query = select(E.c.seq, E.c.action, E.c.event, E.c.at).where(E.c.stream == stream)
+        if actions is not None:
+            query = query.where(E.c.action.in_(list(actions)))
+        return list(self.conn.execute(query.order_by(E.c.seq)))
+
     def signing_key(self, user_id: int) -> Any:
         """The user's current (unrevoked) key."""
         return self.conn.execute(

@@ -83,6 +83,10 @@ class HistoryEntry(ma.Schema):
     actor = nullable_string(required=True)
     signed = fields.Boolean(required=True)
     hash = fields.String(required=True)
+    backfill = fields.Dict(keys=fields.String(), values=fields.Raw(), allow_none=True, metadata={
+        "description": "补录: a step entered afterwards, with occurred_at, reason, requested_by and approved_by"})
+    correction = fields.Dict(keys=fields.String(), values=fields.Raw(), allow_none=True, metadata={
+        "description": "更正: this event is a new version of a record, with its reason and version numbers"})
 
 
 class DecisionDetail(DecisionSummary):

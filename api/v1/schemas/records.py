@@ -1,0 +1,50 @@
+"""Schemas of back-entries (补录) and corrections (更正)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from api.v1.schemas.transport import DATE_TIME
+
+MAX_REASON = 2000
+
+
+class BackfillCreate(ma.Schema):
+    action = fields.String(required=True, validate=validate.Regexp(r"^[a-z_]{1,64}$"))
+    data = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict,
+                       metadata={"description": "the step's fields, as for the action itself"})
+    occurred_at = fields.String(required=True, validate=validate.Length(min=10, max=40), metadata={
+        **DATE_TIME, "description": "when the step really happened, ISO 8601 with an offset"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_REASON))
+
+
+class BackfillRequestOut(ma.Schema):
+    seq = fields.Integer(required=True, metadata={"description": "the request's event number"})
+    action = fields.String(required=True)
+    data = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
+    occurred_at = fields.String(required=True, metadata=DATE_TIME)
+    reason = fields.String(required=True)
+    requested_by = fields.String(required=True)
+    requested_at = fields.String(required=True, metadata=DATE_TIME)
+
+
+class BackfillList(ma.Schema):
+    items = fields.List(fields.Nested(BackfillRequestOut), required=True)
+
+
+class BackfillCreated(ma.Schema):
+    decision_id = fields.Integer(required=True)
+    request = fields.Integer(required=True)
+
+
+class BackfillReject(ma.Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_REASON))
+
+
+class CorrectionCreate(ma.Schema):
+    data = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True,
+                       metadata={"description": "the corrected record: the action's fields"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_REASON))
+    of_version = fields.Integer(validate=validate.Range(min=1, max=10_000), metadata={
+        "description": "refuse unless this is the version in force"})
