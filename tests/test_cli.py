@@ -158,3 +158,31 @@ def test_a_document_from_a_local_file(cli: Cli, tmp_path: Path) -> None:
     import hashlib
 
     assert document["sha256"] == hashlib.sha256(draft.read_bytes()).hexdigest()
+
+
+def test_backfill_and_correction_from_the_command_line(cli: Cli, clock: Clock) -> None:
+    clock.set("2026-03-02T09:00")
+    did = cli("decisions", "create", "--procedure", "cn-713", "--title", "古塘河整治", "--owner", "王建国").output.strip()
+    cli.act(did, "initiate", "王建国", owner_unit="城建办")
+    cli.act(did, "upload_draft", "王建国", content="草案")
+    cli.act(did, "start_consultation", "王建国", legal_bases=["《水法》"])
+    clock.set("2026-05-02T09:00")
+    window = json.dumps({"opens_at": "2026-03-10T09:00+08:00", "closes_at": "2026-04-15T00:00+08:00"})
+    refused = cli("decisions", "act", did, "open_public_comment", "--as", "王建国", "--data", window, ok=False)
+    assert refused.exit_code == 1 and "window_starts_before_entry" in refused.output
+    requested = cli.json("decisions", "backfill", did, "open_public_comment", "--as", "王建国", "--data", window,
+                         "--occurred-at", "2026-03-10T09:00+08:00", "--reason", "系统上线前已公开征求意见")
+    pending = cli.json("decisions", "backfills", did)
+    assert [p["seq"] for p in pending] == [requested["request"]]
+    cli("decisions", "confirm-backfill", did, str(requested["request"]), "--as", "孙海峰")
+    shown = cli("decisions", "show", did).output
+    assert "补录 back-entry" in shown and "孙海峰 确认" in shown
+    fixed = cli.json("decisions", "correct", did, "open_public_comment", "--as", "王建国", "--reason", "更正截止时间",
+                     "--data", json.dumps({"opens_at": "2026-03-10T09:00+08:00",
+                                           "closes_at": "2026-04-16T00:00+08:00"}))
+    assert fixed["ok"] and fixed["state"] == "consultation"
+    assert "更正 correction → 第2版" in cli("decisions", "show", did).output
+    stale = cli("decisions", "correct", did, "open_public_comment", "--as", "王建国", "--reason", "再改",
+                "--of-version", "1", "--data", window, ok=False)
+    assert stale.exit_code == 1 and "correction_of_superseded_version" in stale.output
+    assert cli("audit", "verify", did).exit_code == 0

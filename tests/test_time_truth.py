@@ -277,3 +277,51 @@ def test_backdated_steps_are_accepted_as_backfill_with_their_rules_judged_then(c
     assert [b["action"] for b in shown["facts"]["backfilled"]] == [s[0] for s in steps]
     # Delivered as of its stated time (t0 + 5 days), 15 days before the hearing: Art. 16 held then.
     assert shown["facts"]["hearing"]["delivered_at"].startswith((t0 + dt.timedelta(days=5)).date().isoformat())
+
+
+def test_art33_a_decision_taken_entirely_offline_is_back_entered_step_by_step(core: Juece, clock: Clock) -> None:
+    """Every backdating case above, as true history entered afterwards: accepted, marked, verifiable."""
+    did = new_decision(core)
+    clock.advance(days=200)
+    t0 = clock.now - dt.timedelta(days=180)
+
+    def day(n: int, hour: int = 10) -> dt.datetime:
+        return (t0 + dt.timedelta(days=n)).astimezone(CST).replace(hour=hour, minute=0, second=0, microsecond=0)
+
+    steps: list[tuple[str, str, dict[str, Any], dt.datetime]] = [
+        ("initiate", "owner", {"owner_unit": "城建办", "flags": ["hearing_required"]}, day(0)),
+        ("upload_draft", "owner", {"content": "线下草案"}, day(1)),
+        ("start_consultation", "owner", {"legal_bases": ["《城乡规划法》"]}, day(2)),
+        ("open_public_comment", "owner", {"opens_at": local_iso(day(3)), "closes_at": local_iso(day(40, 0))}, day(3)),
+        ("submit_comment", "citizen1", {"text": "建议增设停车位"}, day(5)),
+        ("schedule_hearing", "owner", {"hearing_at": local_iso(day(30)), "place": "会议室",
+                                       "selection_method": "随机抽取", "participants": ["甲"]}, day(6)),
+        ("deliver_hearing_materials", "owner", {"delivered_at": local_iso(day(10))}, day(10)),
+        ("record_hearing", "owner", {"record": "听证笔录"}, day(30, 16)),
+        ("record_adoption_report", "owner", {"entries": {"comment:1": {"adoption": "adopted"}}}, day(41)),
+        ("submit_legality_review", "owner", {}, day(42)),
+        ("submit_adviser_opinion", "adviser", {"opinion": "合法"}, day(45)),
+        ("sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "经审查合法"}, day(50)),
+        ("record_meeting", "secretary", MEETING | {"held_at": local_iso(day(60, 9))}, day(60, 12)),
+        ("record_decision", "chief", {"outcome": "adopted"}, day(60, 12)),
+        ("record_party_consent", "secretary", {"reference": "古街党〔2026〕12号",
+                                               "reported_on": day(62).date().isoformat()}, day(62)),
+        ("publish", "publisher", {"channels": ["政府网站"], "published_on": day(65).date().isoformat()}, day(65)),
+    ]
+    for action, who, data, when in steps:
+        seq = records.request_backfill(core, did, action, who, data, local_iso(when), "系统上线前线下办理，依纸质档案补录")
+        approver = "chief" if who != "chief" else None
+        if approver is None:  # the chief's own step is confirmed by another chief executive
+            add_user(core, "副主任", ["chief_executive"], "古塘街道", "街道办事处")
+            approver = "副主任"
+        records.confirm_backfill(core, did, seq, approver)
+    with core.db.read() as conn:
+        shown = show_decision(conn, core.catalog, did, clock.now)
+        assert verify_all(conn, core.catalog, [did]).ok
+    assert shown["state"] == "implementation"
+    assert [b["action"] for b in shown["facts"]["backfilled"]] == [s[0] for s in steps]
+    marked = [h for h in shown["history"] if h["backfill"]]
+    assert len(marked) == len(steps) and all(h["backfill"]["reason"] for h in marked)
+    assert shown["facts"]["decision"]["at"] == utc_iso(day(60, 12))  # the decision happened then, not today
+    # A period that ran out before juece knew of it is history, not an alert today.
+    assert not [d for d in shown["deadlines"] if d["status"] == "open" and d["key"] == "publication_due"]
