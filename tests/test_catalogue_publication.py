@@ -128,5 +128,8 @@ def test_art3_catalogue_needs_party_consent_a_reference_and_the_office_that_runs
     with pytest.raises(InvalidInput) as bad:
         publish_catalogue(core, 2031, "secretary", "古街办〔2026〕5号", party_consent=CONSENT)
     assert bad.value.details["field"] == "year"
+    with pytest.raises(InvalidInput) as bad:
+        publish_catalogue(core, 2026, "secretary", "古街\x00办", party_consent=CONSENT)
+    assert bad.value.details["field"] == "reference"
     with core.db.read() as conn:
         assert conn.execute(select(E.c.id).where(E.c.action == "catalogue_published")).first() is None

@@ -39,6 +39,7 @@ ACTION = "catalogue_published"
 MAY_PUBLISH = frozenset({"chief_executive", "secretary", "admin"})
 #: The first year a catalogue under Decree 713 can concern (in force 2019-09-01).
 FIRST_YEAR = 2019
+MAX_TEXT = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,19 @@ def publications(conn: Connection, org_id: int, year: int | None = None) -> list
             dt.date.fromisoformat(data["published_on"]), str(data.get("party_consent") or ""),
             str(event["actor"]["name"]), str(event["at"])))
     return out
+
+
+def _text(field: str, value: str) -> str:
+    """A short text that every database stores (no NUL, no lone surrogates, at most 500 characters)."""
+    text = value.strip()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = "\x00"
+    if "\x00" in text or len(text) > MAX_TEXT:
+        raise InvalidInput(f"字段“{field}”含有不允许的字符或过长", f"field '{field}' has invalid characters or is "
+                           f"longer than {MAX_TEXT} characters", details={"field": field})
+    return text
 
 
 def _check(year: int, reference: str, party_consent: str, published_on: dt.date, today: dt.date) -> None:
@@ -138,15 +152,16 @@ def publish_catalogue(core: Juece, year: int, actor_name: str, reference: str, *
             raise Forbidden(f"{actor_name} 无权公布决策事项目录", f"{actor_name} may not publish the decision catalogue",
                             code="role_not_permitted", details={"roles": sorted(MAY_PUBLISH)})
         today = now.astimezone(SHANGHAI).date()
-        reference, party_consent = reference.strip(), party_consent.strip()
+        reference, party_consent = _text("reference", reference), _text("party_consent", party_consent)
+        kept = tuple(_text("channels", c) for c in channels if c.strip())
         published = published_on or today
         _check(year, reference, party_consent, published, today)
         org_id, office = int(row.org_id), Office(int(row.org_id), str(row.org_name), dict(row.settings or {}))
+        st.system_head("system")  # lock the system stream first: two publications of a year get two revisions
         revision = len(publications(conn, org_id, year)) + 1
         deadline = catalogue_deadline(core.catalog)
         cal = core.calendar_for(st, row.system_seq)
         closed = _meet_deadline(conn, st.pg, org_id, deadline, office, year, now, cal) if deadline else 0
-        kept = tuple(c.strip() for c in channels if c.strip())
         core.append_system(conn, ACTION, actor_name, {
             "org": office.name, "org_id": org_id, "year": year, "revision": revision, "reference": reference,
             "channels": list(kept), "published_on": published.isoformat(), "party_consent": party_consent,
