@@ -233,10 +233,12 @@ def demo(c: Ctx) -> None:
     click.echo(f"sign in as any of {', '.join(p[0] for p in PEOPLE)} with the password {DEMO_PASSWORD}")
 
 
+from cli import catalogue as _catalogue  # noqa: E402
 from cli import decisions as _decisions  # noqa: E402  (sub-commands live in their own module)
 from cli import notices as _notices  # noqa: E402
 from cli import run as _run  # noqa: E402
 
+main.add_command(_catalogue.catalogue)
 main.add_command(_decisions.decisions)
 main.add_command(_notices.deadlines)
 main.add_command(_notices.notifications)

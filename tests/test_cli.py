@@ -186,3 +186,20 @@ def test_backfill_and_correction_from_the_command_line(cli: Cli, clock: Clock) -
                 "--of-version", "1", "--data", window, ok=False)
     assert stale.exit_code == 1 and "correction_of_superseded_version" in stale.output
     assert cli("audit", "verify", did).exit_code == 0
+
+
+def test_art3_catalogue_publish_from_the_command_line(cli: Cli, clock: Clock) -> None:
+    clock.set("2026-03-02T09:00")
+    did = cli("decisions", "create", "--procedure", "cn-713", "--title", "测试", "--owner", "王建国").output.strip()
+    cli.act(did, "initiate", "王建国", owner_unit="城建办")
+    assert "catalogue_publication" in {d["key"] for d in cli.json("deadlines", "list")}
+    clock.set("2026-03-20T10:00")
+    publish = ("catalogue", "publish", "2026", "--reference", "古街办〔2026〕5号", "--party-consent", "古街党〔2026〕3号",
+               "--channel", "慈溪市人民政府网站")
+    refused = cli(*publish, "--as", "王建国", "--json", ok=False)
+    assert refused.exit_code == 1 and json.loads(refused.output)["error"]["code"] == "role_not_permitted"
+    assert cli(*publish, "--as", "周敏").output.strip() == "catalogue 2026 published on 2026-03-20: 古街办〔2026〕5号"
+    assert "catalogue_publication" not in {d["key"] for d in cli.json("deadlines", "list")}
+    again = cli.json(*publish, "--as", "孙海峰", "--on", "2026-03-19")
+    assert (again["revision"], again["by"], again["published_on"]) == (2, "孙海峰", "2026-03-19")
+    assert cli("audit", "verify").output.startswith("ok:")

@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from workflow import rules
-from workflow.context import Attempt, parse_iso
+from workflow.context import Attempt, Office, parse_iso
+from workflow.definition import ProcedureDef, TaskDef
 from workflow.errors import InvalidInput, RuleViolation
 from workflow.tasks import missing_adoption_entries, task_done, task_required
 
@@ -240,10 +241,15 @@ def reviewer_not_owner(a: Attempt) -> RuleViolation | None:
 
 @guard
 def adviser_opinion_attached(a: Attempt) -> RuleViolation | None:
-    """Art. 28 (rule 6): at least one legal adviser's opinion in this review round."""
+    """Art. 28 (rule 6): this round has a legal adviser's opinion from someone other than the signer."""
     review_round = (a.facts.get("review") or {}).get("round")
-    if not any(o["round"] == review_round for o in a.facts.get("adviser_opinions", [])):
+    advisers = {o["adviser"] for o in a.facts.get("adviser_opinions", []) if o["round"] == review_round}
+    if not advisers:
         return RuleViolation.of(rules.ADVISER_OPINION_REQUIRED)
+    # Art. 28: the review body "组织法律顾问、公职律师提出法律意见" for its own opinion; a reviewer who
+    # also holds the adviser role cannot supply that second view to themselves.
+    if advisers == {a.actor.id}:
+        return RuleViolation.of(rules.REVIEWER_IS_ADVISER)
     return None
 
 
@@ -273,19 +279,34 @@ def lawful_opinion_on_current_draft(a: Attempt) -> RuleViolation | None:
 
 @guard
 def meeting_record_complete(a: Attempt) -> RuleViolation | None:
-    """Art. 30 (rule 8): attendees listed, every view belongs to an attendee, dissent kept."""
+    """Art. 30 (rule 8): members present listed, a view from each of them and from no one else."""
+    # Art. 30 para 2: "会议组成人员应当充分发表意见": every attending member of the collective body
+    # (出席人员) gives a view. People present without a vote (列席人员: the recording secretary, the owner
+    # presenting the draft) are listed apart as ``observers`` and give none.
     attendees = [str(x) for x in a.data.get("attendees") or []]
+    observers = [str(x) for x in a.data.get("observers") or []]
     views = a.data.get("views") or []
+    spoke = {str(v["member"]) for v in views}
     missing = []
     if not attendees:
         missing.append("出席人员 / attendees")
-    if not views:
+    if not views and not attendees:
         missing.append("成员意见 / members' views")
-    strangers = [v["member"] for v in views if v["member"] not in attendees]
+    both = [p for p in attendees if p in observers]
+    if both:
+        missing.append("既列为出席成员又列为列席人员 / listed both as member and as observer: " + "、".join(both))
+    voiceless = [p for p in observers if p in spoke and p not in attendees]
+    if voiceless:
+        missing.append("列席人员的发言不是成员意见 / an observer's words are not a member's view: " + "、".join(voiceless))
+    strangers = [str(v["member"]) for v in views if v["member"] not in attendees and v["member"] not in observers]
     if strangers:
         missing.append("未出席者的意见 / views of non-attendees: " + "、".join(strangers))
+    silent = [p for p in dict.fromkeys(attendees) if p not in spoke]
+    if silent:
+        missing.append("未记录意见的出席成员 / attending members without a view: " + "、".join(silent))
     if missing:
-        return RuleViolation.of(rules.DISCUSSION_RECORD_INCOMPLETE, missing="；".join(missing))
+        return RuleViolation.of(rules.DISCUSSION_RECORD_INCOMPLETE, missing="；".join(missing),
+                                members_without_view=silent)
     return None
 
 
@@ -366,20 +387,55 @@ def suspension_reason(a: Attempt) -> RuleViolation | None:
 
 @guard
 def evaluator_independent(a: Attempt) -> RuleViolation | None:
-    """Art. 36 (rule 12): the evaluating unit did not do the main pre-decision assessment."""
-    evaluation = a.facts.get("evaluation") or {}
-    unit = str(a.data.get("evaluation_unit") or evaluation.get("unit") or "")
-    assessors = a.facts.get("assessors", {})
-    for candidate in {unit, a.actor.unit} - {""}:
-        if candidate in assessors.get("units", []):
-            return RuleViolation.of(rules.EVALUATOR_NOT_INDEPENDENT, unit=candidate)
-    if a.action.id == "record_evaluation" and a.actor.id in assessors.get("people", []):
-        return RuleViolation.of(rules.EVALUATOR_NOT_INDEPENDENT, unit=a.actor.unit or a.actor.name)
+    """Art. 36 (rule 12): the evaluating unit and evaluator did not do the main pre-decision assessment."""
+    # Art. 36 excludes "决策作出前承担主要论证评估工作的单位" from the evaluation work, not from organising
+    # it: the organiser (owner or chief executive, whatever their unit) is never checked here.
+    assessors = a.facts.get("assessors") or {}
+    units, people = assessors.get("units", []), assessors.get("people", [])
+    if a.action.id == "start_evaluation":
+        unit = str(a.data.get("evaluation_unit") or "")
+        return RuleViolation.of(rules.EVALUATOR_NOT_INDEPENDENT, unit=unit) if unit in units else None
+    # record_evaluation: the evaluator records the evaluating unit's work. The unit named when the
+    # evaluation started, and the evaluator's own unit too: an evaluator employed by an assessing unit
+    # means that unit does the evaluation work in substance, whatever unit was named.
+    named = str((a.facts.get("evaluation") or {}).get("unit") or "")
+    for unit in (named, a.actor.unit):
+        if unit and unit in units:
+            return RuleViolation.of(rules.EVALUATOR_NOT_INDEPENDENT, unit=unit)
+    # The people who did the assessment (experts, who gave 论证 opinions, and who recorded the risk
+    # report) may not evaluate their own work in person either, whichever unit employs them now.
+    if a.actor.id in people:
+        return RuleViolation.of(rules.EVALUATOR_WAS_ASSESSOR, person=a.actor.name)
     return None
 
 
+def consultation_record_gaps(procedure: ProcedureDef, facts: Mapping[str, Any], now: dt.datetime,
+                             office: Office) -> list[str]:
+    """Consultation records the archive needs that are missing (Art. 33, with Art. 14-24, 29)."""
+    gaps = []
+    for task in procedure.tasks.values():
+        # A waived step's record is its stated reason (task_waivable refuses a waiver without one);
+        # task_required is False for it. Otherwise a step required by a flag, by the input it answers
+        # (the adoption report) or by having been started (a window opened, a hearing scheduled) is filed.
+        if not task_required(task, facts) or _record_on_file(task, facts, now, office):
+            continue
+        gaps.append(f"{task.label.zh}记录 / {task.label.en} record")
+    if procedure.tasks and not ("confidential" in facts.get("flags", []) or facts.get("participation") or any(
+            t.participation and task_done(t, facts, now, office) for t in procedure.tasks.values())):
+        gaps.append("公众参与记录 / public participation record (Art. 14)")
+    return gaps
+
+
+def _record_on_file(task: TaskDef, facts: Mapping[str, Any], now: dt.datetime, office: Office) -> bool:
+    if task.done_when == "expert_review_done":
+        # The archive asks whether the signed opinions are on file. How many an office wants was checked
+        # when the review was requested (rule 4); raising the minimum later does not unmake the record.
+        return any(not o.get("declared_interest") for o in facts.get("expert_opinions", []))
+    return task_done(task, facts, now, office)
+
+
 def dossier_gaps(facts: Mapping[str, Any]) -> list[str]:
-    """Records the archive needs that are missing (Art. 33)."""
+    """Main-line records the archive needs that are missing (Art. 33)."""
     needed = [
         ("draft", "决策草案 / draft"), ("opinion", "合法性审查意见 / legality opinion"),
         ("meeting", "集体讨论记录 / discussion record"), ("decision", "决定 / decision record"),
@@ -394,8 +450,8 @@ def dossier_gaps(facts: Mapping[str, Any]) -> list[str]:
 @guard
 def dossier_complete(a: Attempt) -> RuleViolation | None:
     """Art. 33 (rule 13): nothing archived as complete while a required record is missing."""
-    gaps = dossier_gaps(a.facts)
-    return RuleViolation.of(rules.DOSSIER_INCOMPLETE, missing="、".join(gaps)) if gaps else None
+    gaps = consultation_record_gaps(a.decision.procedure, a.facts, a.now, a.office) + dossier_gaps(a.facts)
+    return RuleViolation.of(rules.DOSSIER_INCOMPLETE, missing="、".join(gaps), records=gaps) if gaps else None
 
 
 @guard

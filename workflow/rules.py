@@ -47,6 +47,12 @@ ADVISER_OPINION_REQUIRED = R(
     "adviser_opinion_required", "Art. 28",
     "合法性审查应当组织法律顾问、公职律师提出法律意见",
     "A legality opinion needs at least one opinion from a legal adviser or government lawyer", 6)
+REVIEWER_IS_ADVISER = R(
+    "reviewer_is_adviser", "Art. 28",
+    "签署合法性审查意见的人员本人提出的法律意见不能代替法律顾问、公职律师的意见，"
+    "本轮审查须有审查人员以外的法律顾问或者公职律师提出法律意见",
+    "The signing reviewer's own adviser opinion does not count: this review round needs an opinion from a legal "
+    "adviser or government lawyer other than the reviewer who signs", 6)
 LEGALITY_OPINION_REQUIRED = R(
     "legality_opinion_required", "Art. 25",
     "未经合法性审查或者经审查不合法的，不得提交集体讨论",
@@ -91,6 +97,10 @@ EVALUATOR_NOT_INDEPENDENT = R(
     "evaluator_not_independent", "Art. 36",
     "决策作出前承担主要论证评估工作的单位（{unit}）不得承担决策后评估",
     "The unit that did the main pre-decision assessment ({unit}) may not do the post-evaluation", 12)
+EVALUATOR_WAS_ASSESSOR = R(
+    "evaluator_was_assessor", "Art. 36",
+    "决策作出前承担主要论证评估工作的人员（{person}）不得承担决策后评估",
+    "A person who did the main pre-decision assessment ({person}) may not do the post-evaluation", 12)
 DOSSIER_INCOMPLETE = R(
     "dossier_incomplete", "Art. 33",
     "决策过程记录和材料不完整，不得归档结束：{missing}",
@@ -193,3 +203,12 @@ RECORD_EXISTS_USE_CORRECTION = R(
     "record_exists_use_correction", "Art. 33",
     "“{record}”已有记录；如需修改，请以“更正”方式提交新版本并说明理由，原记录保留",
     "'{record}' is already on record; submit a correction (a new version with a reason) instead, the earlier one is kept")
+CATALOGUE_REFERENCE_REQUIRED = R(
+    "catalogue_reference_required", "Art. 3",
+    "公布决策事项目录应当载明公布文号或者公布网址",
+    "Publishing the decision catalogue needs its reference (document number or web address)")
+CATALOGUE_PARTY_CONSENT_REQUIRED = R(
+    "catalogue_party_consent_required", "Art. 3",
+    "决策事项目录应当经同级党委同意后向社会公布，请载明党委同意的文号或者会议纪要",
+    "The decision catalogue is published after the Party committee at the same level consents: "
+    "give the reference of that consent")

@@ -1,9 +1,12 @@
-"""The inbox (我的待办) with notifications, and the yearly catalogue (决策事项目录) with CSV and Excel export."""
+"""The inbox (我的待办) with notifications, and the yearly catalogue (决策事项目录) with CSV and Excel export
+and the record of its publication (Art. 3)."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -11,12 +14,27 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from werkzeug.wrappers import Response
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import Length
 
 from api.web import labels
-from api.web.common import CsrfForm, actor, core, label, lang, local_time, login_required, referrer_path
+from api.web.common import (
+    SHANGHAI,
+    CsrfForm,
+    FlaskForm,
+    actor,
+    core,
+    label,
+    lang,
+    local_time,
+    login_required,
+    msg,
+    referrer_path,
+)
 from workflow.alerts import acknowledge
 from workflow.catalogue import STEPS, CatalogueFilter, CatalogueRow, catalogue, units_of, years_of
-from workflow.errors import NotFound
+from workflow.catalogue_publication import MAY_PUBLISH, catalogue_deadline, publications, publish_catalogue
+from workflow.errors import NotFound, WorkflowError
 from workflow.inbox import inbox_items, notifications
 from workflow.persistence.store import Store
 
@@ -61,24 +79,79 @@ def _filter() -> CatalogueFilter:
                            request.args.get("unit") or None, (request.args.get("q") or "").strip() or None)
 
 
-@bp.get("/catalogue")
-@login_required
-def catalogue_page() -> str:
-    """The office's decisions for a year, with state, owner unit and the key steps done; filters."""
+class PublishCatalogueForm(FlaskForm):
+    """The year's catalogue as published: its reference, the Party committee's consent, channels, date."""
+
+    year = HiddenField()
+    reference = StringField(validators=[Length(max=500)])
+    party_consent = StringField(validators=[Length(max=500)])
+    channels = TextAreaField(validators=[Length(max=2000)])
+    published_on = StringField(render_kw={"type": "date"})
+
+
+def _catalogue_due(year: int) -> dt.date | None:
+    """The day the year's catalogue is due, from the definitions' office-wide deadline."""
+    deadline = catalogue_deadline(core().catalog)
+    if deadline is None or deadline.rule.get("kind") != "annual_date":
+        return None
+    return dt.date(year, int(deadline.rule["month"]), int(deadline.rule["day"]))
+
+
+def _render_catalogue(wanted: CatalogueFilter, form: PublishCatalogueForm | None = None, error: str | None = None,
+                      status: int = 200) -> tuple[str, int]:
     c, person = core(), actor()
-    wanted = _filter()
     with c.db.read() as conn:
         rows = catalogue(conn, c.catalog, person.org_id, wanted, c.clock())
         everything = catalogue(conn, c.catalog, person.org_id, CatalogueFilter(wanted.year), c.clock())
         years = years_of(conn, person.org_id) or [wanted.year]
+        published = publications(conn, person.org_id, wanted.year)
     states: dict[str, str] = {}
     for procedure in c.catalog.all():
         for sid, state in procedure.states.items():
             states.setdefault(sid, label(state.label))
+    if form is None and person.roles & MAY_PUBLISH:
+        form = PublishCatalogueForm(formdata=None, data={"year": str(wanted.year)})
     return render_template("catalogue.html", rows=rows, wanted=wanted, years=years, states=states,
                            units=units_of(everything), steps={k: label(v) for k, v in STEPS.items()},
                            status_label=lambda s: labels.pick(labels.TASK_STATUS.get(s), lang(), s),
-                           query=request.query_string.decode("ascii", "replace"))
+                           query=request.query_string.decode("ascii", "replace"), publications=published,
+                           due_on=_catalogue_due(wanted.year), today=c.clock().astimezone(SHANGHAI).date(),
+                           publish_form=form, error=error), status
+
+
+@bp.get("/catalogue")
+@login_required
+def catalogue_page() -> tuple[str, int]:
+    """The office's decisions for a year, with state, owner unit and the key steps done; filters."""
+    return _render_catalogue(_filter())
+
+
+@bp.post("/catalogue/publish")
+@login_required
+def publish_catalogue_page() -> Any:
+    """Record the year's catalogue as published (Art. 3): meets the office's catalogue deadline."""
+    person = actor()
+    if not person.roles & MAY_PUBLISH:
+        abort(403)
+    form = PublishCatalogueForm()
+    year_text = str(form.year.data or "")
+    if not form.validate_on_submit() or not year_text.isdigit():
+        abort(400)
+    year = int(year_text)
+    try:
+        day = str(form.published_on.data or "").strip()
+        published_on = dt.date.fromisoformat(day) if day else None
+    except ValueError:
+        return _render_catalogue(CatalogueFilter(year), form, _("请输入有效日期 YYYY-MM-DD。"), 422)
+    channels = [c for c in re.split(r"[\n;；、,，]+", str(form.channels.data or "")) if c.strip()]
+    try:
+        done = publish_catalogue(core(), year, person.name, str(form.reference.data or ""),
+                                 party_consent=str(form.party_consent.data or ""), channels=channels,
+                                 published_on=published_on)
+    except WorkflowError as exc:
+        return _render_catalogue(CatalogueFilter(year), form, msg(exc), 422)
+    flash(_("已记录 %(year)s 年度决策事项目录公布（第 %(n)s 次）。", year=done.year, n=done.revision), "ok")
+    return redirect(url_for("inbox.catalogue_page", year=year), 303)
 
 
 def safe_cell(value: Any) -> Any:

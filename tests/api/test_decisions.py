@@ -140,10 +140,12 @@ def test_status_codes_of_refusals(api: Api, core: Juece, clock: Clock) -> None:
 def test_rule_refusal_names_rule_and_article(api: Api, core: Juece, clock: Clock) -> None:
     did = new_decision(core)
     to_collective_discussion(core, clock, did)
-    api.act(did, "record_meeting", "secretary", {
-        "held_at": "2026-05-06T09:00:00+08:00", "attendees": ["chief", "member1", "secretary"],
+    recorded = api.act(did, "record_meeting", "secretary", {
+        "held_at": "2026-05-06T09:00:00+08:00", "attendees": ["chief", "member1"], "observers": ["secretary"],
         "views": [{"member": "chief", "view": "for"}, {"member": "member1", "view": "against"}]})
+    assert recorded.status_code == 200, recorded.get_data(as_text=True)
     body = problem(api.act(did, "record_decision", "chief", {"outcome": "adopted"}), 422)
+    assert body["code"] == "chief_must_speak_last"
     assert body["article"] and body["rule"] == 8 and body["message_zh"] and body["message_en"]
 
 

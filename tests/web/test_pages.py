@@ -219,3 +219,42 @@ def test_english_switch_and_local_times(core: Juece, clock: Clock, people: Peopl
     assert "Timeline and audit trail" in page and "Proposal" in page and "2026-03-02 09:00" in page
     assert "My inbox" in client.get("/").get_data(as_text=True)
     assert client.get("/lang/en", headers={"Referer": "https://evil.example/x"}).headers["Location"] == "/"
+
+
+def test_art3_catalogue_page_records_the_catalogues_publication(core: Juece, clock: Clock, people: People) -> None:
+    clock.set("2026-03-02T09:00")
+    did = new_decision(core)
+    core.act(did, "initiate", "owner", {"owner_unit": "城建办"})  # starts the office's catalogue deadline
+    owner = people.client("owner")
+    page = owner.get("/catalogue?year=2026").get_data(as_text=True)
+    assert "本年度目录尚未记录公布（应于 2026-03-31 前公布）" in page and "记录目录公布" not in page
+    form = {"csrf_token": token(page), "year": "2026", "reference": "古街办〔2026〕5号", "party_consent": "古街党〔2026〕3号",
+            "channels": "慈溪市人民政府网站\n古塘街道微信公众号", "published_on": ""}
+    assert owner.post("/catalogue/publish", data=form).status_code == 403
+    chief = people.client("chief")
+    page = chief.get("/catalogue?year=2026").get_data(as_text=True)
+    assert "记录目录公布" in page
+    refused = chief.post("/catalogue/publish", data=form | {"csrf_token": token(page), "party_consent": ""})
+    assert refused.status_code == 422 and "经同级党委同意后向社会公布" in refused.get_data(as_text=True)
+    done = chief.post("/catalogue/publish", data=form | {"csrf_token": token(page)})
+    assert done.status_code == 303 and done.headers["Location"].endswith("/catalogue?year=2026")
+    page = chief.get("/catalogue?year=2026").get_data(as_text=True)
+    assert "已记录 2026 年度决策事项目录公布（第 1 次）" in page
+    assert "古街办〔2026〕5号" in page and "慈溪市人民政府网站、古塘街道微信公众号" in page and "记录目录调整" in page
+    assert "本年度目录尚未记录公布" not in owner.get("/catalogue?year=2026").get_data(as_text=True)
+
+
+def test_art30_meeting_form_lists_observers_apart_from_members(core: Juece, clock: Clock, people: People) -> None:
+    did = new_decision(core)
+    to_collective_discussion(core, clock, did)
+    clock.set("2026-05-06T11:00")
+    client = people.client("secretary")
+    page = client.get(f"/decisions/{did}").get_data(as_text=True)
+    assert 'id="record_meeting-observers"' in page and "每位出席成员都须发表意见" in page
+    rows = {f"views__{i}__{part}": "" for i in range(8) for part in ("member", "view", "remarks")}
+    fields = rows | {"held_at": "2026-05-06T09:00", "attendees": "member1\nchief", "observers": "secretary\nowner",
+                     "views__0__member": "member1", "views__0__view": "for", "views__1__member": "chief",
+                     "views__1__view": "for"}
+    missing = post_action(client, did, "record_meeting", fields | {"attendees": "member1\nchief\nexpert1"})
+    assert missing.status_code == 422 and "expert1" in missing.get_data(as_text=True)
+    assert post_action(client, did, "record_meeting", fields).status_code == 303
