@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from workflow import engine
+from workflow import deadlines, engine
 from workflow.calendar import WorkCalendar
 from workflow.catalog import Catalog
 from workflow.context import Actor, DecisionView, Office, utc_iso
@@ -163,9 +163,10 @@ class Juece:
         digest = chain_hash(GENESIS, stream, 1, None, procedure.initial, event)
         st.insert_event(stream=stream, seq=1, action="create", actor_id=actor.id, from_state=None,
                         to_state=procedure.initial, at=now, event=event, prev_hash=GENESIS, hash_=digest)
-        stall = cal.end_of_day(cal.add_working_days(cal.local_date(now), int(office.setting("stall_days"))))
+        # Without next year's calendar the stall instant waits for it; creating the decision does not.
+        stall_at, stall_awaiting = deadlines.stall(deadlines.stall_rule(procedure), now, office, cal)
         st.update_decision(decision_id, state=procedure.initial, version=1, facts=facts, last_hash=digest,
-                           now=now, stall_due_at=stall)
+                           now=now, stall_due_at=stall_at, stall_awaiting=stall_awaiting)
         return decision_id
 
     def act(self, decision_id: int, action: str, actor_name: str, data: Mapping[str, Any] | None = None,
@@ -207,7 +208,8 @@ class Juece:
         seq = int(row.version) + 1
         digest = chain_hash(str(row.last_hash), stream, seq, decided.from_state, decided.to_state, event)
         st.update_decision(decision_id, state=decided.to_state, version=seq, facts=decided.facts, last_hash=digest,
-                           now=now, stall_due_at=decided.deadlines.stall_due_at)
+                           now=now, stall_due_at=decided.deadlines.stall_due_at,
+                           stall_awaiting=decided.deadlines.stall_awaiting)
         st.insert_event(stream=stream, seq=seq, action=action_id, actor_id=actor.id, from_state=decided.from_state,
                         to_state=decided.to_state, at=now, event=event, prev_hash=str(row.last_hash), hash_=digest)
         if decided.deadlines.close:

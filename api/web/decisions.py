@@ -32,6 +32,7 @@ from workflow.admin import check_password
 from workflow.engine import may_act
 from workflow.errors import (
     ActionNotAllowed,
+    CalendarMissing,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -136,7 +137,7 @@ def act(decision_id: int, action_id: str) -> Any:
                        "field": exc.field}
         except StaleVersion as exc:
             status, failure = 409, _refusal(exc, view.procedure)
-        except (RuleViolation, InvalidInput) as exc:
+        except (RuleViolation, InvalidInput, CalendarMissing) as exc:  # a rule that needs a year's calendar: 422
             failure = _refusal(exc, view.procedure)
         except ActionNotAllowed as exc:
             status, failure = 409, _refusal(exc, view.procedure)
