@@ -181,6 +181,7 @@ def calendar_import(c: Ctx, file: Path) -> None:
     resolved = result["resolved"]
     click.echo(f"{result['year']}: {result['holidays']} holidays, {result['workdays']} make-up working days imported; "
                f"{resolved['deadlines']} awaiting deadlines and {resolved['stalls']} stall clocks computed"
+               + (f", {resolved['escalations']} escalations scheduled" if resolved["escalations"] else "")
                + (f", {resolved['still_awaiting']} still awaiting another year" if resolved["still_awaiting"] else ""))
 
 
@@ -226,8 +227,9 @@ def calendar_set(c: Ctx, day: dt.datetime, kind: str, name: str) -> None:
     """Override one day as a working day or a holiday."""
     from workflow.admin import set_calendar_day
 
-    set_calendar_day(c.core, day.date(), kind == "workday", name)
-    click.echo(f"{day.date()} {kind}")
+    resolved = set_calendar_day(c.core, day.date(), kind == "workday", name)
+    computed = resolved["deadlines"] + resolved["stalls"] + resolved["escalations"]
+    click.echo(f"{day.date()} {kind}" + (f"; {computed} awaiting deadlines computed" if computed else ""))
 
 
 @main.group()

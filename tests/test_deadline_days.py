@@ -165,3 +165,27 @@ def test_a_comment_window_closing_in_a_missing_year_is_dated_and_shown(core: Jue
         info = show_decision(conn, core.catalog, did, clock.now)
     close = [d for d in info["deadlines"] if d["key"] == "public_comment_close" and d["kind"] == "due"]
     assert [(d["status"], d["due_at"]) for d in close] == [("open", "2027-01-05T09:00:00.000000Z")]
+
+
+def test_an_overdue_alerts_escalation_waits_for_the_calendar(core: Juece, clock: Clock) -> None:
+    admin.update_org_settings(core, "古塘街道", {"supervisor": "chief", "escalation_working_days": 2})
+    did = new_decision(core)
+    to_consultation(core, did)
+    core.act(did, "record_participation", "owner", {"method": "symposium", "summary": "座谈会"})
+    clock.set("2026-12-15T10:00")
+    scan(core)  # this year's catalogue (due 03-31) is long overdue: alerted now, escalated within 2026
+    core.act(did, "submit_legality_review", "owner")  # 10 working days: due at the end of Tue 12-29
+    clock.set("2026-12-30T09:00")
+    assert scan(core).overdue == 1  # 2 working days later reaches 2027: the escalation waits, nothing is lost
+    with core.db.read() as conn:
+        fired = conn.execute(select(DL.c.escalate_at, DL.c.awaiting).where(
+            DL.c.key == "legality_review_due", DL.c.kind == "due")).one()
+    assert fired.escalate_at is None and fired.awaiting["year"] == 2027
+    assert admin.import_calendar(core, FIXTURE_2027)["resolved"]["escalations"] == 1
+    with core.db.read() as conn:
+        fired = conn.execute(select(DL.c.escalate_at, DL.c.awaiting).where(
+            DL.c.key == "legality_review_due", DL.c.kind == "due")).one()
+    # From Wed 12-30: Thu 12-31, then the fixture's New Year (01-01..03), then Mon 01-04.
+    assert (fired.escalate_at, fired.awaiting) == (dt.datetime(2027, 1, 4, 16), None)
+    clock.set("2027-01-05T09:00")
+    assert scan(core).escalations == 1

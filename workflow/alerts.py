@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnClause
 from workflow.awaiting import resolve_if_covered
 from workflow.calendar import NOTICE_FROM_DEFAULT, WorkCalendar, years_to_import
 from workflow.context import Office, utc_iso
+from workflow.deadlines import compute
 from workflow.errors import CalendarMissing, NotFound
 from workflow.persistence.store import DL, DY, ORG, D, N, Store, U, aware, naive
 from workflow.service import Juece
@@ -132,7 +133,7 @@ def scan(core: Juece, now: dt.datetime | None = None, limit: int = 500,
         cal = core.calendar_for(st, st.system_seq())
         # First: rows that awaited a year now covered (a newer package brought it) become due rows.
         resolved = resolve_if_covered(conn, now, cal)
-        result.resolved = resolved.deadlines + resolved.stalls
+        result.resolved = resolved.deadlines + resolved.stalls + resolved.escalations
         _fire_due(core, st, writer, now, limit)
         _escalate(core, st, writer, now, limit)
         _stalls(core, writer, now, limit)
@@ -209,19 +210,20 @@ def _fire_due(core: Juece, st: Store, writer: _Writer, now: dt.datetime, limit: 
                                "decision": row.decision_id, "title": title},
                       people=people)
         setattr(writer.result, result_field, getattr(writer.result, result_field) + 1)
-        escalate_at = None
+        escalate_at, awaiting = None, None
         if kind == "overdue":
             org = writer.org(row.org_id)
             office = Office(org.id, org.name, dict(org.settings))
             cal = calendars.setdefault(0, core.calendar_for(st, st.system_seq()))
+            escalation = {"kind": "working_days", "days": int(office.setting("escalation_working_days"))}
             try:
-                days = int(office.setting("escalation_working_days"))
-                escalate_at = cal.end_of_day(cal.add_working_days(cal.local_date(now), days))
-            except CalendarMissing as missing:
-                writer.result.problems.append(f"deadline {row.id}: escalation not scheduled: {missing.en}")
+                escalate_at = compute(escalation, now, cal)
+            except CalendarMissing as missing:  # the escalation waits for that year's calendar (awaiting.py)
+                awaiting = {"escalation": True, "rule": escalation, "start": utc_iso(now),
+                            "year": int(missing.details["year"])}
         st.conn.execute(update(DL).where(DL.c.id == row.id).values(
-            status="fired", fired_at=naive(now),
-            escalate_at=naive(escalate_at) if escalate_at else None))
+            status="fired", fired_at=naive(now), escalate_at=naive(escalate_at) if escalate_at else None,
+            awaiting=awaiting))
 
 
 def _escalate(core: Juece, st: Store, writer: _Writer, now: dt.datetime, limit: int) -> None:

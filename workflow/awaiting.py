@@ -28,11 +28,13 @@ class Resolved:
 
     deadlines: int = 0
     stalls: int = 0
+    escalations: int = 0  # overdue alerts whose escalation instant awaited the calendar
     still_awaiting: int = 0
 
     def as_dict(self) -> dict[str, int]:
         """Machine-readable form."""
-        return {"deadlines": self.deadlines, "stalls": self.stalls, "still_awaiting": self.still_awaiting}
+        return {"deadlines": self.deadlines, "stalls": self.stalls, "escalations": self.escalations,
+                "still_awaiting": self.still_awaiting}
 
 
 def current_calendar(conn: Connection) -> WorkCalendar:
@@ -41,9 +43,13 @@ def current_calendar(conn: Connection) -> WorkCalendar:
     return WorkCalendar(days, frozenset(years))
 
 
+#: Deadline rows that wait for a year: a whole deadline (status awaiting), or an overdue alert's escalation.
+_WAITING = (DL.c.awaiting.is_not(None), DL.c.status.in_(["awaiting", "fired"]))
+
+
 def awaited_years(conn: Connection) -> set[int]:
     """The years that awaiting deadlines and stall clocks wait for (partial indexes keep this cheap)."""
-    years = {int(a["year"]) for (a,) in conn.execute(select(DL.c.awaiting).where(DL.c.status == "awaiting"))}
+    years = {int(a["year"]) for (a,) in conn.execute(select(DL.c.awaiting).where(*_WAITING))}
     years |= {int(a["year"]) for (a,) in conn.execute(select(D.c.stall_awaiting).where(
         D.c.stall_awaiting.is_not(None)))}
     return years
@@ -71,16 +77,24 @@ def resolve_awaiting(conn: Connection, now: dt.datetime, cal: WorkCalendar | Non
             continue
         conn.execute(update(D).where(D.c.id == decision.id).values(stall_due_at=naive(stall_at), stall_awaiting=None))
         result.stalls += 1
-    rows = conn.execute(select(DL).where(DL.c.status == "awaiting").order_by(DL.c.id).with_for_update()).all()
+    rows = conn.execute(select(DL).where(*_WAITING).order_by(DL.c.id).with_for_update()).all()
     st = Store(conn)
     for row in rows:
+        basis = dict(row.awaiting)
         try:
-            due, *reminders = deadlines.resolve(str(row.key), list(row.recipients), str(row.article),
-                                                dict(row.awaiting), now, cal, int(row.org_id))
+            if row.status == "fired":  # an overdue alert whose escalation waited; moot once acknowledged
+                moot = row.acknowledged_at is not None or row.escalated_at is not None
+                escalate_at = None if moot else deadlines.compute(basis["rule"], parse_iso(basis["start"]), cal)
+                conn.execute(update(DL).where(DL.c.id == row.id).values(
+                    escalate_at=naive(escalate_at) if escalate_at else None, awaiting=None))
+                result.escalations += 1
+                continue
+            due, *reminders = deadlines.resolve(str(row.key), list(row.recipients), str(row.article), basis, now,
+                                                cal, int(row.org_id))
         except CalendarMissing as missing:  # it needs yet another year: wait for that one
             result.still_awaiting += 1
             conn.execute(update(DL).where(DL.c.id == row.id).values(
-                awaiting=dict(row.awaiting) | {"year": int(missing.details["year"])}))
+                awaiting=basis | {"year": int(missing.details["year"])}))
             continue
         assert due.fire_at is not None and due.due_at is not None
         if due.dedupe and conn.execute(select(DL.c.id).where(DL.c.dedupe == due.dedupe)).first():
@@ -88,7 +102,7 @@ def resolve_awaiting(conn: Connection, now: dt.datetime, cal: WorkCalendar | Non
             conn.execute(delete(DL).where(DL.c.id == row.id))
         else:
             conn.execute(update(DL).where(DL.c.id == row.id).values(
-                status="open", fire_at=naive(due.fire_at), due_at=naive(due.due_at), dedupe=due.dedupe))
+                status="open", fire_at=naive(due.fire_at), due_at=naive(due.due_at), dedupe=due.dedupe, awaiting=None))
             st.open_deadlines(int(row.org_id), row.decision_id, reminders, now)
         result.deadlines += 1
     return result

@@ -53,7 +53,7 @@ def change_deadline(core: Juece, decision_id: int, key: str, actor_name: str, re
             new_due = cal.end_of_day(until)
             action = "deadline_extended"
             data = {"key": key, "reason": reason.strip(), "until": until.isoformat(), "due_at": utc_iso(new_due)}
-            conn.execute(update(DL).where(DL.c.id.in_(ids)).values(status="closed", closed_at=naive(now)))
+            conn.execute(update(DL).where(DL.c.id.in_(ids)).values(status="closed", closed_at=naive(now), awaiting=None))
             deadline = procedure.deadlines[key]
             # The new day is a person's choice; only its working-day reminders may wait for a year's calendar.
             fixed = {"kind": "on_day", "day": until.isoformat()}

@@ -151,8 +151,9 @@ def office() -> Any:
 
 
 def _flash_resolved(resolved: dict[str, int]) -> None:
-    if resolved["deadlines"] or resolved["stalls"]:
-        flash(_("已计算等待日历的期限 %(n)s 项。", n=resolved["deadlines"] + resolved["stalls"]), "ok")
+    computed = resolved["deadlines"] + resolved["stalls"] + resolved["escalations"]
+    if computed:
+        flash(_("已计算等待日历的期限 %(n)s 项。", n=computed), "ok")
 
 
 def _import_notice(form: Any, person_name: str) -> str | None:

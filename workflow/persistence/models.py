@@ -190,7 +190,8 @@ class Deadline(Base):
     recipients: Mapped[list[Any]]
     article: Mapped[str] = mapped_column(String(120), default="")
     status: Mapped[str] = mapped_column(String(20), default="open")  # open | fired | closed | paused | awaiting
-    #: What an awaiting deadline needs to be computed later: fixed rule, start instant, year, reminders.
+    #: What waits for a year's calendar: the whole deadline (status awaiting: fixed rule, start instant, year,
+    #: reminders) or a fired overdue alert's escalation. Cleared once computed or closed.
     awaiting: Mapped[dict[str, Any] | None] = mapped_column(NullableJson)
     dedupe: Mapped[str | None] = mapped_column(String(160), unique=True)
     created_at: Mapped[instant]
@@ -207,8 +208,8 @@ class Deadline(Base):
               postgresql_where=text("status = 'fired' AND escalated_at IS NULL AND acknowledged_at IS NULL"),
               sqlite_where=text("status = 'fired' AND escalated_at IS NULL AND acknowledged_at IS NULL")),
         Index("ix_deadline_decision_id_key", "decision_id", "key"),
-        Index("ix_deadline_awaiting", "org_id", postgresql_where=text("status = 'awaiting'"),
-              sqlite_where=text("status = 'awaiting'")),
+        Index("ix_deadline_awaiting", "org_id", postgresql_where=text("awaiting IS NOT NULL"),
+              sqlite_where=text("awaiting IS NOT NULL")),
     )
 
 

@@ -193,7 +193,7 @@ class Store:
         # Fired (overdue) rows close too: a met deadline sends nothing more, escalation included.
         self.conn.execute(update(DL).where(DL.c.decision_id == decision_id, DL.c.key.in_(keys),
                                            DL.c.status.in_(["open", "fired", "awaiting"]))
-                          .values(status="closed", closed_at=naive(now)))
+                          .values(status="closed", closed_at=naive(now), awaiting=None))
 
     def open_deadlines(self, org_id: int, decision_id: int, rows: Iterable[DeadlineRow], now: dt.datetime) -> None:
         """Insert deadline rows; an office-wide one that already exists is left as it is."""

@@ -1,7 +1,7 @@
 """deadlines awaiting the calendar
 
-A deadline (or a decision's stall clock) that needs a year without official calendar data is stored
-without instants and with what is needed to compute it once that year's notice is imported.
+A deadline (or a decision's stall clock, or an overdue alert's escalation) that needs a year without
+official calendar data is stored with what is needed to compute it once that year's notice is imported.
 
 Revision ID: 0004c
 Revises: 0003a
@@ -18,7 +18,7 @@ branch_labels = None
 depends_on = None
 
 Json = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
-AWAITING = sa.text("status = 'awaiting'")
+AWAITING = sa.text("awaiting IS NOT NULL")
 STALL_AWAITING = sa.text("stall_awaiting IS NOT NULL")
 
 
