@@ -122,6 +122,14 @@ def show(c: Ctx, decision_id: int, viewer: str | None, as_json: bool) -> None:
     for d in info["deadlines"]:
         if d["status"] == "open":
             click.echo(f"  期限 {d['key']} {d['kind']} {d['fire_at']} (due {d['due_at']}, {d['article']})")
+        elif d["status"] == "awaiting":
+            click.echo(f"  期限 {d['key']} {d['kind']} 待导入{d['awaiting_year']}年日历 / awaiting the "
+                       f"{d['awaiting_year']} calendar ({d['article']})")
+    if info["stall_awaiting_year"]:
+        year = info["stall_awaiting_year"]
+        click.echo(f"  期限 stall due 待导入{year}年日历 / awaiting the {year} calendar (Art. 38)")
+    elif info["stall_due_at"]:
+        click.echo(f"  期限 stall due {info['stall_due_at']} (Art. 38)")
     for doc in info["documents"]:
         click.echo(f"  文档 {doc['kind']} v{doc['version']} {doc['sha256'][:16]} {doc['filename']}")
     for e in info["history"]:

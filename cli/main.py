@@ -178,7 +178,44 @@ def calendar_import(c: Ctx, file: Path) -> None:
     from workflow.admin import import_calendar
 
     result = import_calendar(c.core, file)
-    click.echo(f"{result['year']}: {result['holidays']} holidays, {result['workdays']} make-up working days imported")
+    resolved = result["resolved"]
+    click.echo(f"{result['year']}: {result['holidays']} holidays, {result['workdays']} make-up working days imported; "
+               f"{resolved['deadlines']} awaiting deadlines and {resolved['stalls']} stall clocks computed"
+               + (f", {resolved['escalations']} escalations scheduled" if resolved["escalations"] else "")
+               + (f", {resolved['still_awaiting']} still awaiting another year" if resolved["still_awaiting"] else ""))
+
+
+@calendar.command("status")
+@json_option
+@pass_ctx
+def calendar_status(c: Ctx, as_json: bool) -> None:
+    """Which years have official data (package or imported, with source); whether next year is missing."""
+    from workflow.awaiting import calendar_status as status
+    from workflow.calendar import SHANGHAI
+
+    today = c.core.clock().astimezone(SHANGHAI).date()
+    with c.core.db.read() as conn:
+        info = status(conn, today, c.settings.calendar_notice_from)
+    if as_json:
+        emit(info)
+        return
+    package = [y["year"] for y in info["years"] if y["package"] and not y.get("imported")]
+    if package:
+        click.echo(f"{package[0]}–{package[-1]}\t{info['package']}")
+    for y in info["years"]:
+        if y.get("imported"):
+            click.echo(f"{y['year']}\timported {y['imported_at'][:10]} by {y['imported_by']}: {y['source']}")
+    for which in ("current_year", "next_year"):
+        year = info[which]
+        click.echo(f"{year['year']}: {'covered' if year['covered'] else 'MISSING / 缺少'}"
+                   + (" (next year)" if which == "next_year" else ""))
+    waiting = info["awaiting"]
+    if waiting["deadlines"] or waiting["stalls"]:
+        click.echo(f"awaiting the calendar: {waiting['deadlines']} deadlines, {waiting['stalls']} stall clocks "
+                   f"(years {', '.join(map(str, waiting['years']))})")
+    if info["to_import"]:
+        click.echo(f"import now: {', '.join(map(str, info['to_import']))} — administrators are notified daily "
+                   f"(from {info['notice_from']}); juece calendar import FILE")
 
 
 @calendar.command("set")
@@ -190,8 +227,9 @@ def calendar_set(c: Ctx, day: dt.datetime, kind: str, name: str) -> None:
     """Override one day as a working day or a holiday."""
     from workflow.admin import set_calendar_day
 
-    set_calendar_day(c.core, day.date(), kind == "workday", name)
-    click.echo(f"{day.date()} {kind}")
+    resolved = set_calendar_day(c.core, day.date(), kind == "workday", name)
+    computed = resolved["deadlines"] + resolved["stalls"] + resolved["escalations"]
+    click.echo(f"{day.date()} {kind}" + (f"; {computed} awaiting deadlines computed" if computed else ""))
 
 
 @main.group()

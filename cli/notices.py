@@ -22,17 +22,23 @@ def deadlines() -> None:
 @json_option
 @pass_ctx
 def deadlines_list(c: Ctx, overdue: bool, as_json: bool) -> None:
-    """List running deadline rows (open, fired, paused)."""
-    from workflow.queries import list_deadlines
+    """List running deadline rows (open, fired, paused) and those awaiting a year's calendar (stall clocks too)."""
+    from workflow.queries import awaiting_stalls, list_deadlines
 
     with c.core.db.read() as conn:
         rows = [r for status in ("open", "fired", "paused")
                 for r in list_deadlines(conn, overdue_at=c.core.clock() if overdue else None, status=status)]
-    rows.sort(key=lambda r: (r["due_at"], r["id"]))
+        if not overdue:  # an awaiting deadline has no due instant yet, so it is never overdue
+            rows += list_deadlines(conn, status="awaiting") + awaiting_stalls(conn)
+    rows.sort(key=lambda r: (r["due_at"] is None, r["due_at"] or "", r["id"] or 0))
     if as_json:
         emit(rows)
         return
     for r in rows:
+        if r["status"] == "awaiting":
+            click.echo(f"{r['id'] or '-'}\tdecision {r['decision_id']}\t{r['key']}\t{r['kind']}\tawaiting\t"
+                       f"待导入{r['awaiting_year']}年日历 / awaiting the {r['awaiting_year']} calendar\t{r['article']}")
+            continue
         click.echo(f"{r['id']}\tdecision {r['decision_id']}\t{r['key']}\t{r['kind']}\t{r['status']}\t"
                    f"fire {r['fire_at']}\tdue {r['due_at']}\t{r['article']}")
 
@@ -44,13 +50,14 @@ def deadlines_scan(c: Ctx, as_json: bool) -> None:
     """Run one deadline scan now and print what it did (the beat runs it every few seconds)."""
     from workflow.alerts import scan
 
-    result = scan(c.core).as_dict()
+    result = scan(c.core, calendar_notice_from=c.settings.calendar_notice_from).as_dict()
     if as_json:
         emit(result)
         return
     click.echo(f"reminders {result['reminders']}, overdue {result['overdue']}, escalations {result['escalations']}, "
-               f"stalls {result['stalls']}: {result['notifications']} notifications, "
-               f"{result['deliveries']} deliveries queued")
+               f"stalls {result['stalls']}, calendar notices {result['calendar_notices']}: "
+               f"{result['notifications']} notifications, {result['deliveries']} deliveries queued"
+               + (f"; {result['resolved']} awaiting deadlines computed" if result["resolved"] else ""))
     for problem in result["problems"]:
         click.echo(f"problem: {problem}", err=True)
 

@@ -6,6 +6,7 @@ and returns a frozen object that the CLI, the web app and the worker receive exp
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +36,9 @@ class Settings:
     delivery_max_attempts: int = 5
     #: Drills and system tests only: a file holding the instant juece takes as "now".
     clock_file: Path | None = None
+    #: (month, day) from which administrators get a daily notice while next year's holiday calendar is
+    #: missing (``JUECE_CALENDAR_NOTICE_FROM=MM-DD``, default 11-01).
+    calendar_notice_from: tuple[int, int] = (11, 1)
 
     @property
     def uses_embedded_broker(self) -> bool:
@@ -45,6 +49,16 @@ class Settings:
     def is_sqlite(self) -> bool:
         """True when the application database is a SQLite file."""
         return self.database_url.startswith("sqlite")
+
+
+def month_day(text: str) -> tuple[int, int]:
+    """A day of the year written MM-DD (e.g. 11-01), checked against a leap year's calendar."""
+    try:
+        month, day = (int(part) for part in text.strip().split("-"))
+        dt.date(2028, month, day)
+    except ValueError:
+        raise ValueError(f"expected a day of the year as MM-DD (e.g. 11-01), got {text!r}") from None
+    return month, day
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -74,4 +88,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         delivery_backoff_seconds=tuple(float(x) for x in env.get(
             "JUECE_DELIVERY_BACKOFF_SECONDS", "30,120,600,1800").split(",") if x.strip()),
         delivery_max_attempts=int(env.get("JUECE_DELIVERY_MAX_ATTEMPTS", "5")),
+        calendar_notice_from=month_day(env.get("JUECE_CALENDAR_NOTICE_FROM", "11-01")),
     )

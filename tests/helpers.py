@@ -124,16 +124,25 @@ def at_least(clock: Clock, local: str) -> None:
 def to_publication(core: Juece, clock: Clock, did: int, flags: list[str] | None = None) -> None:
     """Through the meeting, the chief executive's decision and the Party report."""
     to_collective_discussion(core, clock, did, flags)
-    core.act(did, "record_meeting", "secretary", MEETING)
+    # The story's meeting is held on 05-06; a story that runs later holds it the moment it is recorded.
+    late = clock.now > dt.datetime(2026, 5, 6, 10, tzinfo=CST)
+    core.act(did, "record_meeting", "secretary", MEETING | {"held_at": local_iso(clock.now)} if late else MEETING)
     core.act(did, "record_decision", "chief", {"outcome": "adopted"})
     core.act(did, "record_party_consent", "secretary", {"reference": "古街党〔2026〕12号"})
-    at_least(clock, "2026-05-11T09:00")  # the story publishes on 05-10
+    at_least(clock, "2026-05-11T09:00")  # the story publishes on 05-10 (or the day it runs, if later)
 
 
 def to_implementation(core: Juece, clock: Clock, did: int, flags: list[str] | None = None) -> None:
     """Published."""
     to_publication(core, clock, did, flags)
-    data: dict[str, Any] = {"channels": ["政府网站"], "published_on": "2026-05-10"}
+    with core.db.read() as conn:
+        from workflow.queries import show_decision
+
+        decided = show_decision(conn, core.catalog, did, clock.now)["facts"]["decision"]["at"]
+    # The story publishes on 05-10; a story that runs later publishes the day it runs.
+    decided_on = dt.datetime.fromisoformat(decided.replace("Z", "+00:00")).astimezone(CST).date()
+    published_on = max(dt.date(2026, 5, 10), decided_on).isoformat()
+    data: dict[str, Any] = {"channels": ["政府网站"], "published_on": published_on}
     if flags and {"technical", "wide_concern"} & set(flags):
         data["adoption_explanation"] = "公众意见和专家意见均已采纳"
     core.act(did, "publish", "publisher", data)

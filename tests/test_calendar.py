@@ -83,26 +83,41 @@ def test_a_broken_notice_is_refused_with_the_field(tmp_path: Path, text: str, fi
     assert info.value.details["field"] == field
 
 
-def test_review_submitted_in_late_december_needs_next_years_calendar(core: Juece, clock: Clock,
-                                                                     tmp_path: Path) -> None:
+def test_review_submitted_in_late_december_waits_for_next_years_calendar(core: Juece, clock: Clock,
+                                                                        tmp_path: Path) -> None:
     did = new_decision(core)
     to_consultation(core, did)
     run_public_comment(core, clock, did)
     adopt_all(core, did, ["comment:1"])
-    clock.set("2026-12-22T10:00")
-    with pytest.raises(CalendarMissing):
-        core.act(did, "submit_legality_review", "owner")
-    path = tmp_path / "2027.yaml"
-    path.write_text(NOTICE_2027, encoding="utf-8")
-    admin.import_calendar(core, path)
-    core.act(did, "submit_legality_review", "owner")
+    clock.set("2026-12-28T10:00")
+    # A requested date is checked only when the check can be made: 12-31 is too short whatever 2027 holds
+    # (only 3 working days are left in 2026); 2027-01-08 needs 2027's calendar, and the refusal names the year.
+    with pytest.raises(RuleViolation) as short:
+        core.act(did, "submit_legality_review", "owner", {"due_on": "2026-12-31"})
+    assert short.value.code == "review_period_too_short"
+    with pytest.raises(CalendarMissing) as missing:
+        core.act(did, "submit_legality_review", "owner", {"due_on": "2027-01-08"})
+    assert missing.value.details == {"year": 2027, "check": "review_period_too_short"}
+    assert missing.value.article == "Art. 26" and "2027" in missing.value.zh
+    core.act(did, "submit_legality_review", "owner")  # no date requested: the office's limit, awaiting 2027
     with core.db.read() as conn:
         from workflow.queries import show_decision
 
-        due = [d for d in show_decision(conn, core.catalog, did, clock.now)["deadlines"]
-               if d["key"] == "legality_review_due" and d["kind"] == "due"][0]
-    # 10 working days from Tue 2026-12-22: 23,24,25,28,29,30,31, (01-01 off) 01-04,05,06 -> 2027-01-06
-    assert due["due_at"] == "2027-01-06T16:00:00.000000Z"
+        rows = [d for d in show_decision(conn, core.catalog, did, clock.now)["deadlines"]
+                if d["key"] == "legality_review_due"]
+    assert [(d["kind"], d["status"], d["due_at"], d["awaiting_year"]) for d in rows] == [
+        ("due", "awaiting", None, 2027)]
+    path = tmp_path / "2027.yaml"
+    path.write_text(NOTICE_2027, encoding="utf-8")
+    assert admin.import_calendar(core, path)["resolved"]["deadlines"] == 1
+    with core.db.read() as conn:
+        rows = [d for d in show_decision(conn, core.catalog, did, clock.now)["deadlines"]
+                if d["key"] == "legality_review_due" and d["status"] == "open"]
+    # 10 working days from Mon 2026-12-28 (the day it was submitted, not the day of the import):
+    # 29,30,31, (01-01 off) 01-04..08, 01-11,12 -> 2027-01-12; reminders 2 WD before (01-08) and on the day.
+    assert sorted((d["kind"], d["fire_at"]) for d in rows) == [
+        ("due", "2027-01-12T16:00:00.000000Z"), ("reminder", "2027-01-08T01:00:00.000000Z"),
+        ("reminder", "2027-01-12T01:00:00.000000Z")]
 
 
 def test_an_office_override_changes_the_count_at_once(core: Juece, clock: Clock) -> None:

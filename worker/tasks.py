@@ -36,7 +36,7 @@ def _core() -> Juece:
 @shared_task(name="juece.scan_deadlines", ignore_result=True)
 def scan_deadlines() -> dict[str, Any]:
     """Turn due deadlines into notifications, then hand the new deliveries out at once."""
-    result = alerts.scan(_core())
+    result = alerts.scan(_core(), calendar_notice_from=_settings().calendar_notice_from)
     if result.deliveries:
         relay.delay()
     for problem in result.problems:

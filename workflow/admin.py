@@ -13,7 +13,8 @@ from typing import Any
 from argon2 import PasswordHasher
 from sqlalchemy import delete, insert, select, update
 
-from workflow.calendar import parse_year_notice
+from workflow.awaiting import resolve_awaiting
+from workflow.calendar import YearNotice, parse_year_notice
 from workflow.context import DEFAULT_OFFICE_SETTINGS
 from workflow.definition import ROLES
 from workflow.errors import InvalidInput, NotFound
@@ -111,8 +112,12 @@ _DUMMY = _HASHER.hash("juece-dummy-password")
 
 
 def import_calendar(core: Juece, path: str | Path, by: str = "admin") -> dict[str, Any]:
-    """Import a year's official holiday notice into the override table (replacing that year's rows)."""
-    notice = parse_year_notice(path)
+    """Import a year's official holiday notice file into the override table (replacing that year's rows)."""
+    return import_notice(core, parse_year_notice(path), by)
+
+
+def import_notice(core: Juece, notice: YearNotice, by: str = "admin") -> dict[str, Any]:
+    """Import a parsed year notice; deadlines awaiting that year are computed in the same transaction."""
     now = naive(core.clock())
     with core.db.write() as conn:
         first, last = dt.date(notice.year, 1, 1), dt.date(notice.year, 12, 31)
@@ -126,11 +131,14 @@ def import_calendar(core: Juece, path: str | Path, by: str = "admin") -> dict[st
         workdays = sorted(d.isoformat() for d, (w, _) in notice.days.items() if w)
         core.append_system(conn, "calendar_imported", by, {"year": notice.year, "source": notice.source,
                                                            "holidays": holidays, "workdays": workdays})
-    return {"year": notice.year, "holidays": len(holidays), "workdays": len(workdays), "source": notice.source}
+        # Deadlines that waited for this year are computed in the same transaction as the import.
+        resolved = resolve_awaiting(conn, core.clock())
+    return {"year": notice.year, "holidays": len(holidays), "workdays": len(workdays), "source": notice.source,
+            "resolved": resolved.as_dict()}
 
 
-def set_calendar_day(core: Juece, day: dt.date, is_workday: bool, name: str = "", by: str = "admin") -> None:
-    """Override one day (e.g. a local correction the package does not know)."""
+def set_calendar_day(core: Juece, day: dt.date, is_workday: bool, name: str = "", by: str = "admin") -> dict[str, int]:
+    """Override one day (e.g. a local correction the package does not know); returns what it let be computed."""
     now = naive(core.clock())
     with core.db.write() as conn:
         conn.execute(delete(CD).where(CD.c.day == day))
@@ -138,3 +146,5 @@ def set_calendar_day(core: Juece, day: dt.date, is_workday: bool, name: str = ""
                                        entered_by=by, entered_at=now))
         core.append_system(conn, "calendar_day_set", by, {"day": day.isoformat(), "workday": is_workday,
                                                           "name": name})
+        # A day entered in a year without data may be all an awaiting deadline needed.
+        return resolve_awaiting(conn, core.clock()).as_dict()

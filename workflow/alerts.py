@@ -13,12 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert, literal_column, select, update
+from sqlalchemy import Connection, func, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnClause
 
-from workflow.calendar import WorkCalendar
+from workflow.awaiting import resolve_if_covered
+from workflow.calendar import NOTICE_FROM_DEFAULT, WorkCalendar, years_to_import
 from workflow.context import Office, utc_iso
+from workflow.deadlines import compute
 from workflow.errors import CalendarMissing, NotFound
 from workflow.persistence.store import DL, DY, ORG, D, N, Store, U, aware, naive
 from workflow.service import Juece
@@ -40,13 +42,15 @@ class ScanResult:
     stalls: int = 0
     notifications: int = 0
     deliveries: int = 0
+    resolved: int = 0  # deadlines and stall clocks computed because their year's calendar arrived
+    calendar_notices: int = 0  # offices whose administrators were told to import a year's notice
     problems: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """Machine-readable form."""
         return {"reminders": self.reminders, "overdue": self.overdue, "escalations": self.escalations,
                 "stalls": self.stalls, "notifications": self.notifications, "deliveries": self.deliveries,
-                "problems": self.problems}
+                "resolved": self.resolved, "calendar_notices": self.calendar_notices, "problems": self.problems}
 
 
 def _local(moment: dt.datetime) -> str:
@@ -86,12 +90,12 @@ class _Writer:
         return chosen
 
     def notify(self, *, org_id: int, decision_id: int | None, deadline_id: int | None, kind: str, key: str,
-               subject: str, body: str, payload: dict[str, Any], people: list[Any]) -> None:
+               subject: str, body: str, payload: dict[str, Any], people: list[Any], office_channel: bool = True) -> None:
         """One inbox notification per person, an e-mail delivery for those with an address, and one
-        webhook delivery for the office's group channel when it has one."""
+        webhook delivery for the office's group channel when it has one (and ``office_channel``)."""
         settings = self.org(org_id).settings
         targets: list[tuple[Any, str | None]] = [(p, None) for p in people]
-        if settings.get("webhook_url"):
+        if office_channel and settings.get("webhook_url"):
             targets.append((None, "webhook"))
         for person, channel in targets:
             dedupe = f"{key}:{kind}:" + (f"u{person.id}" if person is not None else "office")
@@ -117,17 +121,54 @@ class _Writer:
                 self.result.deliveries += 1
 
 
-def scan(core: Juece, now: dt.datetime | None = None, limit: int = 500) -> ScanResult:
-    """Fire every due reminder and deadline, escalate unacknowledged overdue items, flag stalls."""
+def scan(core: Juece, now: dt.datetime | None = None, limit: int = 500,
+         calendar_notice_from: tuple[int, int] = NOTICE_FROM_DEFAULT) -> ScanResult:
+    """Fire every due reminder and deadline, escalate unacknowledged overdue items, flag stalls, and tell
+    administrators when a year's calendar is missing (from ``calendar_notice_from``, month and day, on)."""
     now = now or core.clock()
     result = ScanResult()
     with core.db.write() as conn:
         writer = _Writer(conn, now, result)
         st = Store(conn)
+        cal = core.calendar_for(st, st.system_seq())
+        # First: rows that awaited a year now covered (a newer package brought it) become due rows.
+        resolved = resolve_if_covered(conn, now, cal)
+        result.resolved = resolved.deadlines + resolved.stalls + resolved.escalations
         _fire_due(core, st, writer, now, limit)
         _escalate(core, st, writer, now, limit)
         _stalls(core, writer, now, limit)
+        _calendar_notice(writer, now, cal, calendar_notice_from)
     return result
+
+
+def _calendar_notice(writer: _Writer, now: dt.datetime, cal: WorkCalendar, notice_from: tuple[int, int]) -> None:
+    """Once a day per office, each administrator is told which year's holiday notice to import."""
+    today = cal.local_date(now)
+    missing = years_to_import(cal, today, notice_from)
+    if not missing:
+        return
+    years = "、".join(str(y) for y in missing)
+    conn = writer.conn
+    for org_id, org_name in conn.execute(select(ORG.c.id, ORG.c.name).order_by(ORG.c.id)).all():
+        key = f"calendar:{org_id}:{today.isoformat()}"
+        people = writer.recipients(org_id, ["admin"], None)
+        wanted = {f"{key}:calendar:u{p.id}" for p in people}
+        if not wanted or len(conn.execute(select(N.c.id).where(N.c.dedupe.in_(wanted))).all()) == len(wanted):
+            continue  # no administrator, or all of them told today already
+        waiting = conn.execute(select(func.count()).select_from(DL).where(
+            DL.c.status == "awaiting", DL.c.org_id == org_id)).scalar_one()
+        waiting += conn.execute(select(func.count()).select_from(D).where(
+            D.c.stall_awaiting.is_not(None), D.c.org_id == org_id)).scalar_one()
+        writer.notify(
+            org_id=org_id, decision_id=None, deadline_id=None, kind="calendar", key=key,
+            subject=f"【日历】请导入{years}年法定节假日安排",
+            body=(f"{org_name}\n系统尚无{years}年的国务院办公厅节假日安排数据，无法计算该年的工作日。"
+                  f"目前有 {waiting} 项期限等待该日历。通知发布后，请用“juece calendar import 文件”或在“工作日调整”页面导入。\n"
+                  f"No official calendar for {', '.join(map(str, missing))}: import the State Council holiday notice "
+                  f"(juece calendar import FILE); {waiting} deadline(s) are waiting for it."),
+            payload={"years": missing, "awaiting": int(waiting), "day": today.isoformat()},
+            people=people, office_channel=False)
+        writer.result.calendar_notices += 1
 
 
 def _labels(core: Juece, decision: Any, key: str) -> tuple[str, str]:
@@ -169,19 +210,20 @@ def _fire_due(core: Juece, st: Store, writer: _Writer, now: dt.datetime, limit: 
                                "decision": row.decision_id, "title": title},
                       people=people)
         setattr(writer.result, result_field, getattr(writer.result, result_field) + 1)
-        escalate_at = None
+        escalate_at, awaiting = None, None
         if kind == "overdue":
             org = writer.org(row.org_id)
             office = Office(org.id, org.name, dict(org.settings))
             cal = calendars.setdefault(0, core.calendar_for(st, st.system_seq()))
+            escalation = {"kind": "working_days", "days": int(office.setting("escalation_working_days"))}
             try:
-                days = int(office.setting("escalation_working_days"))
-                escalate_at = cal.end_of_day(cal.add_working_days(cal.local_date(now), days))
-            except CalendarMissing as missing:
-                writer.result.problems.append(f"deadline {row.id}: escalation not scheduled: {missing.en}")
+                escalate_at = compute(escalation, now, cal)
+            except CalendarMissing as missing:  # the escalation waits for that year's calendar (awaiting.py)
+                awaiting = {"escalation": True, "rule": escalation, "start": utc_iso(now),
+                            "year": int(missing.details["year"])}
         st.conn.execute(update(DL).where(DL.c.id == row.id).values(
-            status="fired", fired_at=naive(now),
-            escalate_at=naive(escalate_at) if escalate_at else None))
+            status="fired", fired_at=naive(now), escalate_at=naive(escalate_at) if escalate_at else None,
+            awaiting=awaiting))
 
 
 def _escalate(core: Juece, st: Store, writer: _Writer, now: dt.datetime, limit: int) -> None:

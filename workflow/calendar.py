@@ -93,9 +93,18 @@ class WorkCalendar:
 
     def add_calendar_days(self, start: dt.date, days: int) -> dt.date:
         """Last day of a ``days``-day period starting on ``start`` (Art. 201, 203 of the Civil Code)."""
-        day = start + dt.timedelta(days=days)
+        return self.on_or_after(start + dt.timedelta(days=days))
+
+    def on_or_after(self, day: dt.date) -> dt.date:
+        """``day`` if it is a working day, else the next one (Art. 203: a period ending on a rest day)."""
         while not self.is_workday(day):
             day += dt.timedelta(days=1)
+        return day
+
+    def on_or_before(self, day: dt.date) -> dt.date:
+        """``day`` if it is a working day, else the working day before it."""
+        while not self.is_workday(day):
+            day -= dt.timedelta(days=1)
         return day
 
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
@@ -121,6 +130,19 @@ class WorkCalendar:
     def start_of_day(self, day: dt.date, hour: int = 9) -> dt.datetime:
         """An instant on ``day`` (default 09:00 local) for reminders sent during office hours."""
         return dt.datetime.combine(day, dt.time(hour), tzinfo=self.tz).astimezone(dt.UTC)
+
+
+#: From this day of the year (month, day) administrators are reminded to import next year's notice; the
+#: State Council usually publishes it in November or December.
+NOTICE_FROM_DEFAULT = (11, 1)
+
+
+def years_to_import(cal: WorkCalendar, today: dt.date, notice_from: tuple[int, int] = NOTICE_FROM_DEFAULT) -> list[int]:
+    """Years whose notice should be imported now: this year if missing, and next year from ``notice_from`` on."""
+    wanted = [today.year]
+    if today >= dt.date(today.year, *notice_from):
+        wanted.append(today.year + 1)
+    return [year for year in wanted if not cal.has_year(year)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,8 +185,18 @@ def _entries(node: Any, where: str) -> Iterable[tuple[str, Any]]:
 def parse_year_notice(path: str | Path) -> YearNotice:
     """Read a year notice file (YAML: year, source, holidays, workdays; ranges as ``A ~ B``)."""
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"无法读取节假日文件：{exc}", f"cannot read the holiday file: {exc}",
+                           details={"field": "file"}) from exc
+    return parse_notice_text(text)
+
+
+def parse_notice_text(text: str) -> YearNotice:
+    """A year notice from its YAML text (as uploaded on the administration page)."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
         raise InvalidInput(f"无法读取节假日文件：{exc}", f"cannot read the holiday file: {exc}",
                            details={"field": "file"}) from exc
     if not isinstance(raw, Mapping) or not isinstance(raw.get("year"), int):

@@ -24,9 +24,9 @@ from workflow import rules
 from workflow.calendar import SHANGHAI, WorkCalendar
 from workflow.catalog import Catalog
 from workflow.context import Office, utc_iso
-from workflow.deadlines import due_instant, rows_for
+from workflow.deadlines import due_instant, fix_rule, rows_for, schedule
 from workflow.definition import DeadlineDef
-from workflow.errors import Forbidden, InvalidInput, NotFound, RuleViolation
+from workflow.errors import CalendarMissing, Forbidden, InvalidInput, NotFound, RuleViolation
 from workflow.persistence.store import DL, E, Store, naive
 from workflow.service import Juece
 
@@ -126,14 +126,26 @@ def _meet_deadline(conn: Connection, pg: bool, org_id: int, deadline: DeadlineDe
         DL.c.org_id == org_id, DL.c.decision_id.is_(None), DL.c.key == deadline.key,
         DL.c.status.in_(["open", "fired", "paused"]), DL.c.due_at > start, DL.c.due_at <= end,
     ).values(status="closed", closed_at=naive(now))).rowcount
+    # A deadline still awaiting that year's calendar (workflow.deadlines.schedule) is met all the same.
+    awaiting_key = f"{org_id}:{deadline.key}:awaiting:{year}-"
+    closed += conn.execute(update(DL).where(
+        DL.c.org_id == org_id, DL.c.decision_id.is_(None), DL.c.key == deadline.key, DL.c.status == "awaiting",
+        DL.c.dedupe.startswith(awaiting_key),
+    ).values(status="closed", closed_at=naive(now), awaiting=None)).rowcount
     # Computed as an initiation on 1 January of that year would compute it, so the dedupe keys match the
     # ones workflow.deadlines gives a later start, and Store.open_deadlines leaves these rows as they are.
-    due = due_instant(deadline.rule, {}, dt.datetime(year, 1, 1, tzinfo=SHANGHAI), office, cal)
+    first = dt.datetime(year, 1, 1, tzinfo=SHANGHAI)
+    try:
+        rows = rows_for(deadline, due_instant(deadline.rule, {}, first, office, cal), now, cal, org_id)
+    except CalendarMissing:
+        # Without that year's calendar a later start would file an awaiting row under this key instead.
+        rows = schedule(deadline, fix_rule(deadline.rule, {}, office), first, cal, org_id)
     dialect_insert = postgresql.insert if pg else sqlite.insert
-    for row in rows_for(deadline, due, now, cal, org_id):
+    for row in rows:
         conn.execute(dialect_insert(DL).values(
-            org_id=org_id, decision_id=None, key=row.key, kind=row.kind, fire_at=naive(row.fire_at),
-            due_at=naive(row.due_at), recipients=list(row.recipients), article=row.article, status="closed",
+            org_id=org_id, decision_id=None, key=row.key, kind=row.kind,
+            fire_at=naive(row.fire_at) if row.fire_at else None, due_at=naive(row.due_at) if row.due_at else None,
+            recipients=list(row.recipients), article=row.article, status="closed",
             dedupe=row.dedupe, created_at=naive(now), closed_at=naive(now),
         ).on_conflict_do_nothing(index_elements=["dedupe"]))
     return int(closed or 0)

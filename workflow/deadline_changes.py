@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from workflow.context import utc_iso
-from workflow.deadlines import rows_for
+from workflow.deadlines import schedule
 from workflow.errors import Forbidden, InvalidInput, NotFound
 from workflow.persistence.store import DL, D, Store, U, naive
 from workflow.service import Juece, stream_of
@@ -37,7 +37,7 @@ def change_deadline(core: Juece, decision_id: int, key: str, actor_name: str, re
             raise Forbidden("只有行政首长或管理员可以调整期限", "only the chief executive or an administrator may "
                             "move a deadline", code="role_not_permitted")
         rows = conn.execute(select(DL).where(DL.c.decision_id == decision_id, DL.c.key == key,
-                                             DL.c.status.in_(["open", "fired", "paused"]))).all()
+                                             DL.c.status.in_(["open", "fired", "paused", "awaiting"]))).all()
         due_rows = [r for r in rows if r.kind == "due"]
         if not due_rows:
             raise NotFound(f"没有进行中的期限：{key}", f"no running deadline '{key}' on decision {decision_id}")
@@ -53,9 +53,11 @@ def change_deadline(core: Juece, decision_id: int, key: str, actor_name: str, re
             new_due = cal.end_of_day(until)
             action = "deadline_extended"
             data = {"key": key, "reason": reason.strip(), "until": until.isoformat(), "due_at": utc_iso(new_due)}
-            conn.execute(update(DL).where(DL.c.id.in_(ids)).values(status="closed", closed_at=naive(now)))
+            conn.execute(update(DL).where(DL.c.id.in_(ids)).values(status="closed", closed_at=naive(now), awaiting=None))
             deadline = procedure.deadlines[key]
-            st.open_deadlines(int(row.org_id), decision_id, rows_for(deadline, new_due, now, cal, int(row.org_id)), now)
+            # The new day is a person's choice; only its working-day reminders may wait for a year's calendar.
+            fixed = {"kind": "on_day", "day": until.isoformat()}
+            st.open_deadlines(int(row.org_id), decision_id, schedule(deadline, fixed, now, cal, int(row.org_id)), now)
         event = {"action": action, "actor": {"id": actor.id, "name": actor.name, "unit": actor.unit,
                                              "roles": sorted(actor.roles)}, "at": utc_iso(now), "data": data}
         seq = int(row.version) + 1

@@ -111,6 +111,14 @@ class CalendarMissing(WorkflowError):
 
     code = "calendar_missing"
 
+    def for_rule(self, rule: Rule) -> CalendarMissing:
+        """The refusal of ``rule`` when its verdict needs the missing year: names the year, the rule and article."""
+        year = int(self.details["year"])
+        return CalendarMissing(
+            f"{self.zh}（{rule.article}：没有该年日历，无法判断是否符合此规定）",
+            f"{self.en} ({rule.article}: '{rule.code}' cannot be checked without it)",
+            article=rule.article, rule=rule.number, details={"year": year, "check": rule.code})
+
 
 class AuditBroken(WorkflowError):
     """A hash chain, document or signature does not verify."""

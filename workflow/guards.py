@@ -13,7 +13,7 @@ from typing import Any
 from workflow import rules
 from workflow.context import Attempt, Office, parse_iso
 from workflow.definition import ProcedureDef, TaskDef
-from workflow.errors import InvalidInput, RuleViolation
+from workflow.errors import CalendarMissing, InvalidInput, RuleViolation
 from workflow.tasks import missing_adoption_entries, task_done, task_required
 
 Guard = Callable[[Attempt], RuleViolation | None]
@@ -69,9 +69,17 @@ def comment_window_long_enough(a: Attempt) -> RuleViolation | None:
     opens, closes = parse_iso(a.data["opens_at"]), parse_iso(a.data["closes_at"])
     if closes <= opens:
         raise InvalidInput("截止时间应晚于开始时间", "closes_at must be after opens_at", details={"field": "closes_at"})
-    earliest = a.calendar.add_calendar_days(a.calendar.local_date(opens), 30)
+    if not _blank(a.data.get("short_reason")):
+        return None  # a stated reason allows a shorter window: where the 30 days end does not matter
+    opened = a.calendar.local_date(opens)
+    try:
+        earliest = a.calendar.add_calendar_days(opened, 30)
+    except CalendarMissing as missing:  # the end rolls past rest days of a year without data:
+        earliest = opened + dt.timedelta(days=30)  # closing before the 30th day is too short whatever it holds;
+        if closes >= a.calendar.end_of_day(earliest):  # later, the verdict needs that year: the refusal names it
+            raise missing.for_rule(rules.COMMENT_WINDOW_TOO_SHORT) from None
     # The last day runs to 24:00 (民法典 Art. 203): closing at noon of it is a day short.
-    if closes < a.calendar.end_of_day(earliest) and _blank(a.data.get("short_reason")):
+    if closes < a.calendar.end_of_day(earliest):
         return RuleViolation.of(rules.COMMENT_WINDOW_TOO_SHORT, earliest=earliest.isoformat())
     return None
 
@@ -224,11 +232,16 @@ def consultation_complete(a: Attempt) -> RuleViolation | None:
 @guard
 def review_period_long_enough(a: Attempt) -> RuleViolation | None:
     """Art. 26 (rule 5): the reviewer gets at least 7 working days."""
-    earliest = a.calendar.add_working_days(a.calendar.local_date(a.now), 7)
-    requested = a.data.get("due_on")
-    if requested and dt.date.fromisoformat(requested) < earliest:
-        return RuleViolation.of(rules.REVIEW_PERIOD_TOO_SHORT, earliest=earliest.isoformat())
-    return None
+    if not a.data.get("due_on"):  # the due date is then the office's limit, never shorter (deadlines.py)
+        return None
+    requested = dt.date.fromisoformat(a.data["due_on"])
+    try:
+        earliest = a.calendar.add_working_days(a.calendar.local_date(a.now), 7)
+    except CalendarMissing as missing:  # fewer than 7 working days left before a year without data:
+        earliest = dt.date(int(missing.details["year"]), 1, 1)  # a date before it is too short whatever it holds;
+        if requested >= earliest:  # one in it needs its calendar, named in the refusal
+            raise missing.for_rule(rules.REVIEW_PERIOD_TOO_SHORT) from None
+    return RuleViolation.of(rules.REVIEW_PERIOD_TOO_SHORT, earliest=earliest.isoformat()) if requested < earliest else None
 
 
 @guard

@@ -17,6 +17,7 @@ from workflow.catalog import Catalog
 from workflow.context import Actor, DecisionView
 from workflow.definition import ActionDef, Label
 from workflow.engine import may_act
+from workflow.errors import CalendarMissing
 from workflow.persistence.store import DL, D, N, U, aware
 
 #: Due within this many working days: highlighted as "due soon".
@@ -25,24 +26,36 @@ DUE_SOON_WORKING_DAYS = 2
 
 @dataclass(frozen=True, slots=True)
 class Due:
-    """A deadline as one person sees it: when, how many working days over or left."""
+    """A deadline as one person sees it: when, how many working days over or left.
+
+    ``due_at`` is None while the deadline awaits the calendar of ``missing_year``; the counts are None
+    when the working days in between lie in such a year (the due date itself may still be known).
+    """
 
     key: str
     label: Label
     article: str
-    due_at: dt.datetime
-    overdue_working_days: int
-    working_days_left: int
+    due_at: dt.datetime | None
+    overdue_working_days: int | None
+    working_days_left: int | None
+    passed: bool = False
+    missing_year: int | None = None
 
     @property
     def overdue(self) -> bool:
         """True when the due instant has passed."""
-        return self.overdue_working_days > 0 or self.working_days_left < 0
+        return self.passed
 
     @property
     def due_soon(self) -> bool:
         """True when not overdue but due within ``DUE_SOON_WORKING_DAYS`` working days."""
-        return not self.overdue and self.working_days_left <= DUE_SOON_WORKING_DAYS
+        return not self.passed and self.working_days_left is not None and (
+            self.working_days_left <= DUE_SOON_WORKING_DAYS)
+
+    @property
+    def awaiting(self) -> bool:
+        """True while the due date itself waits for a year's calendar."""
+        return self.due_at is None
 
 
 @dataclass(slots=True)
@@ -105,14 +118,21 @@ def _concerns(recipients: list[str], actor: Actor, view: DecisionView) -> bool:
         bool(view.facts.get("owner_unit")) and actor.unit == view.facts.get("owner_unit")))
 
 
-def due_of(key: str, label: Label, article: str, due_at: dt.datetime, now: dt.datetime, cal: WorkCalendar) -> Due:
-    """How a due instant stands today: working days over (overdue) or left."""
+def due_of(key: str, label: Label, article: str, due_at: dt.datetime | None, now: dt.datetime, cal: WorkCalendar,
+           awaiting_year: int | None = None) -> Due:
+    """How a due instant stands today: working days over (overdue) or left; uncounted without a year's calendar."""
+    if due_at is None:
+        return Due(key, label, article, None, None, None, missing_year=awaiting_year)
     today = cal.local_date(now)
     last_day = cal.local_date(due_at - dt.timedelta(microseconds=1))  # due 24:00 = end of the last day
-    if due_at <= now:
-        over = max(1, cal.working_days_between(last_day, today))
-        return Due(key, label, article, due_at, over, -over)
-    return Due(key, label, article, due_at, 0, cal.working_days_between(today, last_day))
+    passed = due_at <= now
+    try:
+        if passed:
+            over = max(1, cal.working_days_between(last_day, today))
+            return Due(key, label, article, due_at, over, -over, passed=True)
+        return Due(key, label, article, due_at, 0, cal.working_days_between(today, last_day))
+    except CalendarMissing as missing:  # a date in a year without data: shown, but its working days not counted
+        return Due(key, label, article, due_at, None, None, passed=passed, missing_year=int(missing.details["year"]))
 
 
 def inbox_items(conn: Connection, catalog: Catalog, actor: Actor, now: dt.datetime,
@@ -131,20 +151,20 @@ def inbox_items(conn: Connection, catalog: Catalog, actor: Actor, now: dt.dateti
             items[view.id] = InboxItem(view.id, str(row.title), view.state, view.procedure.states[view.state].label,
                                        view.version, actions)
     if items:
+        # Dated deadlines first (nearest first), then those awaiting a year's calendar.
         deadlines = conn.execute(select(DL).where(DL.c.decision_id.in_(list(items)), DL.c.kind == "due",
-                                                  DL.c.status.in_(["open", "fired", "paused"]))
-                                 .order_by(DL.c.due_at)).all()
+                                                  DL.c.status.in_(["open", "fired", "paused", "awaiting"]))
+                                 .order_by(DL.c.due_at.is_(None), DL.c.due_at, DL.c.id)).all()
         for dl in deadlines:
             item, view = items[int(dl.decision_id)], views[int(dl.decision_id)]
             if item.due is not None or not _concerns(list(dl.recipients), actor, view):
                 continue
             definition = view.procedure.deadlines.get(str(dl.key))
             label = definition.label if definition else Label(str(dl.key), str(dl.key))
-            due_at = aware(dl.due_at)
-            assert due_at is not None
-            item.due = due_of(str(dl.key), label, str(dl.article), due_at, now, cal)
+            year = int(dl.awaiting["year"]) if dl.status == "awaiting" and dl.awaiting else None
+            item.due = due_of(str(dl.key), label, str(dl.article), aware(dl.due_at), now, cal, year)
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    return sorted(items.values(), key=lambda i: (i.due.due_at if i.due else far, i.decision_id))
+    return sorted(items.values(), key=lambda i: (i.due.due_at if i.due and i.due.due_at else far, i.decision_id))
 
 
 def notifications(conn: Connection, user_id: int, *, limit: int = 50) -> list[InboxNotification]:

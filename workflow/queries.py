@@ -53,14 +53,18 @@ def show_decision(conn: Connection, catalog: Catalog, decision_id: int, now: dt.
     out |= {
         "office": org.name, "owner": owner, "linked_from": row.linked_from, "facts": row.facts,
         "flags": row.facts.get("flags", []), "created_at": iso(row.created_at),
-        "stall_due_at": iso(row.stall_due_at), "last_hash": row.last_hash,
+        "stall_due_at": iso(row.stall_due_at),
+        # The stall clock restarted at a moment whose end needs a year without calendar data.
+        "stall_awaiting_year": int(row.stall_awaiting["year"]) if row.stall_awaiting else None,
+        "last_hash": row.last_hash,
         "tasks": task_status(procedure, row.facts, now, office) if procedure.tasks else {},
         "next_actions": [a.id for a in procedure.actions_from(row.state)],
     }
     out["deadlines"] = [
         {"key": d.key, "kind": d.kind, "fire_at": iso(d.fire_at), "due_at": iso(d.due_at), "status": d.status,
-         "recipients": d.recipients, "article": d.article}
-        for d in conn.execute(select(DL).where(DL.c.decision_id == decision_id).order_by(DL.c.fire_at))
+         "recipients": d.recipients, "article": d.article, "awaiting_year": awaiting_year(d)}
+        for d in conn.execute(select(DL).where(DL.c.decision_id == decision_id)
+                              .order_by(DL.c.fire_at.is_(None), DL.c.fire_at, DL.c.id))
     ]
     out["documents"] = [
         {"kind": d.kind, "version": d.version_no, "sha256": d.sha256, "filename": d.filename,
@@ -76,16 +80,32 @@ def show_decision(conn: Connection, catalog: Catalog, decision_id: int, now: dt.
     return out
 
 
+def awaiting_year(row: Any) -> int | None:
+    """The year whose calendar a deadline row waits for (None once it has its instants)."""
+    return int(row.awaiting["year"]) if row.status == "awaiting" and row.awaiting else None
+
+
+def awaiting_stalls(conn: Connection, org_id: int | None = None) -> list[dict[str, Any]]:
+    """Decisions whose stall clock (Art. 38) awaits a year's calendar, in the form of ``list_deadlines``."""
+    query = select(D.c.id, D.c.stall_awaiting).where(D.c.stall_awaiting.is_not(None)).order_by(D.c.id)
+    if org_id is not None:
+        query = query.where(D.c.org_id == org_id)
+    return [{"id": None, "decision_id": r.id, "key": "stall", "kind": "due", "fire_at": None, "due_at": None,
+             "status": "awaiting", "recipients": ["owner", "supervisor"], "article": "Art. 38",
+             "awaiting_year": int(r.stall_awaiting["year"])} for r in conn.execute(query)]
+
+
 def list_deadlines(conn: Connection, *, overdue_at: dt.datetime | None = None,
                    status: str | None = "open") -> list[dict[str, Any]]:
     """Deadline rows (open ones by default); with ``overdue_at``, only due rows past that instant."""
-    query = select(DL).order_by(DL.c.due_at, DL.c.id)
+    query = select(DL).order_by(DL.c.due_at.is_(None), DL.c.due_at, DL.c.id)
     if status:
         query = query.where(DL.c.status == status)
     if overdue_at is not None:
         query = query.where(DL.c.kind == "due", DL.c.due_at <= overdue_at.astimezone(dt.UTC).replace(tzinfo=None))
     return [
         {"id": d.id, "decision_id": d.decision_id, "key": d.key, "kind": d.kind, "fire_at": iso(d.fire_at),
-         "due_at": iso(d.due_at), "status": d.status, "recipients": d.recipients, "article": d.article}
+         "due_at": iso(d.due_at), "status": d.status, "recipients": d.recipients, "article": d.article,
+         "awaiting_year": awaiting_year(d)}
         for d in conn.execute(query)
     ]

@@ -163,9 +163,10 @@ class Juece:
         digest = chain_hash(GENESIS, stream, 1, None, procedure.initial, event)
         st.insert_event(stream=stream, seq=1, action="create", actor_id=actor.id, from_state=None,
                         to_state=procedure.initial, at=now, event=event, prev_hash=GENESIS, hash_=digest)
-        stall = cal.end_of_day(cal.add_working_days(cal.local_date(now), int(office.setting("stall_days"))))
+        # Without next year's calendar the stall instant waits for it; creating the decision does not.
+        stall_at, stall_awaiting = deadlines.stall(deadlines.stall_rule(procedure), now, office, cal)
         st.update_decision(decision_id, state=procedure.initial, version=1, facts=facts, last_hash=digest,
-                           now=now, stall_due_at=stall)
+                           now=now, stall_due_at=stall_at, stall_awaiting=stall_awaiting)
         return decision_id
 
     def act(self, decision_id: int, action: str, actor_name: str, data: Mapping[str, Any] | None = None,
@@ -229,15 +230,17 @@ class Juece:
                                   "sig": sign(key.private_pem, self.secret, digest)}
         seq = int(row.version) + 1
         digest = chain_hash(str(row.last_hash), stream, seq, decided.from_state, decided.to_state, event)
-        stall, opened = decided.deadlines.stall_due_at, list(decided.deadlines.open)
+        stall, stall_awaiting = decided.deadlines.stall_due_at, decided.deadlines.stall_awaiting
+        opened = list(decided.deadlines.open)
         if "backfill" in event:
             # A back-entered step happened long ago: the idle clock (Art. 38) restarts from the entry, and a
             # period that ran out before juece knew of it is history on the page, not an alert now.
-            stall = deadlines.plan(procedure, "*", None, {}, decided.to_state, now, office, cal,
-                                   view.org_id).stall_due_at
-            opened = [r for r in opened if r.due_at > now and (r.kind == "due" or r.fire_at > now)]
+            idle = deadlines.plan(procedure, "*", None, {}, decided.to_state, now, office, cal, view.org_id)
+            stall, stall_awaiting = idle.stall_due_at, idle.stall_awaiting
+            opened = [r for r in opened if r.due_at is None or (
+                r.due_at > now and (r.kind == "due" or (r.fire_at is not None and r.fire_at > now)))]
         st.update_decision(decision_id, state=decided.to_state, version=seq, facts=decided.facts, last_hash=digest,
-                           now=now, stall_due_at=stall)
+                           now=now, stall_due_at=stall, stall_awaiting=stall_awaiting)
         st.insert_event(stream=stream, seq=seq, action=action_id, actor_id=actor.id, from_state=decided.from_state,
                         to_state=decided.to_state, at=now, event=event, prev_hash=str(row.last_hash), hash_=digest)
         # A deadline started again supersedes the running one (a corrected window closes its old rows).

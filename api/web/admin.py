@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf.file import FileField
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -16,12 +18,16 @@ from api.web import labels
 from api.web.common import FlaskForm, actor, core, lang, login_required, msg, office_name, roles_required
 from api.web.forms import CheckboxesField, choices
 from workflow import admin as domain
+from workflow.awaiting import calendar_status
+from workflow.calendar import SHANGHAI, parse_notice_text
 from workflow.context import DEFAULT_OFFICE_SETTINGS
 from workflow.definition import ROLES
 from workflow.errors import WorkflowError
 from workflow.persistence.store import CD, ORG, U
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+#: A year's notice lists a few dozen days: anything larger is not one.
+MAX_NOTICE_BYTES = 256 * 1024
 
 
 class AddUserForm(FlaskForm):
@@ -60,6 +66,12 @@ class CalendarDayForm(FlaskForm):
     day = StringField("日期", validators=[DataRequired()], render_kw={"type": "date"})
     is_workday = BooleanField("工作日（不勾选为休息日）")
     name = StringField("名称（如 台风停工）", validators=[Length(max=60)])
+
+
+class CalendarImportForm(FlaskForm):
+    """A year's State Council holiday notice as a YAML file (the format of ``juece calendar import``)."""
+
+    notice = FileField("节假日安排文件（YAML）", validators=[DataRequired()])
 
 
 def _translate(form: FlaskForm) -> None:
@@ -138,16 +150,48 @@ def office() -> Any:
     return render_template("admin_office.html", form=form, office=name, error=error), status
 
 
+def _flash_resolved(resolved: dict[str, int]) -> None:
+    computed = resolved["deadlines"] + resolved["stalls"] + resolved["escalations"]
+    if computed:
+        flash(_("已计算等待日历的期限 %(n)s 项。", n=computed), "ok")
+
+
+def _import_notice(form: Any, person_name: str) -> str | None:
+    """Import the uploaded notice; the refusal's text, or None when it was imported."""
+    storage = form.notice.data
+    if not isinstance(storage, FileStorage):
+        return str(_("请选择节假日安排文件。"))
+    try:
+        notice = parse_notice_text(storage.read(MAX_NOTICE_BYTES).decode("utf-8"))
+        result = domain.import_notice(core(), notice, by=person_name)
+    except UnicodeDecodeError:
+        return str(_("文件应为 UTF-8 编码的 YAML。"))
+    except WorkflowError as exc:
+        return msg(exc)
+    flash(_("已导入 %(year)s 年节假日安排。", year=result["year"]), "ok")
+    _flash_resolved(result["resolved"])
+    return None
+
+
 @bp.route("/calendar", methods=["GET", "POST"])
 @login_required
 @roles_required("admin")
 def calendar() -> Any:
-    """The working-day override table; set one day as a working day or a rest day."""
+    """The covered years and the working-day override table; import a year's notice or set one day."""
     person = actor()
-    form = CalendarDayForm()
-    _translate(form)
+    form, upload = CalendarDayForm(), CalendarImportForm(prefix="import")
+    for each in (form, upload):
+        _translate(each)
     error, status = None, 200
-    if request.method == "POST":
+    if request.method == "POST" and request.form.get("which") == "import":
+        if not upload.validate_on_submit():
+            error, status = _("表单无效，请检查后重试。"), 400
+        else:
+            error = _import_notice(upload, person.name)
+            if error is None:
+                return redirect(url_for("admin.calendar"), 303)
+            status = 422
+    elif request.method == "POST":
         try:
             if not form.validate_on_submit():
                 raise ValueError
@@ -155,13 +199,17 @@ def calendar() -> Any:
         except ValueError:
             error, status = _("请输入有效日期 YYYY-MM-DD。"), 422
         else:
-            domain.set_calendar_day(core(), day, bool(form.is_workday.data), str(form.name.data or ""),
-                                    by=person.name)
+            resolved = domain.set_calendar_day(core(), day, bool(form.is_workday.data), str(form.name.data or ""),
+                                               by=person.name)
             flash(_("已设置 %(day)s。", day=day.isoformat()), "ok")
+            _flash_resolved(resolved)
             return redirect(url_for("admin.calendar"), 303)
     with core().db.read() as conn:
         days = conn.execute(select(CD).order_by(CD.c.day.desc()).limit(500)).all()
-    return render_template("admin_calendar.html", form=form, days=days, error=error), status
+        info = calendar_status(conn, core().clock().astimezone(SHANGHAI).date(),
+                               current_app.config["JUECE_SETTINGS"].calendar_notice_from)
+    return render_template("admin_calendar.html", form=form, upload=upload, days=days, error=error,
+                           info=info), status
 
 
 def nav_links() -> list[tuple[str, str]]:

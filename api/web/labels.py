@@ -42,6 +42,7 @@ DEADLINE_STATUS: dict[str, Label] = {
     "fired": Label("已提醒", "Alerted"),
     "closed": Label("已结束", "Closed"),
     "paused": Label("已暂停", "Paused"),
+    "awaiting": Label("待日历", "Awaiting the calendar"),
 }
 DEADLINE_KIND: dict[str, Label] = {
     "due": Label("到期", "Due"),
@@ -66,6 +67,7 @@ NOTIFICATION_KIND: dict[str, Label] = {
     "escalation": Label("督办", "Escalation"),
     "stall": Label("久拖不决", "Stalled"),
     "backfill": Label("补录", "Back-entry"),
+    "calendar": Label("节假日日历", "Holiday calendar"),
 }
 SPECIAL_ACTIONS: dict[str, Label] = {
     "create": Label("创建决策事项", "Create the decision"),
@@ -94,7 +96,7 @@ def option(value: str, lang: str) -> str:
 
 
 def notification_kind(kind: str, lang: str) -> str:
-    """A notification's kind (reminder, overdue, escalation, stall) in words."""
+    """A notification's kind (reminder, overdue, escalation, stall, calendar) in words."""
     return pick(NOTIFICATION_KIND.get(kind), lang, kind)
 
 

@@ -218,12 +218,27 @@ def export_xlsx() -> Response:
 
 def due_text(item: Any) -> str:
     """A deadline's standing in words (for the inbox template)."""
-    due = item.due
+    return standing_text(item.due)
+
+
+def standing_text(due: Any) -> str:
+    """How a deadline stands in words; without a year's calendar, says which year it waits for."""
     if due is None:
         return ""
+    if due.awaiting:
+        return str(_("待导入%(year)s年节假日安排后计算", year=due.missing_year))
+    if due.overdue_working_days is None:
+        return str(_("已逾期（%(year)s年工作日待日历导入后计算）", year=due.missing_year) if due.overdue else
+                   _("剩余工作日待导入%(year)s年日历后计算", year=due.missing_year))
     if due.overdue:
         return str(_("已逾期 %(n)s 个工作日", n=due.overdue_working_days))
     return str(_("还剩 %(n)s 个工作日", n=due.working_days_left))
+
+
+@bp.app_template_global()
+def standing_words(due: Any) -> str:
+    """Template access to ``standing_text`` (the decision page's deadline table)."""
+    return standing_text(due)
 
 
 @bp.app_template_global()

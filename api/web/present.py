@@ -13,12 +13,14 @@ from api.web.common import core, due_time, label, lang, local_time
 from api.web.forms import ActionForm, BackfillDecisionForm, build_form, field_rows
 from workflow import dossier
 from workflow.audit import verify_all
+from workflow.calendar import WorkCalendar
 from workflow.context import Actor, DecisionView, Office
 from workflow.definition import Label, ProcedureDef
 from workflow.engine import may_act
 from workflow.graph import edges
 from workflow.inbox import actions_for, due_of
 from workflow.persistence.store import DL, ORG, Store, U, aware
+from workflow.queries import awaiting_year
 from workflow.tasks import task_status
 
 
@@ -94,6 +96,18 @@ def trail_rows(procedure: ProcedureDef, events: list[dossier.TrailEvent]) -> lis
     return rows
 
 
+def _deadline_row(procedure: ProcedureDef, key: str, kind: str, status: str, article: str, due_at: Any,
+                  fire_at: Any, year: int | None, now: Any, cal: WorkCalendar) -> dict[str, Any]:
+    """One line of the deadline table; one awaiting a year's calendar says so instead of a date."""
+    definition = procedure.deadlines.get(key)
+    standing = due_of(key, definition.label if definition else Label(key, key), article, due_at, now, cal,
+                      year) if kind == "due" and status in ("open", "fired", "awaiting") else None
+    return {"label": label(definition.label) if definition else key, "article": article,
+            "kind": labels.pick(labels.DEADLINE_KIND.get(kind), lang(), kind),
+            "due_at": due_time(due_at), "fire_at": local_time(fire_at),
+            "status": labels.pick(labels.DEADLINE_STATUS.get(status), lang(), status), "standing": standing}
+
+
 def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything decision.html needs; ``failed`` carries a refused form to show again as typed."""
     c, procedure, now = core(), view.procedure, core().clock()
@@ -108,25 +122,21 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
             if item["ref"].startswith("expert:"):
                 item["text"] = dossier.document_text(conn, item["text"]) or item["text"]
         people = [p["name"] for p in dossier.office_people(conn, view.org_id)]
-        deadline_rows = conn.execute(select(DL).where(DL.c.decision_id == view.id).order_by(DL.c.due_at, DL.c.id)).all()
+        deadline_rows = conn.execute(select(DL).where(DL.c.decision_id == view.id)
+                                     .order_by(DL.c.due_at.is_(None), DL.c.due_at, DL.c.id)).all()
         report = verify_all(conn, c.catalog, [view.id])
         store = Store(conn)
         cal = c.calendar_for(store, store.system_seq())
         opinion_text = None
         if view.facts.get("opinion"):
             opinion_text = dossier.document_text(conn, str(view.facts["opinion"]["hash"]))
-    deadlines = []
-    for d in deadline_rows:
-        definition = procedure.deadlines.get(str(d.key))
-        due_at = aware(d.due_at)
-        assert due_at is not None
-        standing = due_of(str(d.key), definition.label if definition else Label(d.key, d.key), str(d.article),
-                          due_at, now, cal) if d.kind == "due" and d.status in ("open", "fired") else None
-        deadlines.append({"label": label(definition.label) if definition else d.key, "article": d.article,
-                          "kind": labels.pick(labels.DEADLINE_KIND.get(d.kind), lang(), d.kind),
-                          "due_at": due_time(due_at), "fire_at": local_time(aware(d.fire_at)),
-                          "status": labels.pick(labels.DEADLINE_STATUS.get(d.status), lang(), d.status),
-                          "standing": standing})
+    deadlines = [_deadline_row(procedure, str(d.key), str(d.kind), str(d.status), str(d.article), aware(d.due_at),
+                               aware(d.fire_at), awaiting_year(d), now, cal) for d in deadline_rows]
+    stall = next((d for d in procedure.deadlines.values() if "*" in d.starts_on), None)
+    if stall is not None and (row.stall_due_at or row.stall_awaiting):  # the stall clock (Art. 38) lives on the row
+        year = int(row.stall_awaiting["year"]) if row.stall_awaiting else None
+        deadlines.append(_deadline_row(procedure, stall.key, "due", "awaiting" if year else "open", stall.article,
+                                       aware(row.stall_due_at), None, year, now, cal))
     tasks = []
     if procedure.tasks:
         for tid, st in task_status(procedure, dict(view.facts), now, office).items():

@@ -28,6 +28,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
+#: JSON that stores Python None as SQL NULL (not the JSON 'null'), so "IS NOT NULL" finds the set rows.
+NullableJson = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 intpk = Annotated[int, mapped_column(BigId, primary_key=True, autoincrement=True)]
@@ -105,11 +107,15 @@ class Decision(Base):
     created_at: Mapped[instant]
     updated_at: Mapped[instant]
     stall_due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
+    #: The stall clock while it awaits a year's calendar: its fixed rule, start instant and the year.
+    stall_awaiting: Mapped[dict[str, Any] | None] = mapped_column(NullableJson)
 
     __table_args__ = (
         Index("ix_decision_org_id_state", "org_id", "state"),
         Index("ix_decision_stall_due_at", "stall_due_at", postgresql_where=text("stall_due_at IS NOT NULL"),
               sqlite_where=text("stall_due_at IS NOT NULL")),
+        Index("ix_decision_stall_awaiting", "org_id", postgresql_where=text("stall_awaiting IS NOT NULL"),
+              sqlite_where=text("stall_awaiting IS NOT NULL")),
     )
 
 
@@ -178,11 +184,15 @@ class Deadline(Base):
     decision_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id"))
     key: Mapped[str] = mapped_column(String(60))
     kind: Mapped[str] = mapped_column(String(20))
-    fire_at: Mapped[instant]
-    due_at: Mapped[instant]
+    # Both None while the deadline awaits the calendar of a year without official data (status 'awaiting').
+    fire_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
+    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
     recipients: Mapped[list[Any]]
     article: Mapped[str] = mapped_column(String(120), default="")
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open | fired | closed | paused
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | fired | closed | paused | awaiting
+    #: What waits for a year's calendar: the whole deadline (status awaiting: fixed rule, start instant, year,
+    #: reminders) or a fired overdue alert's escalation. Cleared once computed or closed.
+    awaiting: Mapped[dict[str, Any] | None] = mapped_column(NullableJson)
     dedupe: Mapped[str | None] = mapped_column(String(160), unique=True)
     created_at: Mapped[instant]
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
@@ -198,6 +208,8 @@ class Deadline(Base):
               postgresql_where=text("status = 'fired' AND escalated_at IS NULL AND acknowledged_at IS NULL"),
               sqlite_where=text("status = 'fired' AND escalated_at IS NULL AND acknowledged_at IS NULL")),
         Index("ix_deadline_decision_id_key", "decision_id", "key"),
+        Index("ix_deadline_awaiting", "org_id", postgresql_where=text("awaiting IS NOT NULL"),
+              sqlite_where=text("awaiting IS NOT NULL")),
     )
 
 

@@ -74,7 +74,8 @@ _LOCK = (
 # Built once: the hot path reuses these statements instead of generating them per call.
 _UPDATE_DECISION = update(D).where(D.c.id == bindparam("decision_id")).values(
     state=bindparam("state"), version=bindparam("version"), facts=bindparam("facts"),
-    last_hash=bindparam("last_hash"), updated_at=bindparam("updated_at"), stall_due_at=bindparam("stall_due_at"))
+    last_hash=bindparam("last_hash"), updated_at=bindparam("updated_at"), stall_due_at=bindparam("stall_due_at"),
+    stall_awaiting=bindparam("stall_awaiting"))
 _INSERT_EVENT = insert(E)
 
 
@@ -166,11 +167,13 @@ class Store:
         return int(self.conn.execute(insert(D).values(**values).returning(D.c.id)).scalar_one())
 
     def update_decision(self, decision_id: int, *, state: str, version: int, facts: Mapping[str, Any],
-                        last_hash: str, now: dt.datetime, stall_due_at: dt.datetime | None) -> None:
-        """Write the decision's new state, version, facts and chain head."""
+                        last_hash: str, now: dt.datetime, stall_due_at: dt.datetime | None,
+                        stall_awaiting: Mapping[str, Any] | None = None) -> None:
+        """Write the decision's new state, version, facts, chain head and stall instant (or what it awaits)."""
         self.conn.execute(_UPDATE_DECISION, {
             "decision_id": decision_id, "state": state, "version": version, "facts": facts, "last_hash": last_hash,
-            "updated_at": naive(now), "stall_due_at": naive(stall_due_at) if stall_due_at else None})
+            "updated_at": naive(now), "stall_due_at": naive(stall_due_at) if stall_due_at else None,
+            "stall_awaiting": dict(stall_awaiting) if stall_awaiting else None})
 
     def insert_event(self, *, stream: str, seq: int, action: str, actor_id: int | None, from_state: str | None,
                      to_state: str | None, at: dt.datetime, event: Mapping[str, Any], prev_hash: str,
@@ -196,15 +199,18 @@ class Store:
         """Mark a decision's open deadlines of ``keys`` closed: met, or moot after a terminal state."""
         # Fired (overdue) rows close too: a met deadline sends nothing more, escalation included.
         self.conn.execute(update(DL).where(DL.c.decision_id == decision_id, DL.c.key.in_(keys),
-                                           DL.c.status.in_(["open", "fired"]))
-                          .values(status="closed", closed_at=naive(now)))
+                                           DL.c.status.in_(["open", "fired", "awaiting"]))
+                          .values(status="closed", closed_at=naive(now), awaiting=None))
 
     def open_deadlines(self, org_id: int, decision_id: int, rows: Iterable[DeadlineRow], now: dt.datetime) -> None:
         """Insert deadline rows; an office-wide one that already exists is left as it is."""
         values = [
             {"org_id": org_id, "decision_id": None if r.dedupe else decision_id, "key": r.key, "kind": r.kind,
-             "fire_at": naive(r.fire_at), "due_at": naive(r.due_at), "recipients": list(r.recipients),
-             "article": r.article, "status": "open", "dedupe": r.dedupe, "created_at": naive(now)}
+             "fire_at": naive(r.fire_at) if r.fire_at else None, "due_at": naive(r.due_at) if r.due_at else None,
+             "recipients": list(r.recipients), "article": r.article,
+             # A row without instants waits for a year's calendar; the scan never selects it.
+             "status": "open" if r.due_at else "awaiting", "awaiting": dict(r.awaiting) if r.awaiting else None,
+             "dedupe": r.dedupe, "created_at": naive(now)}
             for r in rows
         ]
         if not values:

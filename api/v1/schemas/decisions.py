@@ -58,11 +58,16 @@ class TaskStatus(ma.Schema):
 class DeadlineOut(ma.Schema):
     key = fields.String(required=True)
     kind = fields.String(required=True)
-    fire_at = fields.String(required=True, metadata=DATE_TIME)
-    due_at = fields.String(required=True, metadata=DATE_TIME)
-    status = fields.String(required=True)
+    fire_at = nullable_string(required=True, metadata=DATE_TIME | {
+        "description": "null while the deadline awaits the calendar"})
+    due_at = nullable_string(required=True, metadata=DATE_TIME | {
+        "description": "null while the deadline awaits the calendar"})
+    status = fields.String(required=True, metadata={"description": "open, fired, closed, paused or awaiting"})
     recipients = fields.List(fields.String(), required=True)
     article = fields.String(required=True)
+    awaiting_year = fields.Integer(allow_none=True, required=True, metadata={
+        "description": "the year without official calendar data this deadline waits for (status awaiting); it is "
+                       "computed when that year's holiday notice is imported"})
 
 
 class DocumentVersionOut(ma.Schema):
@@ -97,6 +102,8 @@ class DecisionDetail(DecisionSummary):
     flags = fields.List(fields.String(), required=True)
     created_at = fields.String(required=True, metadata=DATE_TIME)
     stall_due_at = nullable_string(required=True, metadata=DATE_TIME)
+    stall_awaiting_year = fields.Integer(allow_none=True, required=True, metadata={
+        "description": "when set, the stall clock (Art. 38) awaits this year's calendar and stall_due_at is null"})
     last_hash = fields.String(required=True)
     tasks = fields.Dict(keys=fields.String(), values=fields.Nested(TaskStatus), required=True)
     next_actions = fields.List(fields.String(), required=True)
