@@ -12,13 +12,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from werkzeug.wrappers import Response
 
-from api.web import labels
+from api.web import labels, public
 from api.web.common import CsrfForm, actor, core, label, lang, local_time, login_required, referrer_path
 from workflow.alerts import acknowledge
 from workflow.catalogue import STEPS, CatalogueFilter, CatalogueRow, catalogue, units_of, years_of
 from workflow.errors import NotFound
 from workflow.inbox import inbox_items, notifications
 from workflow.persistence.store import Store
+from workflow.visibility import public_only, visible_ids
 
 bp = Blueprint("inbox", __name__)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -35,6 +36,9 @@ def inbox() -> str:
         cal = c.calendar_for(st, st.system_seq())
         items = inbox_items(conn, c.catalog, person, now, cal)
         notes = notifications(conn, person.id)
+        if public_only(person.roles):  # never a notice about a decision the person may not see
+            seen = visible_ids(conn, person.org_id, [n.decision_id for n in notes if n.decision_id], now)
+            notes = [n for n in notes if n.decision_id is None or n.decision_id in seen]
     return render_template("inbox.html", items=items, notes=notes, ack_form=CsrfForm(), now=now)
 
 
@@ -67,6 +71,11 @@ def catalogue_page() -> str:
     """The office's decisions for a year, with state, owner unit and the key steps done; filters."""
     c, person = core(), actor()
     wanted = _filter()
+    if public_only(person.roles):
+        rows_ = public.catalogue_rows(person, wanted)
+        return render_template("public_catalogue.html", rows=rows_, wanted=wanted, states=public.state_choices(),
+                               years=public.catalogue_years(person) or [wanted.year],
+                               query=request.query_string.decode("ascii", "replace"))
     with c.db.read() as conn:
         rows = catalogue(conn, c.catalog, person.org_id, wanted, c.clock())
         everything = catalogue(conn, c.catalog, person.org_id, CatalogueFilter(wanted.year), c.clock())
@@ -99,9 +108,12 @@ def _table(rows: list[CatalogueRow]) -> list[list[Any]]:
 def _export_rows() -> tuple[list[list[Any]], str]:
     c, person = core(), actor()
     wanted = _filter()
-    with c.db.read() as conn:
-        rows = catalogue(conn, c.catalog, person.org_id, wanted, c.clock())
-    return [[safe_cell(v) for v in line] for line in _table(rows)], f"catalogue-{wanted.year}"
+    if public_only(person.roles):  # public rows and columns only (workflow.visibility)
+        table = public.catalogue_table(public.catalogue_rows(person, wanted))
+    else:
+        with c.db.read() as conn:
+            table = _table(catalogue(conn, c.catalog, person.org_id, wanted, c.clock()))
+    return [[safe_cell(v) for v in line] for line in table], f"catalogue-{wanted.year}"
 
 
 @bp.get("/catalogue.csv")
