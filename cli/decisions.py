@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import click
 from cli.common import Ctx, emit, json_option, pass_ctx
 from workflow.errors import InvalidInput
 from workflow.persistence.store import U
+from workflow.visibility import Viewer
 
 
 def _parse_data(raw: str | None) -> dict[str, Any]:
@@ -84,30 +86,56 @@ def act(c: Ctx, decision_id: int, action: str, actor: str, data: str | None, exp
         click.echo(f"new linked decision {result.linked_decision} (Art. 37)")
 
 
-def _org_of(c: Ctx, viewer: str | None) -> int | None:
-    if viewer is None:
+def _viewer(c: Ctx, name: str | None) -> Viewer | None:
+    if name is None:
         return None
     from sqlalchemy import select
 
     with c.core.db.read() as conn:
-        row = conn.execute(select(U.c.org_id).where(U.c.name == viewer)).first()
+        row = conn.execute(select(U.c.id, U.c.org_id, U.c.roles).where(U.c.name == name)).first()
     if row is None:
-        raise InvalidInput(f"没有这个用户：{viewer}", f"no such user: {viewer}", details={"field": "as"})
-    return int(row.org_id)
+        raise InvalidInput(f"没有这个用户：{name}", f"no such user: {name}", details={"field": "as"})
+    return Viewer(int(row.id), int(row.org_id), frozenset(row.roles))
+
+
+def _show_public(c: Ctx, decision_id: int, viewer: Viewer, as_json: bool) -> None:
+    from workflow.visibility import public_decision
+
+    with c.core.db.read() as conn:
+        info = public_decision(conn, c.core.catalog, decision_id, viewer, c.core.clock())
+    if as_json:
+        emit(asdict(info))
+        return
+    click.echo(f"#{info.id} {info.title}  [{info.procedure}]  {info.office}")
+    click.echo(f"环节 state: {info.state_label.zh} ({info.state})")
+    if info.comment_window:
+        w = info.comment_window
+        click.echo(f"  征求意见 comment: {w['opens_at']} – {w['closes_at']}{' (open)' if info.comment_open else ''}")
+    if info.hearing:
+        click.echo(f"  听证 hearing: {info.hearing['hearing_at']} {info.hearing['place']}")
+    if info.publication:
+        click.echo(f"  公布 published: {info.publication['published_on']}")
+    for doc in info.documents:
+        click.echo(f"  文档 {doc.kind} v{doc.version} {doc.sha256[:16]} {doc.filename}")
+    for comment in info.my_comments:
+        click.echo(f"  我的意见 {comment.id} {comment.submitted_at}: {comment.text}")
 
 
 @decisions.command("show")
 @click.argument("decision_id", type=int)
-@click.option("--as", "viewer", help="show only if visible to this user's office")
+@click.option("--as", "viewer", help="show it as this user sees it (their office; a citizen: the public view)")
 @json_option
 @pass_ctx
 def show(c: Ctx, decision_id: int, viewer: str | None, as_json: bool) -> None:
     """Show a decision: state, tasks, deadlines, documents, history."""
     from workflow.queries import show_decision
 
-    org_id = _org_of(c, viewer)
+    who = _viewer(c, viewer)
+    if who is not None and who.public:  # what the public may see, as on the pages and the API
+        _show_public(c, decision_id, who, as_json)
+        return
     with c.core.db.read() as conn:
-        info = show_decision(conn, c.core.catalog, decision_id, c.core.clock(), org_id)
+        info = show_decision(conn, c.core.catalog, decision_id, c.core.clock(), who.org_id if who else None)
     if as_json:
         emit(info)
         return
@@ -146,16 +174,21 @@ def show(c: Ctx, decision_id: int, viewer: str | None, as_json: bool) -> None:
 
 @decisions.command("list")
 @click.option("--state")
-@click.option("--as", "viewer", help="only this user's office")
+@click.option("--as", "viewer", help="only this user's office (a citizen: only the decisions put before the public)")
 @json_option
 @pass_ctx
 def list_(c: Ctx, state: str | None, viewer: str | None, as_json: bool) -> None:
     """List decisions, newest first."""
-    from workflow.queries import list_decisions
+    from workflow.queries import decision_summary, list_decisions
+    from workflow.visibility import visible_rows
 
-    org_id = _org_of(c, viewer)
+    who = _viewer(c, viewer)
     with c.core.db.read() as conn:
-        rows = list_decisions(conn, c.core.catalog, org_id=org_id, state=state)
+        if who is not None and who.public:
+            rows = [decision_summary(r, c.core.catalog) for r in visible_rows(conn, who.org_id, c.core.clock(),
+                                                                              state=state)]
+        else:
+            rows = list_decisions(conn, c.core.catalog, org_id=who.org_id if who else None, state=state)
     if as_json:
         emit(rows)
         return

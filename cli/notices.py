@@ -10,6 +10,7 @@ from sqlalchemy import select
 from cli.common import Ctx, emit, json_option, pass_ctx
 from workflow.persistence.store import DY, N, U
 from workflow.queries import iso
+from workflow.visibility import public_only, visible_ids
 
 
 @click.group()
@@ -107,6 +108,11 @@ def notifications_list(c: Ctx, viewer: str | None, as_json: bool) -> None:
         if viewer:
             query = query.where(U.c.name == viewer)
         rows = conn.execute(query).all()
+        person = conn.execute(select(U.c.org_id, U.c.roles).where(U.c.name == viewer)).first() if viewer else None
+        if person is not None and public_only(person.roles):  # a citizen: notices about what they may see
+            seen = visible_ids(conn, int(person.org_id), [r.decision_id for r in rows if r.decision_id],
+                               c.core.clock())
+            rows = [r for r in rows if r.decision_id is None or r.decision_id in seen]
         deliveries: dict[int, list[dict[str, object]]] = {}
         for d in conn.execute(select(DY).order_by(DY.c.id)):
             deliveries.setdefault(d.notification_id, []).append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from workflow.service import Juece
@@ -172,3 +173,46 @@ def review_requested_feb_12(core: Juece, clock: Clock, emails: dict[str, str],
     move("2026-02-12T10:00")
     core.act(did, "submit_legality_review", "owner")
     return did
+
+
+#: The documents of ``public_story``, by what they are.
+STORY_TEXTS = {
+    "draft": "草案第一稿", "opinion": "经审查，草案第三条与上位法不一致（内部审查意见）", "adviser": "法律顾问意见：建议删除第三条",
+    "internal_draft": "机关食堂外包方案（内部草案）", "contract": "界牌村安置房施工合同", "contract_opinion": "合同条款无异议",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PublicStory:
+    """Decisions a citizen meets: one reviewed after comment, one open for comment, two never public."""
+
+    reviewed: int  # commented on by citizen1 ("意见1") and citizen2 ("意见2"), then a signed legality opinion
+    window: int  # its comment window open now, no comments yet
+    internal: int  # in consultation, never put before the public
+    contract: int  # a contract review with its signed opinion
+
+
+def public_story(core: Juece, clock: Clock) -> PublicStory:
+    """The decisions of ``PublicStory`` (documents are the texts of ``STORY_TEXTS``)."""
+    texts = STORY_TEXTS
+    reviewed = new_decision(core)
+    to_consultation(core, reviewed)
+    run_public_comment(core, clock, reviewed, comments=2)
+    adopt_all(core, reviewed, ["comment:1", "comment:2"])
+    core.act(reviewed, "submit_legality_review", "owner", {})
+    core.act(reviewed, "submit_adviser_opinion", "adviser", {"opinion": texts["adviser"]})
+    core.act(reviewed, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": texts["opinion"]})
+    internal = core.create_decision("cn-713", "内部事项：机关食堂外包", "owner", [])
+    core.act(internal, "initiate", "owner", {"owner_unit": "城建办"})
+    core.act(internal, "upload_draft", "owner", {"content": texts["internal_draft"]})
+    core.act(internal, "start_consultation", "owner", {"legal_bases": ["《政府采购法》"]})
+    contract = core.create_decision("contract-review", "安置房施工合同审查", "owner", [])
+    core.act(contract, "upload_draft", "owner", {"content": texts["contract"]})
+    core.act(contract, "accept_for_review", "reviewer")
+    core.act(contract, "submit_adviser_opinion", "adviser", {"opinion": "条款合法"})
+    core.act(contract, "sign_review_opinion", "reviewer", {"outcome": "no_objection", "opinion": texts["contract_opinion"]})
+    opened = core.create_decision("cn-713", "古塘老街改造", "owner", [])
+    to_consultation(core, opened)
+    core.act(opened, "open_public_comment", "owner", {
+        "opens_at": local_iso(clock.now), "closes_at": local_iso(clock.now + dt.timedelta(days=32))})
+    return PublicStory(reviewed, opened, internal, contract)

@@ -203,3 +203,29 @@ def test_art3_catalogue_publish_from_the_command_line(cli: Cli, clock: Clock) ->
     again = cli.json(*publish, "--as", "孙海峰", "--on", "2026-03-19")
     assert (again["revision"], again["by"], again["published_on"]) == (2, "孙海峰", "2026-03-19")
     assert cli("audit", "verify").output.startswith("ok:")
+
+
+def test_show_and_list_as_a_citizen_give_the_public_view(cli: Cli, clock: Clock) -> None:
+    clock.set("2026-03-02T09:00")
+    internal, public = (cli("decisions", "create", "--procedure", "cn-713", "--title", title, "--owner", "王建国")
+                        .output.strip() for title in ("内部事项", "界牌新潮塘未来社区建设"))
+    contract = cli("decisions", "create", "--procedure", "contract-review", "--title", "施工合同",
+                   "--owner", "王建国").output.strip()
+    for did in (internal, public):
+        cli.act(did, "initiate", "王建国", owner_unit="城建办")
+        cli.act(did, "upload_draft", "王建国", content="草案", filename="草案.docx")
+        cli.act(did, "start_consultation", "王建国", legal_bases=["《城乡规划法》"])
+    cli.act(public, "open_public_comment", "王建国", opens_at="2026-03-02T10:00:00+08:00",
+            closes_at="2026-04-03T10:00:00+08:00")
+    clock.set("2026-03-02T11:00")
+    cli.act(public, "submit_comment", "居民甲", text="请保留老街")
+    assert [d["id"] for d in cli.json("decisions", "list", "--as", "居民甲")] == [int(public)]
+    assert {d["id"] for d in cli.json("decisions", "list", "--as", "王建国")} == {int(internal), int(public),
+                                                                               int(contract)}
+    for hidden in (internal, contract):
+        refused = cli("decisions", "show", hidden, "--as", "居民甲", "--json", ok=False)
+        assert refused.exit_code == 1 and json.loads(refused.output)["error"]["code"] == "not_found"
+    shown = cli.json("decisions", "show", public, "--as", "居民甲")
+    assert "history" not in shown and "deadlines" not in shown and "owner" not in shown
+    assert [c["text"] for c in shown["my_comments"]] == ["请保留老街"] and shown["documents"][0]["kind"] == "draft"
+    assert "王建国" not in cli("decisions", "show", public, "--as", "居民甲").output

@@ -24,6 +24,7 @@ from workflow.deadlines import compute
 from workflow.errors import CalendarMissing, NotFound
 from workflow.persistence.store import DL, DY, ORG, D, N, Store, U, aware, naive
 from workflow.service import Juece
+from workflow.visibility import public_only
 
 CST = dt.timezone(dt.timedelta(hours=8))
 # Literals, not bound parameters: a prepared statement's generic plan can then still prove the partial
@@ -83,6 +84,8 @@ class _Writer:
         supervisors = {s.strip() for s in str(self.org(org_id).settings.get("supervisor") or "").split(",") if s.strip()}
         chosen = []
         for person in people:
+            if public_only(person.roles):
+                continue  # deadlines concern officials' work; a citizen is never told of it (workflow.visibility)
             if ("owner" in wanted and person.id == owner_id) or (
                     "supervisor" in wanted and person.name in supervisors) or (
                     set(person.roles) & (wanted - {"owner", "supervisor"})):

@@ -1,7 +1,8 @@
 """The yearly catalogue read model (决策事项目录): an office's decisions and which key steps are done.
 
 Reads only. The five steps of the catalogue columns are 公众参与, 专家论证, 风险评估, 合法性审查 and
-集体讨论; each is ``done``, ``waived``, ``open`` or ``not_required`` for a decision.
+集体讨论; each is ``done``, ``waived``, ``open`` or ``not_required`` for a decision. A member of the
+public gets ``public_catalogue`` instead: only the rows and columns ``workflow.visibility`` makes public.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from workflow.context import Office
 from workflow.definition import Label
 from workflow.persistence.store import ORG, D, U, aware
 from workflow.tasks import task_status
+from workflow.visibility import public_window, published, visible_rows
 
 #: The catalogue's step columns, in order, with their labels.
 STEPS: dict[str, Label] = {
@@ -129,3 +131,44 @@ def catalogue(conn: Connection, catalog: Catalog, org_id: int, wanted: Catalogue
 def units_of(rows: Iterable[CatalogueRow]) -> list[str]:
     """The owner units appearing in ``rows`` (for the filter)."""
     return sorted({r.owner_unit for r in rows if r.owner_unit})
+
+
+@dataclass(frozen=True, slots=True)
+class PublicCatalogueRow:
+    """One decision in the public catalogue: what workflow.visibility makes public, nothing else."""
+
+    id: int
+    title: str
+    state: str
+    state_label: Label
+    terminal: bool
+    comment_opens: str | None
+    comment_closes: str | None
+    published_on: str | None
+
+
+def public_catalogue(conn: Connection, catalog: Catalog, org_id: int, wanted: CatalogueFilter,
+                     now: dt.datetime) -> list[PublicCatalogueRow]:
+    """The decisions of a year a member of the public may see, oldest first; the unit filter is ignored.
+
+    The owner unit is not public, so filtering by it would tell which hidden unit a decision belongs to.
+    """
+    start, end = (dt.datetime(y, 1, 1, tzinfo=SHANGHAI).astimezone(dt.UTC) for y in (wanted.year, wanted.year + 1))
+    rows: list[PublicCatalogueRow] = []
+    for r in reversed(visible_rows(conn, org_id, now, state=wanted.state)):
+        created = aware(r.created_at)
+        assert created is not None
+        if not start <= created < end or (wanted.text and wanted.text.strip().lower() not in str(r.title).lower()):
+            continue
+        state = catalog.get(f"{r.procedure_id}@{r.procedure_version}").states[r.state]
+        window = public_window(r.facts, now) or {}
+        publication = r.facts["publication"] if published(r.facts) else {}
+        rows.append(PublicCatalogueRow(int(r.id), str(r.title), str(r.state), state.label, state.terminal,
+                                       window.get("opens_at"), window.get("closes_at"), publication.get("published_on")))
+    return rows
+
+
+def public_years(conn: Connection, org_id: int, now: dt.datetime) -> list[int]:
+    """The years of the decisions a member of the public may see (newest first)."""
+    return sorted({aware(r.created_at).astimezone(SHANGHAI).year  # type: ignore[union-attr]
+                   for r in visible_rows(conn, org_id, now)}, reverse=True)

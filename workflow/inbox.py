@@ -19,6 +19,7 @@ from workflow.definition import ActionDef, Label
 from workflow.engine import may_act
 from workflow.errors import CalendarMissing
 from workflow.persistence.store import DL, D, N, U, aware
+from workflow.visibility import comment_open, public_only, publicly_visible
 
 #: Due within this many working days: highlighted as "due soon".
 DUE_SOON_WORKING_DAYS = 2
@@ -139,18 +140,21 @@ def inbox_items(conn: Connection, catalog: Catalog, actor: Actor, now: dt.dateti
                 cal: WorkCalendar) -> list[InboxItem]:
     """Decisions waiting on ``actor``: overdue first, then by due date, then those without a deadline."""
     rows = conn.execute(select(D).where(D.c.org_id == actor.org_id).order_by(D.c.id)).all()
+    citizen = public_only(actor.roles)
     items: dict[int, InboxItem] = {}
     views: dict[int, DecisionView] = {}
     for row in rows:
         view = decision_view(row, catalog)
         if view.procedure.terminal(view.state):
             continue
+        if citizen and not (publicly_visible(str(row.procedure_id), view.facts, now) and comment_open(view.facts, now)):
+            continue  # workflow.visibility: a citizen is waited on only where a public window is open now
         actions = actions_for(actor, view, include_any=False)
         if actions:
             views[view.id] = view
             items[view.id] = InboxItem(view.id, str(row.title), view.state, view.procedure.states[view.state].label,
                                        view.version, actions)
-    if items:
+    if items and not citizen:  # deadlines concern officials; a citizen is told none about others' work
         # Dated deadlines first (nearest first), then those awaiting a year's calendar.
         deadlines = conn.execute(select(DL).where(DL.c.decision_id.in_(list(items)), DL.c.kind == "due",
                                                   DL.c.status.in_(["open", "fired", "paused", "awaiting"]))

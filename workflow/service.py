@@ -25,6 +25,7 @@ from workflow.errors import Forbidden, InvalidInput, NotFound, StaleVersion
 from workflow.persistence.db import Database
 from workflow.persistence.store import Store, aware, naive
 from workflow.signing import GENESIS, chain_hash, sign, signing_digest
+from workflow.visibility import public_only
 
 Clock = Callable[[], dt.datetime]
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -199,7 +200,8 @@ class Juece:
         office = Office(int(row.org_id), str(row.org_name), dict(row.org_settings or {}))
         cal = self.calendar_for(st, row.system_seq)
         if expected_version is not None and expected_version != row.version:
-            raise self._stale(st, stream_of(decision_id), expected_version, int(row.version))
+            raise self._stale(st, stream_of(decision_id), expected_version, int(row.version),
+                              named=not public_only(actor.roles))
         procedure = self.catalog.get(f"{row.procedure_id}@{row.procedure_version}")
         view = DecisionView(int(row.id), int(row.org_id), int(row.owner_id), procedure, str(row.state),
                             int(row.version), dict(row.facts))
@@ -262,7 +264,10 @@ class Juece:
             linked = self.create_decision(procedure.id, f"{row.title}（重大调整）", owner, None, decision_id, st.conn)
         return ActResult(decision_id, action_id, decided.from_state, decided.to_state, seq, digest, linked)
 
-    def _stale(self, st: Store, stream: str, expected: int, current: int) -> StaleVersion:
+    def _stale(self, st: Store, stream: str, expected: int, current: int, named: bool = True) -> StaleVersion:
+        if not named:  # who did what is in the audit trail, which the public does not see (workflow.visibility)
+            return StaleVersion("此决策事项已更新，请刷新后重试", "This decision changed since you loaded it; reload and "
+                                "try again", details={"expected_version": expected, "current_version": current})
         last = st.last_event(stream)
         who = last.event["actor"].get("name", "?") if last else "?"
         when = aware(last.at) if last else None

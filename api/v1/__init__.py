@@ -59,7 +59,10 @@ the command line; every refusal names its rule and article.
 
 **Authentication**: `Authorization: Bearer jc_…`, a personal access token (an administrator issues it
 with `POST /api/v1/users/{user_id}/tokens`). It acts with its person's roles, in its person's office;
-another office's data does not exist for it. Session cookies are never accepted.
+another office's data does not exist for it. Session cookies are never accepted. A member of the
+public (a person whose only role is `public`) sees only public material: decisions put out for comment,
+announced for a hearing or published, their public documents and the person's own comments; anything
+else (legality opinions, the audit trail, other people's comments, contract reviews) is a 404.
 
 **Errors** are `application/problem+json` (RFC 9457) with `code` (stable), `article` and `rule` when a
 hard rule refused, `message_zh`, `message_en`, and `field` for bad input:

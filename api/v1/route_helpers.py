@@ -1,5 +1,5 @@
 """What the route modules share: the id path converter, ETags and If-Match, page cursors, dates, and a
-decision as the token's office sees it."""
+decision as the token's person may see it (a citizen through ``workflow.visibility``)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from workflow.errors import InvalidInput, NotFound, StaleVersion
 from workflow.persistence.store import D, aware
 from workflow.queries import show_decision
 from workflow.tokens import Principal
+from workflow.visibility import PublicDocument, Viewer, may_see, public_decision, public_only
 
 CST = dt.timezone(dt.timedelta(hours=8))
 MAX_ID = 2**63 - 1
@@ -93,22 +94,70 @@ def encode_cursor(last_id: int) -> str:
     return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode("ascii").rstrip("=")
 
 
+def viewer_of(who: Principal) -> Viewer:
+    """The token's person as ``workflow.visibility`` sees a viewer."""
+    return Viewer(who.user_id, who.org_id, who.roles)
+
+
+def _missing(decision_id: int) -> NotFound:
+    return NotFound(f"没有这个决策事项：{decision_id}", f"no such decision: {decision_id}",
+                    details={"decision": decision_id})
+
+
 def visible_decision(conn: Connection, decision_id: int, who: Principal) -> Any:
-    """A decision of the token's office; another office's does not exist for it."""
-    row = conn.execute(select(D.c.id, D.c.org_id, D.c.version).where(D.c.id == decision_id)).first()
-    if row is None or row.org_id != who.org_id:
-        raise NotFound(f"没有这个决策事项：{decision_id}", f"no such decision: {decision_id}",
-                       details={"decision": decision_id})
+    """A decision the token may see: its office's, and for a citizen a public one; else it does not exist."""
+    row = conn.execute(select(D.c.id, D.c.org_id, D.c.version, D.c.procedure_id, D.c.facts)
+                       .where(D.c.id == decision_id)).first()
+    if row is None or not may_see(viewer_of(who), int(row.org_id), str(row.procedure_id), row.facts, core().clock()):
+        raise _missing(decision_id)
     return row
 
 
+def internal_decision(conn: Connection, decision_id: int, who: Principal) -> Any:
+    """A decision's internal record (the audit trail): for officials of its office only, a 404 for citizens."""
+    if who_is_public(who):
+        raise _missing(decision_id)
+    return visible_decision(conn, decision_id, who)
+
+
+def who_is_public(who: Principal) -> bool:
+    """True when the token speaks for a member of the public (``workflow.visibility.public_only``)."""
+    return public_only(who.roles)
+
+
 def decision_detail(conn: Connection, decision_id: int, who: Principal) -> dict[str, Any]:
-    """show_decision for the token's office, with the ETag."""
+    """show_decision for the token's office (the public view for a citizen), with the ETag."""
     juece = core()
-    detail = show_decision(conn, juece.catalog, decision_id, juece.clock(), org_id=who.org_id)
+    if who_is_public(who):
+        detail = public_detail(conn, decision_id, who)
+    else:
+        detail = show_decision(conn, juece.catalog, decision_id, juece.clock(), org_id=who.org_id)
     detail["etag"] = etag(decision_id, int(detail["version"]))
     return detail
 
 
+def public_document_out(doc: PublicDocument) -> dict[str, Any]:
+    """A public document in the shape of a document version."""
+    return {"kind": doc.kind, "version": doc.version, "sha256": doc.sha256, "filename": doc.filename,
+            "event_seq": doc.event_seq, "created_at": doc.published_at}
+
+
+def public_detail(conn: Connection, decision_id: int, who: Principal) -> dict[str, Any]:
+    """The public view of a decision in the DecisionDetail shape: internal parts empty, ``facts`` the public ones."""
+    juece = core()
+    public = public_decision(conn, juece.catalog, decision_id, viewer_of(who), juece.clock())
+    procedure = juece.catalog.get(public.procedure)
+    created = conn.execute(select(D.c.created_at).where(D.c.id == decision_id)).scalar_one()
+    may_comment = [a.id for a in procedure.actions_from(public.state) if {"public", "any"} & set(a.roles)]
+    return {"id": public.id, "title": public.title, "procedure": public.procedure, "state": public.state,
+            "state_zh": public.state_label.zh, "state_en": public.state_label.en, "terminal": public.terminal,
+            "version": public.version, "updated_at": public.updated_at, "office": public.office, "owner": "",
+            "linked_from": None, "facts": public.public_facts(), "flags": [], "created_at": iso(created),
+            "stall_due_at": None, "last_hash": "", "tasks": {}, "deadlines": [], "history": [],
+            "next_actions": may_comment if public.comment_open else [],
+            "documents": [public_document_out(d) for d in public.documents]}
+
+
 __all__ = ["CST", "ID", "MAX_ID", "Problems", "decision_detail", "decode_cursor", "encode_cursor", "entity_tags",
-           "etag", "expected_version", "iso", "today", "visible_decision"]
+           "etag", "expected_version", "internal_decision", "iso", "public_detail", "public_document_out", "today",
+           "viewer_of", "visible_decision", "who_is_public"]

@@ -9,10 +9,19 @@ from sqlalchemy import select
 
 from api.v1 import schemas as s
 from api.v1.auth import core, principal
-from api.v1.route_helpers import ID, Problems, iso, visible_decision
+from api.v1.route_helpers import (
+    ID,
+    Problems,
+    internal_decision,
+    iso,
+    viewer_of,
+    visible_decision,
+    who_is_public,
+)
 from api.v1.smorest_types import Blp
 from workflow.audit import verify_all
 from workflow.persistence.store import DV, D, E
+from workflow.visibility import public_decision
 
 
 def register(blp: Blp, problems: Problems) -> None:
@@ -24,11 +33,17 @@ def register(blp: Blp, problems: Problems) -> None:
     def comments(decision_id: int) -> dict[str, Any]:
         """The public comments on a decision with their current text and every edit
 
-        Comments are taken with the actions ``submit_comment`` and ``edit_comment``.
+        Comments are taken with the actions ``submit_comment`` and ``edit_comment``. A member of the
+        public sees only their own comments.
         """
         who = principal()
         with core().db.read() as conn:
             visible_decision(conn, decision_id, who)
+            if who_is_public(who):  # a citizen sees only their own comments (workflow.visibility, PIPL)
+                mine = public_decision(conn, core().catalog, decision_id, viewer_of(who), core().clock()).my_comments
+                return {"items": [{"id": c.id, "author": who.user, "author_id": who.user_id, "reply_to": c.reply_to,
+                                   "text": c.text, "submitted_at": c.submitted_at, "edited_at": c.edited_at,
+                                   "edits": len(c.history) - 1, "history": c.history} for c in mine]}
             facts = conn.execute(select(D.c.facts).where(D.c.id == decision_id)).scalar_one()
             events = conn.execute(select(E.c.action, E.c.event).where(
                 E.c.stream == f"decision:{decision_id}", E.c.action.in_(["submit_comment", "edit_comment"]))
@@ -59,10 +74,10 @@ def register(blp: Blp, problems: Problems) -> None:
     @blp.response(200, s.AuditTrail)
     @problems(404)
     def audit_events(decision_id: int) -> dict[str, Any]:
-        """The decision's hash-chained audit events, oldest first"""
+        """The decision's hash-chained audit events, oldest first (officials only: not public)"""
         who = principal()
         with core().db.read() as conn:
-            visible_decision(conn, decision_id, who)
+            internal_decision(conn, decision_id, who)
             rows = conn.execute(select(E).where(E.c.stream == f"decision:{decision_id}").order_by(E.c.seq)).all()
         return {"decision_id": decision_id, "items": [
             {"seq": r.seq, "action": r.action, "from_state": r.from_state, "to_state": r.to_state,
@@ -79,7 +94,7 @@ def register(blp: Blp, problems: Problems) -> None:
         who = principal()
         juece = core()
         with juece.db.read() as conn:
-            visible_decision(conn, decision_id, who)
+            internal_decision(conn, decision_id, who)
             report = verify_all(conn, juece.catalog, [decision_id])
             hashes = {r.sha256 for r in conn.execute(select(DV.c.sha256).where(DV.c.decision_id == decision_id))}
         prefixes = {f"document:{h[:12]}" for h in hashes}

@@ -23,12 +23,15 @@ from api.v1.route_helpers import (
     expected_version,
     today,
     visible_decision,
+    who_is_public,
 )
 from api.v1.smorest_types import Blp
 from workflow.catalog import Catalog
 from workflow.errors import InvalidInput, NotFound
 from workflow.persistence.store import D
 from workflow.queries import decision_summary
+from workflow.tokens import Principal
+from workflow.visibility import visible_rows
 
 
 def register(blp: Blp, catalog: Catalog, problems: Problems) -> None:
@@ -42,6 +45,8 @@ def register(blp: Blp, catalog: Catalog, problems: Problems) -> None:
         """The office's decisions, newest first, by state and procedure, a page at a time"""
         who = principal()
         juece = core()
+        if who_is_public(who):
+            return _public_page(query, who)
         stmt = select(D).where(D.c.org_id == who.org_id).order_by(D.c.id.desc()).limit(query["limit"] + 1)
         if "state" in query:
             stmt = stmt.where(D.c.state == query["state"])
@@ -104,6 +109,19 @@ def register(blp: Blp, catalog: Catalog, problems: Problems) -> None:
 
     for action_id, defs in actions_by_id(catalog).items():
         _register_action(blp, catalog, problems, action_id, defs)
+
+
+def _public_page(query: dict[str, Any], who: Principal) -> dict[str, Any]:
+    """A page of the decisions a citizen may see (workflow.visibility), with the same filters and cursor."""
+    juece = core()
+    pid, _, version = str(query.get("procedure") or "").partition("@")
+    with juece.db.read() as conn:
+        rows = visible_rows(conn, who.org_id, juece.clock(), state=query.get("state"), procedure_id=pid or None,
+                            procedure_version=version or None, below=decode_cursor(query.get("cursor")),
+                            limit=query["limit"] + 1)
+    page = rows[:query["limit"]]
+    return {"items": [decision_summary(r, juece.catalog) for r in page],
+            "next_cursor": encode_cursor(int(page[-1].id)) if len(rows) > query["limit"] else None}
 
 
 def _register_action(blp: Blp, catalog: Catalog, problems: Problems, action_id: str,

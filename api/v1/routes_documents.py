@@ -13,11 +13,20 @@ from sqlalchemy import select
 
 from api.v1 import schemas as s
 from api.v1.auth import core, principal
-from api.v1.route_helpers import ID, Problems, iso, visible_decision
+from api.v1.route_helpers import (
+    ID,
+    Problems,
+    iso,
+    public_document_out,
+    viewer_of,
+    visible_decision,
+    who_is_public,
+)
 from api.v1.smorest_types import Blp
-from workflow.errors import InvalidInput, NotFound
+from workflow.errors import Forbidden, InvalidInput, NotFound
 from workflow.persistence.store import DOC, DV, D, Store
 from workflow.service import MAX_DOCUMENT_BYTES
+from workflow.visibility import public_document, public_documents
 
 _MEDIA = re.compile(r"^[\x20-\x7e]{1,120}$")
 
@@ -33,13 +42,18 @@ def register(blp: Blp, problems: Problems) -> None:
                                       "text/plain": {"schema": {"type": "string"}}}})
     @blp.response(201, s.StoredDocument)
     @blp.alt_response(200, schema=s.StoredDocument, description="the same bytes were stored before", success=True)
-    @problems(409, 413, 422)
+    @problems(403, 409, 413, 422)
     def upload(headers: dict[str, Any]) -> tuple[dict[str, Any], int]:
         """Store a document's bytes; use the returned hash as {"sha256": …} in an action's document field
 
         A stored document belongs to no decision until an action names it (e.g. ``upload_draft`` with
         ``{"content": {"sha256": …}, "filename": "草案.docx"}`` adds a draft version).
         """
+        if who_is_public(principal()):
+            # A citizen's actions take no documents, and "stored before" would tell whether a guessed
+            # internal document (an opinion's text) exists.
+            raise Forbidden("社会公众不能上传文档", "members of the public may not store documents",
+                            code="role_not_permitted")
         content = request.get_data(cache=True)
         if not content:
             raise InvalidInput("文档内容为空", "the document is empty", details={"field": "body"})
@@ -64,20 +78,26 @@ def register(blp: Blp, problems: Problems) -> None:
                                 "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}})
     @problems(404)
     def download(sha256: str) -> Response:
-        """A document of one of the office's decisions, by its hash"""
+        """A document of one of the office's decisions, by its hash (for a citizen: public material only)"""
         who = principal()
         missing = NotFound(f"没有这个文档：{sha256}", f"no such document: {sha256}", details={"document": sha256})
         if not re.fullmatch(r"[0-9a-f]{64}", sha256):
             raise missing
         with core().db.read() as conn:
-            version = conn.execute(
-                select(DV.c.filename).join(D, D.c.id == DV.c.decision_id)
-                .where(DV.c.sha256 == sha256, D.c.org_id == who.org_id).order_by(DV.c.id.desc()).limit(1)).first()
-            doc = conn.execute(select(DOC.c.content, DOC.c.media_type).where(DOC.c.sha256 == sha256)).first()
-        if version is None or doc is None:
+            if who_is_public(who):  # only public material of a decision the citizen may see, not any hash
+                found = public_document(conn, viewer_of(who), sha256, core().clock())
+            else:
+                version = conn.execute(
+                    select(DV.c.filename).join(D, D.c.id == DV.c.decision_id)
+                    .where(DV.c.sha256 == sha256, D.c.org_id == who.org_id).order_by(DV.c.id.desc()).limit(1)).first()
+                doc = conn.execute(select(DOC.c.content, DOC.c.media_type).where(DOC.c.sha256 == sha256)).first()
+                found = (bytes(doc.content), str(doc.media_type), str(version.filename or "")) if (
+                    version is not None and doc is not None) else None
+        if found is None:
             raise missing
-        response = current_app.response_class(bytes(doc.content), mimetype=doc.media_type)
-        filename = version.filename or sha256[:12]
+        content, media, name = found
+        response = current_app.response_class(content, mimetype=media)
+        filename = name or sha256[:12]
         response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Content-Security-Policy"] = "sandbox"
@@ -92,6 +112,8 @@ def register(blp: Blp, problems: Problems) -> None:
         who = principal()
         with core().db.read() as conn:
             visible_decision(conn, decision_id, who)
+            if who_is_public(who):
+                return {"items": [public_document_out(d) for d in public_documents(conn, decision_id, core().clock())]}
             rows = conn.execute(select(DV).where(DV.c.decision_id == decision_id).order_by(DV.c.id)).all()
         return {"items": [{"kind": d.kind, "version": d.version_no, "sha256": d.sha256, "filename": d.filename,
                            "event_seq": d.event_seq, "created_at": iso(d.created_at)} for d in rows]}

@@ -17,6 +17,7 @@ from workflow.context import utc_iso
 from workflow.errors import Forbidden, NotFound
 from workflow.persistence.store import ORG, N, U
 from workflow.tokens import Principal
+from workflow.visibility import public_only, visible_ids
 
 _USERS = select(U.c.id, U.c.name, U.c.roles, U.c.unit, U.c.email, U.c.active, U.c.org_id,
                 ORG.c.name.label("org_name")).join(ORG, ORG.c.id == U.c.org_id)
@@ -51,7 +52,7 @@ def register(blp: Blp, problems: Problems) -> None:
     @blp.response(200, s.NotificationPage)
     @problems()
     def notifications(query: dict[str, Any]) -> dict[str, Any]:
-        """The token's person's notifications (and the office's group ones), newest first"""
+        """The token's person's notifications (and the office's group ones; a citizen only their own), newest first"""
         who = principal()
         stmt = (select(N).where(N.c.org_id == who.org_id, or_(N.c.user_id == who.user_id, N.c.user_id.is_(None)))
                 .order_by(N.c.id.desc()).limit(query["limit"] + 1))
@@ -62,14 +63,20 @@ def register(blp: Blp, problems: Problems) -> None:
         before = decode_cursor(query.get("cursor"))
         if before is not None:
             stmt = stmt.where(N.c.id < before)
+        if public_only(who.roles):  # a citizen: their own notices, about what they may see (workflow.visibility)
+            stmt = stmt.where(N.c.user_id == who.user_id)
         with core().db.read() as conn:
             rows = conn.execute(stmt).all()
-        page = rows[:query["limit"]]
+            page = rows[:query["limit"]]
+            shown = page
+            if public_only(who.roles):  # filtered within the page so that the cursor still pages the table
+                seen = visible_ids(conn, who.org_id, [n.decision_id for n in page if n.decision_id], core().clock())
+                shown = [n for n in page if n.decision_id is None or n.decision_id in seen]
         return {"items": [{"id": int(n.id), "kind": n.kind, "subject": n.subject, "body": n.body,
                            "decision_id": n.decision_id, "deadline_id": n.deadline_id,
                            "personal": n.user_id is not None, "payload": n.payload,
                            "created_at": iso(n.created_at), "acknowledged_at": iso(n.acknowledged_at)}
-                          for n in page],
+                          for n in shown],
                 "next_cursor": encode_cursor(int(page[-1].id)) if len(rows) > query["limit"] else None}
 
     @blp.route(f"/notifications/<{ID}:notification_id>/acknowledge", methods=["POST"], tags=["notifications"])

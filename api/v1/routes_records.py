@@ -7,7 +7,7 @@ from typing import Any
 
 from api.v1 import schemas as s
 from api.v1.auth import core, principal
-from api.v1.route_helpers import ID, Problems, decision_detail, etag, expected_version, visible_decision
+from api.v1.route_helpers import ID, Problems, decision_detail, etag, expected_version, internal_decision
 from api.v1.schemas import records as rs
 from api.v1.smorest_types import Blp
 from workflow import records
@@ -34,7 +34,7 @@ def register(blp: Blp, problems: Problems) -> None:
         """Back-entry (补录) requests of a decision awaiting the chief executive's confirmation"""
         who = principal()
         with core().db.read() as conn:
-            visible_decision(conn, decision_id, who)
+            internal_decision(conn, decision_id, who)
         return {"items": records.pending_backfills(core(), decision_id)}
 
     @blp.route(f"/decisions/<{ID}:decision_id>/backfills", methods=["POST"], tags=["records"])
@@ -51,7 +51,7 @@ def register(blp: Blp, problems: Problems) -> None:
         """
         who = principal()
         with core().db.read() as conn:
-            visible_decision(conn, decision_id, who)
+            internal_decision(conn, decision_id, who)
         seq = records.request_backfill(core(), decision_id, body["action"], who.user, body["data"],
                                        body["occurred_at"], body["reason"],
                                        expected_version(headers.get("if_match"), decision_id))
@@ -65,7 +65,7 @@ def register(blp: Blp, problems: Problems) -> None:
         """Confirm a back-entry request (chief executive; not the requester)"""
         who = principal()
         with core().db.read() as conn:
-            visible_decision(conn, decision_id, who)
+            internal_decision(conn, decision_id, who)
         return _result(records.confirm_backfill(core(), decision_id, request, who.user))
 
     @blp.route(f"/decisions/<{ID}:decision_id>/backfills/<{ID}:request>/reject", methods=["POST"],
@@ -77,7 +77,7 @@ def register(blp: Blp, problems: Problems) -> None:
         """Decline a back-entry request, with a reason (chief executive)"""
         who = principal()
         with core().db.read() as conn:
-            visible_decision(conn, decision_id, who)
+            internal_decision(conn, decision_id, who)
         records.reject_backfill(core(), decision_id, request, who.user, body["reason"])
         return {"decision_id": decision_id, "request": request}
 
@@ -95,7 +95,7 @@ def register(blp: Blp, problems: Problems) -> None:
         """
         who = principal()
         with core().db.read() as conn:
-            visible_decision(conn, decision_id, who)
+            internal_decision(conn, decision_id, who)
         result = records.correct(core(), decision_id, action, who.user, body["data"], body["reason"],
                                  body.get("of_version"), expected_version(headers.get("if_match"), decision_id))
         return _result(result)

@@ -20,6 +20,7 @@ from workflow.definition import Label
 from workflow.inbox import actor_by_id, decision_view
 from workflow.persistence.store import ORG, D
 from workflow.service import Juece
+from workflow.visibility import Viewer, may_see
 
 F = TypeVar("F", bound=Callable[..., Any])
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -112,11 +113,17 @@ def office_name(org_id: int) -> str:
         return str(conn.execute(select(ORG.c.name).where(ORG.c.id == org_id)).scalar_one())
 
 
+def viewer_of(person: Actor) -> Viewer:
+    """The person as ``workflow.visibility`` sees a viewer."""
+    return Viewer(person.id, person.org_id, person.roles)
+
+
 def load_decision(decision_id: int, person: Actor) -> Any:
-    """The decision row and its engine view; another office's decision does not exist (404)."""
+    """The decision row and its engine view; another office's, or an internal one for a citizen, is a 404."""
     with core().db.read() as conn:
         row = conn.execute(select(D).where(D.c.id == decision_id)).first()
-    if row is None or int(row.org_id) != person.org_id:
+    if row is None or not may_see(viewer_of(person), int(row.org_id), str(row.procedure_id), row.facts,
+                                  core().clock()):
         abort(404)
     return row, decision_view(row, core().catalog)
 

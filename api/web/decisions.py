@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from api.web import public
 from api.web.auth import _failures
 from api.web.common import (
     FlaskForm,
@@ -25,6 +26,7 @@ from api.web.common import (
     login_required,
     msg,
     roles_required,
+    viewer_of,
 )
 from api.web.forms import MAX_UPLOAD_BYTES, BackfillDecisionForm, UploadRefused, build_form, choices, form_data
 from api.web.present import action_label, page_context
@@ -40,6 +42,7 @@ from workflow.errors import (
     StaleVersion,
     WorkflowError,
 )
+from workflow.visibility import public_document, public_only
 
 bp = Blueprint("decisions", __name__)
 
@@ -87,13 +90,15 @@ def show(decision_id: int) -> str:
     """One decision: diagram, timeline, deadlines, documents, audit, and the actions this person may take."""
     person = actor()
     row, view = load_decision(decision_id, person)
+    if public_only(person.roles):
+        return render_template("public_decision.html", **public.decision_context(decision_id, person))
     return render_template("decision.html", **page_context(row, view, person))
 
 
 def _refusal(exc: WorkflowError, procedure: Any) -> dict[str, Any]:
     info: dict[str, Any] = {"code": exc.code, "message": msg(exc), "article": exc.article, "rule": exc.rule,
                             "field": exc.details.get("field")}
-    if isinstance(exc, StaleVersion):
+    if isinstance(exc, StaleVersion) and exc.details.get("by"):  # a citizen is not told who acted
         info["stale"] = {"by": exc.details.get("by"), "action": action_label(procedure, str(exc.details.get("action"))),
                          "at": local_time(exc.details.get("at")), "version": exc.details.get("current_version")}
     return info
@@ -110,9 +115,13 @@ def act(decision_id: int, action_id: str) -> Any:
         abort(404)
     if not may_act(action, person, view):
         abort(403)
-    with c.db.read() as conn:
-        people = [p["name"] for p in dossier.office_people(conn, view.org_id)]
-        inputs = dossier.inputs(dossier.trail(conn, view.id), dict(view.facts))
+    citizen = public_only(person.roles)
+    people: list[str] = []
+    inputs: list[dict[str, str]] = []
+    if not citizen:  # a citizen's form never carries other people's names or comments
+        with c.db.read() as conn:
+            people = [p["name"] for p in dossier.office_people(conn, view.org_id)]
+            inputs = dossier.inputs(dossier.trail(conn, view.id), dict(view.facts))
     form = build_form(action, view.procedure, lang=lang(), people=people, inputs=inputs, version=view.version,
                       formdata=CombinedMultiDict((request.files, request.form)))
     failure: dict[str, Any] | None = None
@@ -155,6 +164,8 @@ def act(decision_id: int, action_id: str) -> Any:
     row, view = load_decision(decision_id, person)
     failure["action"] = action_id
     failure["form"] = form
+    if citizen:
+        return render_template("public_decision.html", **public.decision_context(decision_id, person, failure)), status
     return render_template("decision.html", **page_context(row, view, person, failure)), status
 
 
@@ -256,11 +267,14 @@ def answer_backfill(decision_id: int, request_seq: int, answer: str) -> Any:
 @bp.get("/decisions/<int:decision_id>/documents/<sha256>")
 @login_required
 def download(decision_id: int, sha256: str) -> Response:
-    """A document version of this decision, as an attachment (never rendered inline)."""
-    person = actor()
+    """A document version of this decision, as an attachment (never rendered inline); a citizen's only if public."""
+    c, person = core(), actor()
     load_decision(decision_id, person)
-    with core().db.read() as conn:
-        found = dossier.document_of(conn, decision_id, sha256)
+    with c.db.read() as conn:
+        if public_only(person.roles):
+            found = public_document(conn, viewer_of(person), sha256, c.clock(), decision_id)
+        else:
+            found = dossier.document_of(conn, decision_id, sha256)
     if found is None:
         abort(404)
     content, media, filename = found

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from api.web import labels
+from api.web import labels, public
 from api.web.common import (
     SHANGHAI,
     CsrfForm,
@@ -37,6 +37,7 @@ from workflow.catalogue_publication import MAY_PUBLISH, catalogue_deadline, publ
 from workflow.errors import NotFound, WorkflowError
 from workflow.inbox import inbox_items, notifications
 from workflow.persistence.store import Store
+from workflow.visibility import public_only, visible_ids
 
 bp = Blueprint("inbox", __name__)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -53,6 +54,9 @@ def inbox() -> str:
         cal = c.calendar_for(st, st.system_seq())
         items = inbox_items(conn, c.catalog, person, now, cal)
         notes = notifications(conn, person.id)
+        if public_only(person.roles):  # never a notice about a decision the person may not see
+            seen = visible_ids(conn, person.org_id, [n.decision_id for n in notes if n.decision_id], now)
+            notes = [n for n in notes if n.decision_id is None or n.decision_id in seen]
     return render_template("inbox.html", items=items, notes=notes, ack_form=CsrfForm(), now=now)
 
 
@@ -100,6 +104,11 @@ def _catalogue_due(year: int) -> dt.date | None:
 def _render_catalogue(wanted: CatalogueFilter, form: PublishCatalogueForm | None = None, error: str | None = None,
                       status: int = 200) -> tuple[str, int]:
     c, person = core(), actor()
+    if public_only(person.roles):
+        rows_ = public.catalogue_rows(person, wanted)
+        return render_template("public_catalogue.html", rows=rows_, wanted=wanted, states=public.state_choices(),
+                               years=public.catalogue_years(person) or [wanted.year],
+                               query=request.query_string.decode("ascii", "replace")), 200
     with c.db.read() as conn:
         rows = catalogue(conn, c.catalog, person.org_id, wanted, c.clock())
         everything = catalogue(conn, c.catalog, person.org_id, CatalogueFilter(wanted.year), c.clock())
@@ -174,9 +183,12 @@ def _table(rows: list[CatalogueRow]) -> list[list[Any]]:
 def _export_rows() -> tuple[list[list[Any]], str]:
     c, person = core(), actor()
     wanted = _filter()
-    with c.db.read() as conn:
-        rows = catalogue(conn, c.catalog, person.org_id, wanted, c.clock())
-    return [[safe_cell(v) for v in line] for line in _table(rows)], f"catalogue-{wanted.year}"
+    if public_only(person.roles):  # public rows and columns only (workflow.visibility)
+        table = public.catalogue_table(public.catalogue_rows(person, wanted))
+    else:
+        with c.db.read() as conn:
+            table = _table(catalogue(conn, c.catalog, person.org_id, wanted, c.clock()))
+    return [[safe_cell(v) for v in line] for line in table], f"catalogue-{wanted.year}"
 
 
 @bp.get("/catalogue.csv")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from flask import Flask
 
-from tests.helpers import Clock, new_decision, to_consultation
+from tests.helpers import Clock, local_iso, new_decision, to_consultation
 from tests.web.conftest import PASSWORD, ROLE_OF, People, post_action, token
 from workflow.definition import ROLES
 from workflow.service import Juece
@@ -90,6 +92,10 @@ def test_role_action_matrix(core: Juece, clock: Clock, people: People) -> None:
     """Every action by every role: 403 exactly where the definition does not name the role."""
     did = new_decision(core, ["technical"])
     to_consultation(core, did, ["technical"])
+    # Put out for comment, so that the citizen sees the decision at all (an internal one is a 404 for
+    # them: tests/web/test_public_pages.py) and the matrix is about roles.
+    core.act(did, "open_public_comment", "owner", {
+        "opens_at": local_iso(clock.now), "closes_at": local_iso(clock.now + dt.timedelta(days=32))})
     procedure = core.catalog.current("cn-713", clock.now.date())
     persons = dict(ROLE_OF) | {"admin": "admin"}
     assert set(persons.values()) == ROLES, "every role has a person in the matrix"

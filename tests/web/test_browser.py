@@ -19,7 +19,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.helpers import Clock, adopt_all, local_iso
+from tests.helpers import Clock, adopt_all, local_iso, public_story
 from tests.web.conftest import PASSWORD, People
 from workflow.service import Juece
 
@@ -223,3 +223,26 @@ def test_jiepai_decision_in_the_browser(browser_page: tuple[Any, str], core: Jue
     check_accessibility(page, "catalogue")
     with core.db.read() as conn:
         assert conn.exec_driver_sql(f"SELECT state FROM decision WHERE id = {did}").scalar() == "implementation"
+
+
+def test_a_citizen_comments_in_the_browser(browser_page: tuple[Any, str], core: Juece, clock: Clock,
+                                           people: People) -> None:
+    page, base = browser_page
+    story = public_story(core, clock)
+    people.ensure("citizen1")
+    sign_in(page, base, "citizen1")
+    assert "古塘老街改造" in page.inner_text("main") and "内部事项" not in page.inner_text("main")
+    check_accessibility(page, "inbox (citizen)")
+    page.goto(f"{base}/catalogue")
+    assert "界牌新潮塘未来社区建设" in page.inner_text("main") and "安置房施工合同审查" not in page.inner_text("main")
+    check_accessibility(page, "catalogue (citizen)")
+    page.goto(f"{base}/decisions/{story.window}")
+    open_action(page, "submit_comment")
+    page.fill("#submit_comment-text", "建议保留老街的青石板路")
+    submit(page, "submit_comment")
+    assert "建议保留老街的青石板路" in page.inner_text("#my-comments + ul")
+    page.screenshot(path=str(ARTIFACTS / "public-decision.png"), full_page=True)
+    check_accessibility(page, "decision page (citizen)")
+    page.goto(f"{base}/decisions/{story.reviewed}")
+    text = page.inner_text("main")
+    assert "意见1" in text and "意见2" not in text and "合法性审查意见" not in text
