@@ -122,26 +122,23 @@ def at_least(clock: Clock, local: str) -> None:
         clock.now = target.astimezone(dt.UTC)
 
 
-def to_publication(core: Juece, clock: Clock, did: int, flags: list[str] | None = None) -> None:
-    """Through the meeting, the chief executive's decision and the Party report."""
+def to_publication(core: Juece, clock: Clock, did: int, flags: list[str] | None = None) -> dt.date:
+    """Through the meeting, the chief executive's decision and the Party report; returns the decision's day."""
     to_collective_discussion(core, clock, did, flags)
     # The story's meeting is held on 05-06; a story that runs later holds it the moment it is recorded.
     late = clock.now > dt.datetime(2026, 5, 6, 10, tzinfo=CST)
     core.act(did, "record_meeting", "secretary", MEETING | {"held_at": local_iso(clock.now)} if late else MEETING)
     core.act(did, "record_decision", "chief", {"outcome": "adopted"})
+    decided_on = clock.now.astimezone(CST).date()
     core.act(did, "record_party_consent", "secretary", {"reference": "古街党〔2026〕12号"})
     at_least(clock, "2026-05-11T09:00")  # the story publishes on 05-10 (or the day it runs, if later)
+    return decided_on
 
 
 def to_implementation(core: Juece, clock: Clock, did: int, flags: list[str] | None = None) -> None:
     """Published."""
-    to_publication(core, clock, did, flags)
-    with core.db.read() as conn:
-        from workflow.queries import show_decision
-
-        decided = show_decision(conn, core.catalog, did, clock.now)["facts"]["decision"]["at"]
-    # The story publishes on 05-10; a story that runs later publishes the day it runs.
-    decided_on = dt.datetime.fromisoformat(decided.replace("Z", "+00:00")).astimezone(CST).date()
+    decided_on = to_publication(core, clock, did, flags)
+    # The story publishes on 05-10; a story that runs later publishes the day it was decided.
     published_on = max(dt.date(2026, 5, 10), decided_on).isoformat()
     data: dict[str, Any] = {"channels": ["政府网站"], "published_on": published_on}
     if flags and {"technical", "wide_concern"} & set(flags):
