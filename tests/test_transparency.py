@@ -289,3 +289,33 @@ def test_sequencing_is_gap_free_and_in_event_order(core: Juece, clock: Clock, re
                                             sequenced_at=naive(clock())))
     with core.db.read() as conn, pytest.raises(ProofError, match="missing from the log table"):
         tlog.stored_hashes(conn)
+
+
+def test_the_documented_standalone_verifier_agrees(core: Juece, clock: Clock, recorded: int, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "docs" / "tlog_standalone_verifier.py"
+    old = publish_to_file(core, tmp_path)
+    core.act(recorded, "publish", "publisher", {"channels": ["政府网站"], "published_on": "2026-05-10",
+                                                "adoption_explanation": "已采纳"})
+    new = tmp_path / "new.json"
+    new.write_text(json.dumps(transparency.publish(core, ORIGIN)))
+    sizes = json.loads(old.read_text())["tree_size"], json.loads(new.read_text())["tree_size"]
+    with core.db.read() as conn:
+        vkey = transparency.require_key(conn)["verifier_key"]
+        (tmp_path / "consistency.json").write_text(json.dumps(tlog_verify.consistency(conn, *sizes)))
+        (tmp_path / "bundle.json").write_text(json.dumps(
+            tlog_verify.prove(conn, f"decision:{recorded}", 3, json.loads(new.read_text())), ensure_ascii=False))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(script), vkey, *args], capture_output=True, text=True,
+                              cwd=tmp_path, check=False)
+
+    assert run("inclusion", "bundle.json").returncode == 0
+    assert run("consistency", "head.json", "new.json", "consistency.json").returncode == 0
+    assert run("consistency", "new.json", "head.json", "consistency.json").returncode == 1
+    bundle = json.loads((tmp_path / "bundle.json").read_text())
+    bundle["leaf"]["event"]["at"] = "2026-03-01T00:00:00.000000Z"  # backdated
+    (tmp_path / "bundle.json").write_text(json.dumps(bundle, ensure_ascii=False))
+    assert run("inclusion", "bundle.json").returncode == 1

@@ -44,6 +44,7 @@ def register(blp: Blp, problems: Problems) -> None:
     @blp.route("/log/heads", methods=["GET"], tags=["audit"])
     @blp.arguments(ls.TreeHeadQuery, location="query")
     @blp.response(200, ls.TreeHeadList)
+    @problems()
     def log_heads(query: dict[str, Any]) -> dict[str, Any]:
         """Published tree heads, newest first"""
         principal()
@@ -62,6 +63,7 @@ def register(blp: Blp, problems: Problems) -> None:
     @blp.route("/log/consistency", methods=["GET"], tags=["audit"])
     @blp.arguments(ls.ConsistencyQuery, location="query")
     @blp.response(200, ls.ConsistencyOut)
+    @problems()
     def log_consistency(query: dict[str, Any]) -> dict[str, Any]:
         """An RFC 9162 consistency proof between two tree sizes"""
         principal()
