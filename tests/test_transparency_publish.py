@@ -199,3 +199,18 @@ def test_the_fence_waits_for_an_uncommitted_event_on_postgres(pg_database: Datab
             select(E.c.stream).join(tlog.LL, tlog.LL.c.event_id == E.c.id).order_by(tlog.LL.c.log_index.desc())
             .limit(2))]
     assert stream_order == [f"decision:{did}", "probe"]  # log order is event-id order
+
+
+def test_a_head_names_the_log_its_key_belongs_to() -> None:
+    import datetime as dt
+
+    from workflow.treehead import HeadError, checkpoint
+
+    private = Ed25519PrivateKey.generate()
+    vkey = verifier_key(ORIGIN, private.public_key().public_bytes_raw())
+    moment = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    good = sign_note_with(checkpoint(ORIGIN, 3, b"\x01" * 32, moment), ORIGIN, private)
+    assert read_head({"note": good}, vkey).tree_size == 3
+    other = sign_note_with(checkpoint("another.log/x", 3, b"\x01" * 32, moment), ORIGIN, private)
+    with pytest.raises(HeadError, match="names the log"):
+        read_head({"note": other}, vkey)

@@ -8,8 +8,9 @@ hand out the same index; on PostgreSQL they also queue on an advisory lock, on S
 Ids are handed out before commit on PostgreSQL, so an event with a smaller id can commit after one with
 a larger id. The sequencer therefore first takes a *fence*: under ``LOCK TABLE … IN SHARE MODE`` (which
 waits for every transaction that is inserting events, and holds new ones back for that instant only)
-it reads the largest event id; every event up to the fence is then committed, and only those are
-sequenced. The next run continues above the last sequenced id.
+it reads the largest event id; every event up to the fence is then committed (ids come from a sequence
+with the default CACHE 1, so an id taken later is always larger), and only those are sequenced. The
+next run continues above the last sequenced id.
 
 Leaf encoding (docs/transparency-log.md): the RFC 8785 (JCS) form of
 ``{"v": 1, "stream", "seq", "from", "to", "event", "prev_hash", "hash"}``, so an outside verifier

@@ -169,6 +169,8 @@ def read_head(data: Mapping[str, Any], vkey: str) -> Head:
     except ValueError as exc:
         raise HeadError(f"the checkpoint is malformed: {exc}") from exc
     origin, public = parse_verifier_key(vkey)
+    if lines[0] != origin:
+        raise HeadError(f"the checkpoint names the log {lines[0]!r}, the key is {origin!r}'s")
     head = Head(lines[0], tree_size, root_hash, timestamp, key_hash(origin, public).hex(), note)
     # The JSON fields restate the signed text; a restatement that differs is a forgery.
     for name, value in head.as_dict().items():
