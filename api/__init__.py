@@ -19,8 +19,9 @@ def create_app(settings: Settings | None = None, core: Juece | None = None) -> F
     app = Flask(__name__)
     app.config["JUECE_SETTINGS"] = settings
     app.extensions["juece"] = core or open_core(settings)
-    from api import v1, web
+    from api import transparency, v1, web
 
     web.init_app(app)
     v1.init_app(app)
+    app.register_blueprint(transparency.bp)
     return app

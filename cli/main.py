@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from cli import transparency as _transparency
 from cli.common import Ctx, emit, fail, json_option, pass_ctx
 from config import load_settings
 from workflow.errors import DefinitionError, WorkflowError
@@ -239,24 +240,32 @@ def audit() -> None:
 
 @audit.command("verify")
 @click.argument("decision_id", required=False, type=int)
+@click.option("--against", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="also prove, against this published tree head (JSON), that nothing it covers changed")
+@_transparency.key_option
 @json_option
 @pass_ctx
-def audit_verify(c: Ctx, decision_id: int | None, as_json: bool) -> None:
+def audit_verify(c: Ctx, decision_id: int | None, against: Path | None, vkey: str | None, as_json: bool) -> None:
     """Verify hash chains, signatures, documents and decision rows; exit 1 naming the first break."""
     from workflow.audit import verify_all
 
     with c.core.db.read() as conn:
         report = verify_all(conn, c.core.catalog, None if decision_id is None else [decision_id])
+    log = _transparency.verify_log(c, against, vkey) if against is not None else None
+    problems = [str(p) for p in report.problems] + (log.problems if log else [])
     if as_json:
-        emit(report.as_dict())
-    elif report.ok:
+        emit(report.as_dict() | ({"log": log.as_dict(), "ok": report.ok and log.ok} if log else {}))
+    elif not problems:
         click.echo(f"ok: {report.decisions} decisions, {report.events} events, {report.signatures} signatures, "
                    f"{report.documents} documents verified")
+        if log:
+            click.echo(f"ok: the log ({log.log_size} leaves) extends the tree head of size {log.head_size} "
+                       f"({log.key_source})")
     else:
-        click.echo(f"BROKEN: {report.problems[0]}", err=True)
-        for problem in report.problems[1:]:
+        click.echo(f"BROKEN: {problems[0]}", err=True)
+        for problem in problems[1:]:
             click.echo(f"  also: {problem}", err=True)
-    sys.exit(0 if report.ok else 1)
+    sys.exit(0 if not problems else 1)
 
 
 @main.command("demo")
@@ -282,3 +291,5 @@ main.add_command(_notices.deadlines)
 main.add_command(_notices.notifications)
 main.add_command(_notices.tokens)
 main.add_command(_run.up)
+main.add_command(_transparency.log)
+audit.add_command(_transparency.audit_prove)

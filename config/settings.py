@@ -34,6 +34,9 @@ class Settings:
     delivery_lease_seconds: float = 60.0
     delivery_backoff_seconds: tuple[float, ...] = (30.0, 120.0, 600.0, 1800.0)
     delivery_max_attempts: int = 5
+    #: The transparency log: its name in signed tree heads, and how often a head is published (0: never).
+    log_origin: str = "juece.local/decisions"
+    log_publish_seconds: float = 3600.0
     #: Drills and system tests only: a file holding the instant juece takes as "now".
     clock_file: Path | None = None
     #: (month, day) from which administrators get a daily notice while next year's holiday calendar is
@@ -89,4 +92,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "JUECE_DELIVERY_BACKOFF_SECONDS", "30,120,600,1800").split(",") if x.strip()),
         delivery_max_attempts=int(env.get("JUECE_DELIVERY_MAX_ATTEMPTS", "5")),
         calendar_notice_from=month_day(env.get("JUECE_CALENDAR_NOTICE_FROM", "11-01")),
+        log_origin=env.get("JUECE_LOG_ORIGIN", "juece.local/decisions"),
+        log_publish_seconds=float(env.get("JUECE_LOG_PUBLISH_SECONDS", "3600")),
     )

@@ -58,7 +58,8 @@ def create_celery(settings: Settings) -> Celery:
             "deadline-scan": {"task": "juece.scan_deadlines", "schedule": settings.scan_seconds},
             "outbox-relay": {"task": "juece.relay", "schedule": settings.relay_seconds},
             "broker-cleanup": {"task": "juece.cleanup_broker", "schedule": 3600.0},
-        },
+        } | ({"tree-head": {"task": "juece.publish_tree_head", "schedule": settings.log_publish_seconds}}
+             if settings.log_publish_seconds > 0 else {}),
         beat_schedule_filename=str(Path(settings.instance_dir) / "celerybeat-schedule"),
     )
     if settings.broker_url.startswith("sqla+sqlite"):

@@ -12,7 +12,7 @@ from celery import current_app, shared_task
 from config import Settings
 from config.runtime import open_core
 from worker.channels import DeliveryError, send_email, send_webhook
-from workflow import alerts, outbox
+from workflow import alerts, outbox, transparency
 from workflow.service import Juece
 
 log = logging.getLogger("juece.worker")
@@ -66,6 +66,8 @@ def deliver(delivery_id: int) -> str:
         elif claim.channel == "webhook":
             send_webhook(claim, str(claim.office.get("webhook_secret") or ""),
                          str(claim.office.get("webhook_format") or "json"))
+        elif claim.channel == "witness":  # a tree head for a log witness: always plain signed JSON
+            send_webhook(claim, str(claim.office.get("webhook_secret") or ""), "json")
         else:
             raise DeliveryError(f"unknown channel {claim.channel}")
     except DeliveryError as error:
@@ -75,6 +77,16 @@ def deliver(delivery_id: int) -> str:
         log.warning("delivery %s attempt %s failed (%s): %s", delivery_id, claim.attempt, status, error)
         return status
     return outbox.complete(core, delivery_id)
+
+
+@shared_task(name="juece.publish_tree_head", ignore_result=True)
+def publish_tree_head() -> dict[str, Any] | None:
+    """Log the new events, sign a tree head and queue it to the witnesses (nothing when the log did not grow)."""
+    head = transparency.publish(_core(), _settings().log_origin)
+    if head is not None:
+        relay.delay()
+        log.info("tree head published: size %s, root %s", head["tree_size"], head["root_hash"])
+    return head
 
 
 @shared_task(name="juece.cleanup_broker", ignore_result=True)

@@ -23,6 +23,9 @@ DEFAULT_OFFICE_SETTINGS: Mapping[str, Any] = {
     "webhook_url": "",
     "webhook_secret": "",
     "webhook_format": "json",
+    # Witnesses of the transparency log (comma-separated): every signed tree head is sent to them.
+    "witness_email": "",
+    "witness_webhook": "",
 }
 
 

@@ -36,6 +36,7 @@ from api.v1 import (
     routes_comments_audit,
     routes_decisions,
     routes_documents,
+    routes_log,
     routes_people,
     routes_procedures,
     routes_records,
@@ -220,6 +221,7 @@ def make_blueprint(core: Juece) -> ApiBlueprint:
     routes_comments_audit.register(blp, problems_doc)
     routes_records.register(blp, problems_doc)
     routes_people.register(blp, problems_doc)
+    routes_log.register(blp, problems_doc)
 
     def catch_all(path: str) -> Response:
         """Unknown paths under /api/v1 are problem documents: 404, or 405 when another method fits."""

@@ -276,3 +276,40 @@ class Delivery(Base):
         Index("ix_delivery_due", "next_attempt_at", postgresql_where=text("status IN ('pending', 'sending')"),
               sqlite_where=text("status IN ('pending', 'sending')")),
     )
+
+
+class LogLeaf(Base):
+    """An audit event's place in the transparency log: its index in the Merkle tree and its leaf hash.
+
+    No foreign key to ``audit_event`` on purpose: a deleted event leaves its leaf behind, which names it.
+    """
+
+    __tablename__ = "log_leaf"
+    log_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    event_id: Mapped[int] = mapped_column(BigId, unique=True)
+    leaf_hash: Mapped[hexhash]
+    sequenced_at: Mapped[instant]
+
+
+class LogKey(Base):
+    """The installation's log key: it signs tree heads and is no person's key (private half encrypted)."""
+
+    __tablename__ = "log_key"
+    key_hash: Mapped[str] = mapped_column(String(8), primary_key=True)
+    origin: Mapped[str] = mapped_column(String(200))
+    public_hex: Mapped[hexhash]
+    private_pem: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[instant]
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
+
+
+class TreeHead(Base):
+    """A signed tree head juece published: the log's size and root hash at an instant, as a signed note."""
+
+    __tablename__ = "tree_head"
+    id: Mapped[intpk]
+    tree_size: Mapped[int] = mapped_column(BigInteger, index=True)
+    root_hash: Mapped[hexhash]
+    timestamp: Mapped[instant]
+    key_hash: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str] = mapped_column(Text)
