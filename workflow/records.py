@@ -33,16 +33,18 @@ from workflow.signing import chain_hash
 APPROVER_ROLES = frozenset({"chief_executive"})
 
 
-def _occurred(value: dt.datetime | str) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            raise InvalidInput("发生时间应带时区", "occurred_at needs a time zone", details={"field": "occurred_at"})
-        return value.astimezone(dt.UTC)
-    try:
-        return parse_iso(str(value))
-    except ValueError:
-        raise InvalidInput("发生时间应为 YYYY-MM-DDTHH:MM+08:00", "occurred_at must be an ISO instant with an offset",
-                           details={"field": "occurred_at"}) from None
+def _occurred(value: dt.datetime | str, tz: dt.tzinfo) -> dt.datetime:
+    """The stated occurrence instant; without an offset it is the office's local time (as forms send it)."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidInput("发生时间应为 YYYY-MM-DDTHH:MM", "occurred_at must be an ISO 8601 date and time",
+                               details={"field": "occurred_at"}) from None
+    if not 2000 <= value.year <= 2100:
+        raise InvalidInput("发生时间超出范围（2000–2100年）", "occurred_at is out of range (2000-2100)",
+                           details={"field": "occurred_at"})
+    return (value if value.tzinfo else value.replace(tzinfo=tz)).astimezone(dt.UTC)
 
 
 def _previous_step(st: Store, decision_id: int) -> dt.datetime | None:
@@ -72,7 +74,7 @@ def request_backfill(core: Juece, decision_id: int, action_id: str, actor_name: 
         row, actor, office, cal, view = core._locked(st, decision_id, actor_name, expected_version)
         if not str(reason or "").strip():
             raise RuleViolation.of(rules.BACKFILL_REASON_REQUIRED)
-        occurred = _occurred(occurred_at)
+        occurred = _occurred(occurred_at, cal.tz)
         previous = _previous_step(st, decision_id)
         if occurred > now or (previous is not None and occurred < previous):
             raise RuleViolation.of(rules.BACKFILL_OUT_OF_ORDER, occurred_at=utc_iso(occurred),

@@ -39,7 +39,7 @@ def test_backfill_input_errors_are_problems_not_crashes(api: Api, core: Juece) -
     problem(api.post(f"decisions/{did}/backfills", json={"action": "initiate", "data": {"owner_unit": "城建办"},
                                                         "occurred_at": "yesterday", "reason": "补"}), 400)
     problem(api.post(f"decisions/{did}/backfills", json={"action": "initiate", "data": {"owner_unit": "城建办"},
-                                                        "occurred_at": "2026-03-01T09:00", "reason": "补"}), 400)
+                                                        "occurred_at": "2024-01-01T12:99:00Z", "reason": "补"}), 400)
     problem(api.post(f"decisions/{did}/backfills", json={"action": "no_such_action", "data": {},
                                                         "occurred_at": "2026-03-02T08:00+08:00", "reason": "补"}),
             404, "unknown_action")

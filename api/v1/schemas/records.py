@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from api.v1.actions import Instant
 from api.v1.schemas.transport import DATE_TIME
 
 MAX_REASON = 2000
@@ -14,8 +15,8 @@ class BackfillCreate(ma.Schema):
     action = fields.String(required=True, validate=validate.Regexp(r"^[a-z_]{1,64}$"))
     data = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict,
                        metadata={"description": "the step's fields, as for the action itself"})
-    occurred_at = fields.String(required=True, validate=validate.Length(min=10, max=40), metadata={
-        **DATE_TIME, "description": "when the step really happened, ISO 8601 with an offset"})
+    occurred_at = Instant(required=True, metadata={
+        **DATE_TIME, "description": "when the step really happened, ISO 8601 (without an offset: Asia/Shanghai)"})
     reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_REASON))
 
 
