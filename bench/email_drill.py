@@ -30,6 +30,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -303,7 +304,7 @@ def main() -> int:
     started, load_start = dt.datetime.now(dt.UTC), os.getloadavg()[0]
     result: dict[str, Any] = {
         "label": args.label or ("this tree" if args.code == ROOT else str(args.code)),
-        "command": " ".join([".venv/bin/python", *sys.argv]), "machine": machine_info(),
+        "command": shlex.join([".venv/bin/python", *sys.argv]), "machine": machine_info(),
         "code": f"{args.code} (git {_git('rev-parse', '--short', 'HEAD', cwd=args.code) or 'not a checkout'})",
         "params": {"rounds": args.rounds, "stall": args.stall, "kill_after": args.kill_after, "lease": args.lease,
                    "database": "PostgreSQL" if args.postgres else "SQLite", "broker": "Redis" if args.redis else "embedded"},
