@@ -31,6 +31,8 @@ class Settings:
     smtp_password: str = ""
     smtp_from: str = "juece@localhost"
     smtp_starttls: bool = False
+    #: Seconds each SMTP step may take; the answer to the end of DATA may take the rest of the lease.
+    smtp_timeout_seconds: float = 10.0
     delivery_lease_seconds: float = 60.0
     delivery_backoff_seconds: tuple[float, ...] = (30.0, 120.0, 600.0, 1800.0)
     delivery_max_attempts: int = 5
@@ -86,6 +88,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_password=env.get("JUECE_SMTP_PASSWORD", ""),
         smtp_from=env.get("JUECE_SMTP_FROM", "juece@localhost"),
         smtp_starttls=env.get("JUECE_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+        smtp_timeout_seconds=float(env.get("JUECE_SMTP_TIMEOUT_SECONDS", "10")),
         clock_file=Path(env["JUECE_CLOCK_FILE"]) if env.get("JUECE_CLOCK_FILE") else None,
         delivery_lease_seconds=float(env.get("JUECE_DELIVERY_LEASE_SECONDS", "60")),
         delivery_backoff_seconds=tuple(float(x) for x in env.get(

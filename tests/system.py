@@ -35,12 +35,20 @@ def free_port() -> int:
 
 
 class SmtpSink:
-    """An aiosmtpd handler that keeps what it receives; it can refuse, or stall the first RCPTs."""
+    """An aiosmtpd handler that keeps what it receives; it can refuse, or stall the first RCPTs, answers to
+    the end of DATA (after keeping the message: the server has accepted it, the client does not know yet)
+    or answers to QUIT. Every message is stamped (wall time) when it was kept and when it was answered."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.accepted_at: list[float] = []
+        self.answered_at: list[float | None] = []
+        self.quit_at: list[float] = []
         self.refuse = False
         self.stall_next = 0
+        self.stall_data_next = 0
+        self.stall_quit_next = 0
+        self.stall_seconds = 8.0
         self.stalling = threading.Event()
         self.lock = threading.Lock()
 
@@ -50,7 +58,7 @@ class SmtpSink:
         if self.stall_next > 0:
             self.stall_next -= 1
             self.stalling.set()
-            await asyncio.sleep(8)
+            await asyncio.sleep(self.stall_seconds)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -58,12 +66,35 @@ class SmtpSink:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)  # type: ignore[arg-type]
+            self.accepted_at.append(time.time())
+            self.answered_at.append(None)
+            index = len(self.messages) - 1
+        if self.stall_data_next > 0:
+            self.stall_data_next -= 1
+            self.stalling.set()
+            await asyncio.sleep(self.stall_seconds)
+        with self.lock:
+            self.answered_at[index] = time.time()
         return "250 OK queued"
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        with self.lock:
+            self.quit_at.append(time.time())
+        if self.stall_quit_next > 0:
+            self.stall_quit_next -= 1
+            self.stalling.set()
+            await asyncio.sleep(self.stall_seconds)
+        return "221 Bye"
 
     def received(self) -> list[tuple[str, str]]:
         """(recipient, subject) of every message received so far."""
         with self.lock:
             return [(str(m["To"]), str(m["Subject"])) for m in self.messages]
+
+    def message_ids(self) -> list[str]:
+        """Message-ID of every message received so far."""
+        with self.lock:
+            return [str(m["Message-ID"]) for m in self.messages]
 
 
 class SmtpServer:

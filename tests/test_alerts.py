@@ -226,7 +226,7 @@ def test_webhook_is_signed_and_optionally_dingtalk_shaped(core: Juece, clock: Cl
     if fmt == "json":
         expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
         assert headers["X-Juece-Signature"] == expected
-        assert payload["subject"].startswith("【提醒】") and payload["idempotency_key"] == claim.idempotency_key
+        assert payload["subject"].startswith("【提醒】") and payload["idempotency_key"] == claim.wire_key == headers["X-Juece-Idempotency-Key"]
     else:
         assert payload["msgtype"] == "markdown" and "合法性审查期限" in payload["markdown"]["text"]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -139,6 +140,51 @@ def test_worker_killed_while_delivering_delivers_once_after_restart(database: Da
     finally:
         processes.close()
     assert smtp.sink.received() == [(REVIEWER, REMINDER)]
+
+
+@pytest.mark.parametrize("stalled", ["data", "quit"])
+def test_worker_killed_waiting_for_the_servers_answer(database: Database, tmp_path: Path, smtp: SmtpServer,
+                                                      clock: Clock, stalled: str) -> None:
+    """The e-mail guarantee, one round of bench/email_drill.py: killed after the server kept the message but
+    before it answered DATA, the retry sends a second copy with the same Message-ID, and the delivery says
+    so; killed while QUIT is unanswered, the 250 was already recorded and nothing is sent again."""
+    core = make_core(database, clock)
+    processes = Processes(tmp_path, database.url, f"sqla+sqlite:///{tmp_path}/broker.db", smtp.port, clock)
+
+    def row() -> Any:
+        with core.db.read() as conn:
+            return conn.execute(select(DY).order_by(DY.c.id)).first()
+
+    try:
+        review_submitted_on_feb_12(core, clock, processes, chief_email=False)
+        if stalled == "data":
+            smtp.sink.stall_data_next = 1
+        else:
+            smtp.sink.stall_quit_next = 1
+        worker = processes.worker("w1")
+        processes.beat()
+        processes.set_time("2026-02-26T09:00:30")
+        wait_for(smtp.sink.stalling.is_set, 60, f"the worker to wait for the answer to {stalled.upper()}")
+        processes.kill(worker)  # SIGKILL: the server has the message, the worker never heard back
+        at_kill = row()
+        assert (at_kill.status, at_kill.handed_over_at is not None) == (
+            ("sending", True) if stalled == "data" else ("sent", False))
+        processes.worker("w2")
+        wait_for(lambda: row().status == "sent", 60, "the delivery to be recorded sent")
+        # Past the first delivery's lease, later work goes through the restarted worker.
+        processes.set_time("2026-02-28T09:00:30")
+        first = smtp.sink.message_ids()[0]
+        wait_for(lambda: any(m != first for m in smtp.sink.message_ids()), 60, "the reminder on the day")
+    except AssertionError:
+        print(processes.logs())
+        raise
+    finally:
+        processes.close()
+    copies = 2 if stalled == "data" else 1
+    assert smtp.sink.message_ids().count(first) == copies and len(smtp.sink.message_ids()) == copies + 1
+    done = row()
+    assert (done.status, done.unconfirmed) == ("sent", copies - 1)
+    assert ("up to 1 more" in done.last_error) == (stalled == "data")
 
 
 def test_redis_down_for_a_while(pg_database: Database, tmp_path: Path, smtp: SmtpServer, clock: Clock) -> None:

@@ -271,6 +271,10 @@ class Delivery(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[instant]
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
+    #: When the current attempt handed the whole message over; its outcome is unknown until recorded.
+    handed_over_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
+    #: Attempts that ended after a hand-over without an answer: each may have left a copy with the receiver.
+    unconfirmed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_delivery_due", "next_attempt_at", postgresql_where=text("status IN ('pending', 'sending')"),
@@ -313,3 +317,12 @@ class TreeHead(Base):
     timestamp: Mapped[instant]
     key_hash: Mapped[str] = mapped_column(String(8))
     note: Mapped[str] = mapped_column(Text)
+
+
+class Installation(Base):
+    """This installation's random id (one row, made by the migration): qualifies Message-IDs and keys sent out."""
+
+    __tablename__ = "installation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    uid: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[instant]

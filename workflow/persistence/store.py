@@ -25,6 +25,7 @@ from workflow.persistence.models import (
     Delivery,
     Document,
     DocumentVersion,
+    Installation,
     Notification,
     Org,
     User,
@@ -44,6 +45,7 @@ CD = cast(Table, CalendarDay.__table__)
 CY = cast(Table, CalendarYear.__table__)
 N = cast(Table, Notification.__table__)
 DY = cast(Table, Delivery.__table__)
+INST = cast(Table, Installation.__table__)
 
 
 def naive(moment: dt.datetime) -> dt.datetime:
