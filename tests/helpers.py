@@ -9,6 +9,8 @@ from typing import Any
 from workflow.service import Juece
 
 CST = dt.timezone(dt.timedelta(hours=8))
+#: Everyone's own password in the tests: it signs them in and opens their signing key.
+PASSWORD = "correct-horse-battery"
 
 #: (name, roles, unit, office). 外街道 is another office, to test that offices cannot see each other.
 PEOPLE: list[tuple[str, list[str], str, str]] = [
@@ -98,7 +100,7 @@ def to_legality_review(core: Juece, clock: Clock, did: int, flags: list[str] | N
     run_public_comment(core, clock, did)
     refs = ["comment:1"]
     if flags and "technical" in flags:
-        core.act(did, "submit_expert_opinion", "expert1", {"opinion": "可行"})
+        core.act(did, "submit_expert_opinion", "expert1", {"opinion": "可行"}, password=PASSWORD)
         refs.append("expert:1")
     for task in ("group_consultation",) if flags and "affects_specific_group" in flags else ():
         core.act(did, f"record_{task}", "owner", {"record": "座谈会记录"})
@@ -109,8 +111,8 @@ def to_legality_review(core: Juece, clock: Clock, did: int, flags: list[str] | N
 def to_collective_discussion(core: Juece, clock: Clock, did: int, flags: list[str] | None = None) -> None:
     """Through a lawful, signed legality opinion."""
     to_legality_review(core, clock, did, flags)
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"})
-    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "经审查合法"})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"}, password=PASSWORD)
+    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "经审查合法"}, password=PASSWORD)
     at_least(clock, "2026-05-06T10:00")  # the story's meeting (MEETING) is held on 05-06 09:00, after the opinion
 
 
@@ -125,7 +127,7 @@ def to_publication(core: Juece, clock: Clock, did: int, flags: list[str] | None 
     """Through the meeting, the chief executive's decision and the Party report."""
     to_collective_discussion(core, clock, did, flags)
     core.act(did, "record_meeting", "secretary", MEETING)
-    core.act(did, "record_decision", "chief", {"outcome": "adopted"})
+    core.act(did, "record_decision", "chief", {"outcome": "adopted"}, password=PASSWORD)
     core.act(did, "record_party_consent", "secretary", {"reference": "古街党〔2026〕12号"})
     at_least(clock, "2026-05-11T09:00")  # the story publishes on 05-10
 

@@ -40,7 +40,7 @@ from sqlalchemy import select
 
 from tests import helpers
 from tests.conftest import make_core
-from tests.helpers import CST, MEETING, PEOPLE, Clock, local_iso
+from tests.helpers import CST, MEETING, PASSWORD, PEOPLE, Clock, local_iso
 from workflow.audit import verify_all
 from workflow.catalog import default_catalog
 from workflow.context import parse_iso
@@ -218,7 +218,7 @@ class DecisionMachine(RuleBasedStateMachine):
         before = self._row(did)
         facts = dict(before.facts)
         now = self.clock.now
-        result = self.core.act(did, action, person, dict(data or {}))
+        result = self.core.act(did, action, person, dict(data or {}), password=PASSWORD)
         self.accepted[did] += 1
         self.states[did] = result.state
         if result.linked_decision is not None:

@@ -8,6 +8,7 @@ import pytest
 
 from tests.helpers import (
     MEETING,
+    PASSWORD,
     Clock,
     adopt_all,
     at_least,
@@ -124,7 +125,7 @@ def test_hearing_materials_seven_days_ahead_then_record(core: Juece, clock: Cloc
     _hearing(core, clock, did, 7)
     core.act(did, "deliver_hearing_materials", "owner")
     clock.advance(days=7)
-    core.act(did, "record_hearing", "owner", {"record": "听证笔录（参加人签字）"})
+    core.act(did, "record_hearing", "owner", {"record": "听证笔录（参加人签字）"}, password=PASSWORD)
 
 
 # -- rule 4: everything required before the legality review (Art. 14, 18, 24, 29) -------------------
@@ -243,7 +244,7 @@ def test_reviewer_who_owns_the_decision_is_refused(core: Juece, clock: Clock) ->
     core.act(did, "start_consultation", "dual", {"legal_bases": ["依据"]})
     core.act(did, "record_participation", "dual", {"method": "symposium", "summary": "座谈会"})
     core.act(did, "submit_legality_review", "dual")
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"}, password=PASSWORD)
     error = refused(core, did, "sign_legality_opinion", "dual", {"outcome": "lawful", "opinion": "合法"})
     assert (error.code, error.rule) == ("reviewer_is_owner", 6)
 
@@ -253,8 +254,8 @@ def test_opinion_without_adviser_is_refused_and_signed_opinion_binds_the_draft(c
     to_legality_review(core, clock, did)
     error = refused(core, did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"})
     assert (error.code, error.article) == ("adviser_opinion_required", "Art. 28")
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"})
-    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"}, password=PASSWORD)
+    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"}, password=PASSWORD)
     with core.db.read() as conn:
         from sqlalchemy import select
 
@@ -273,8 +274,8 @@ def test_opinion_without_adviser_is_refused_and_signed_opinion_binds_the_draft(c
 def test_needs_changes_opinion_sends_back_and_a_new_round_is_needed(core: Juece, clock: Clock) -> None:
     did = new_decision(core)
     to_legality_review(core, clock, did)
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "需修改"})
-    result = core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "needs_changes", "opinion": "需修改"})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "需修改"}, password=PASSWORD)
+    result = core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "needs_changes", "opinion": "需修改"}, password=PASSWORD)
     assert result.state == "drafting"
     core.act(did, "upload_draft", "owner", {"content": "草案第二稿"})
     core.act(did, "start_consultation", "owner", {"legal_bases": ["《城乡规划法》"]})
@@ -287,11 +288,11 @@ def test_needs_changes_opinion_sends_back_and_a_new_round_is_needed(core: Juece,
 def test_exploratory_reform_needs_a_risk_note(core: Juece, clock: Clock) -> None:
     did = new_decision(core)
     to_legality_review(core, clock, did)
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "探索性改革"})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "探索性改革"}, password=PASSWORD)
     error = refused(core, did, "sign_legality_opinion", "reviewer", {"outcome": "exploratory_reform", "opinion": "可"})
     assert (error.code, error.rule) == ("risk_note_required", 7)
     core.act(did, "sign_legality_opinion", "reviewer",
-             {"outcome": "exploratory_reform", "opinion": "可", "risk_note": "国家尚无明确规定，存在被撤销风险"})
+             {"outcome": "exploratory_reform", "opinion": "可", "risk_note": "国家尚无明确规定，存在被撤销风险"}, password=PASSWORD)
     at_least(clock, "2026-05-06T10:00")
     core.act(did, "record_meeting", "secretary", MEETING)
 
@@ -349,7 +350,7 @@ def test_decision_against_the_majority_needs_a_reason_and_dissent_is_kept(core: 
     core.act(did, "record_meeting", "secretary", against)
     error = refused(core, did, "record_decision", "chief", {"outcome": "adopted"})
     assert (error.code, error.article) == ("against_majority_reason_required", "Art. 30")
-    core.act(did, "record_decision", "chief", {"outcome": "adopted", "reason": "项目列入省级试点，时间紧迫"})
+    core.act(did, "record_decision", "chief", {"outcome": "adopted", "reason": "项目列入省级试点，时间紧迫"}, password=PASSWORD)
     with core.db.read() as conn:
         from workflow.queries import show_decision
 
@@ -361,7 +362,7 @@ def test_deferred_decision_needs_a_new_meeting(core: Juece, clock: Clock) -> Non
     did = new_decision(core)
     to_collective_discussion(core, clock, did)
     core.act(did, "record_meeting", "secretary", MEETING)
-    assert core.act(did, "record_decision", "chief", {"outcome": "deferred"}).state == "collective_discussion"
+    assert core.act(did, "record_decision", "chief", {"outcome": "deferred"}, password=PASSWORD).state == "collective_discussion"
     assert refused(core, did, "record_decision", "chief", {"outcome": "adopted"}).code == "discussion_record_incomplete"
 
 
@@ -371,7 +372,7 @@ def test_publication_is_impossible_before_the_party_report(core: Juece, clock: C
     did = new_decision(core)
     to_collective_discussion(core, clock, did)
     core.act(did, "record_meeting", "secretary", MEETING)
-    core.act(did, "record_decision", "chief", {"outcome": "adopted"})
+    core.act(did, "record_decision", "chief", {"outcome": "adopted"}, password=PASSWORD)
     with pytest.raises(ActionNotAllowed):
         core.act(did, "publish", "publisher", {"channels": ["政府网站"], "published_on": "2026-05-10"})
     core.act(did, "record_party_consent", "secretary", {"reference": "古街党〔2026〕12号"})
@@ -435,11 +436,11 @@ def test_evaluator_must_not_be_the_unit_that_assessed_the_risk(core: Juece, cloc
     run_public_comment(core, clock, did)
     adopt_all(core, did, ["comment:1"])
     core.act(did, "submit_legality_review", "owner")
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"})
-    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"}, password=PASSWORD)
+    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"}, password=PASSWORD)
     at_least(clock, "2026-05-06T10:00")
     core.act(did, "record_meeting", "secretary", MEETING)
-    core.act(did, "record_decision", "chief", {"outcome": "adopted"})
+    core.act(did, "record_decision", "chief", {"outcome": "adopted"}, password=PASSWORD)
     core.act(did, "record_party_consent", "secretary", {"reference": "古街党〔2026〕12号"})
     at_least(clock, "2026-05-10T10:00")
     core.act(did, "publish", "publisher", {"channels": ["政府网站"], "published_on": "2026-05-10"})

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnClause
 
+from workflow import deputies
 from workflow.calendar import WorkCalendar
 from workflow.context import Office, utc_iso
 from workflow.errors import CalendarMissing, NotFound
@@ -127,6 +128,7 @@ def scan(core: Juece, now: dt.datetime | None = None, limit: int = 500) -> ScanR
         _fire_due(core, st, writer, now, limit)
         _escalate(core, st, writer, now, limit)
         _stalls(core, writer, now, limit)
+    deputies.expire(core, now)  # a deputy grant that ran out is recorded in the system stream once
     return result
 
 
