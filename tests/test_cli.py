@@ -12,7 +12,8 @@ from click.testing import CliRunner, Result
 from cli.common import Ctx
 from cli.main import main
 from config.settings import Settings
-from tests.helpers import Clock
+from tests.helpers import PASSWORD, Clock
+from workflow.keywrap import FAST
 from workflow.persistence.db import Database
 
 
@@ -24,8 +25,8 @@ class Cli:
                                  broker_url="memory://")
         self.clock = clock
 
-    def __call__(self, *args: str, ok: bool = True) -> Result:
-        result = CliRunner().invoke(main, list(args), obj=Ctx(self.settings, self.clock))
+    def __call__(self, *args: str, ok: bool = True, input: str | None = None) -> Result:
+        result = CliRunner().invoke(main, list(args), obj=Ctx(self.settings, self.clock, kdf=FAST), input=input)
         if ok:
             assert result.exit_code == 0, f"{args}: {result.output}"
         return result
@@ -34,13 +35,21 @@ class Cli:
         return json.loads(self(*args, "--json").output)
 
     def act(self, did: str, action: str, actor: str, **data: Any) -> Result:
-        return self("decisions", "act", did, action, "--as", actor, "--data", json.dumps(data, ensure_ascii=False))
+        """An action, with the actor's own password on stdin (read only when the action is signed)."""
+        return self("decisions", "act", did, action, "--as", actor, "--data", json.dumps(data, ensure_ascii=False),
+                    "--password-stdin", input=PASSWORD + "\n")
 
 
 @pytest.fixture()
-def cli(database: Database, clock: Clock, tmp_path: Path) -> Cli:
+def bare_cli(database: Database, clock: Clock, tmp_path: Path) -> Cli:
     runner = Cli(database, clock, tmp_path)
     runner("db", "upgrade")
+    return runner
+
+
+@pytest.fixture()
+def cli(bare_cli: Cli) -> Cli:
+    runner = bare_cli
     for name, role, unit in [("王建国", "owner", "城建办"), ("李明华", "legal_reviewer", "司法所"),
                              ("张晓燕", "legal_adviser", "律师事务所"), ("陈志强", "expert", "宁波大学"),
                              ("刘芳", "expert", "规划院"), ("孙海峰", "chief_executive", "街道办事处"),
@@ -48,6 +57,7 @@ def cli(database: Database, clock: Clock, tmp_path: Path) -> Cli:
                              ("吴霞", "publisher", "党政综合办"), ("郑涛", "executor", "界牌村"),
                              ("冯宁", "evaluator", "第三方评估机构"), ("居民甲", "public", "")]:
         runner("users", "add", name, "--role", role, "--org", "古塘街道", "--unit", unit)
+        runner("account", "passwd", name, "--password-stdin", input=PASSWORD + "\n")  # their own: issues their key
     return runner
 
 
@@ -132,7 +142,9 @@ def test_stale_version_names_who_acted_first(cli: Cli) -> None:
     assert error["details"]["by"] == "王建国" and error["details"]["action"] == "initiate"
 
 
-def test_demo_loads_the_gutang_decision(cli: Cli) -> None:
+def test_demo_loads_the_gutang_decision(bare_cli: Cli) -> None:
+    # On its own database: the demo people sign with the demo password, which must be their own.
+    cli = bare_cli
     assert "界牌新潮塘未来社区建设" in cli("demo").output
     listed = cli.json("decisions", "list")
     jiepai = [d for d in listed if d["title"] == "界牌新潮塘未来社区建设"]

@@ -74,6 +74,11 @@ def acting(st: Store, actor: Actor, grant_id: int, now: dt.datetime) -> Actor:
     return Actor(actor.id, actor.name, frozenset({str(row.role)}), actor.org_id, actor.unit, deputy)
 
 
+def acting_now(conn: Connection, actor: Actor, grant_id: int, now: dt.datetime) -> Actor:
+    """``acting`` on a read connection (pages check a deputy's form before the service does)."""
+    return acting(Store(conn), actor, grant_id, now)
+
+
 def _person(st: Store, name: str, org_id: int | None, field: str) -> Any:
     row = st.actor(name)
     if row is None or not row.active or (org_id is not None and int(row.org_id) != org_id):
