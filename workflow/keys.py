@@ -91,7 +91,10 @@ def _issue(core: Juece, conn: Connection, user_id: int, name: str, password: str
 
 
 def _retire(core: Juece, conn: Connection, key: Any, name: str, reason: str, by: str) -> None:
-    conn.execute(update(K).where(K.c.id == key.id).values(revoked_at=naive(core.clock()), retired_reason=reason))
+    # The public half stays (old signatures verify against it); the sealed private half goes, so that
+    # not even its holder can sign with a retired key any more.
+    conn.execute(update(K).where(K.c.id == key.id).values(revoked_at=naive(core.clock()), retired_reason=reason,
+                                                          sealed=None, wrap=None))
     core.append_system(conn, "key_retired", by, {"user": name, "key": str(key.key_id), "reason": reason})
 
 
