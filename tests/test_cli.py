@@ -198,3 +198,55 @@ def test_backfill_and_correction_from_the_command_line(cli: Cli, clock: Clock) -
                 "--of-version", "1", "--data", window, ok=False)
     assert stale.exit_code == 1 and "correction_of_superseded_version" in stale.output
     assert cli("audit", "verify", did).exit_code == 0
+
+
+def _to_legality_review(cli: Cli, clock: Clock) -> str:
+    clock.set("2026-03-02T09:00")
+    did = cli("decisions", "create", "--procedure", "cn-713", "--title", "古塘河整治", "--owner", "王建国").output.strip()
+    cli.act(did, "initiate", "王建国", owner_unit="城建办")
+    cli.act(did, "upload_draft", "王建国", content="草案")
+    cli.act(did, "start_consultation", "王建国", legal_bases=["《水法》"])
+    cli.act(did, "open_public_comment", "王建国", opens_at="2026-03-02T10:00+08:00", closes_at="2026-04-03T17:00+08:00")
+    clock.set("2026-03-10T10:00")
+    cli.act(did, "submit_comment", "居民甲", text="赞成")
+    clock.set("2026-04-07T09:30")
+    cli.act(did, "record_adoption_report", "王建国", entries={"comment:1": {"adoption": "adopted"}})
+    cli.act(did, "submit_legality_review", "王建国")
+    cli.act(did, "submit_adviser_opinion", "张晓燕", opinion="程序合法")
+    return did
+
+
+def test_signing_from_the_command_line_needs_the_signers_own_password(cli: Cli, clock: Clock) -> None:
+    did = _to_legality_review(cli, clock)
+    opinion = json.dumps({"outcome": "lawful", "opinion": "经审查合法"}, ensure_ascii=False)
+    sign = ("decisions", "act", did, "sign_legality_opinion", "--as", "李明华", "--data", opinion)
+    # Not interactive and no --password-stdin: nothing to sign with (the server holds no usable key).
+    assert "signing_password_required" in cli(*sign, ok=False).output
+    assert "signing_password_wrong" in cli(*sign, "--password-stdin", input="guessed-password\n", ok=False).output
+    # An administrator's reset retires her key: the temporary password signs her in, but signs nothing.
+    cli("users", "passwd", "李明华", "--password-stdin", input="temporary-by-admin\n")
+    assert "no_signing_key" in cli(*sign, "--password-stdin", input="temporary-by-admin\n", ok=False).output
+    cli("account", "passwd", "李明华", "--password-stdin", input="temporary-by-admin\nher-own-password\n")
+    cli(*sign, "--password-stdin", input="her-own-password\n")
+    keys = cli.json("keys", "list", "李明华")
+    assert [k["usable"] for k in keys] == [True, False] and "password reset" in keys[1]["retired_reason"]
+    assert cli("audit", "verify").output.startswith("ok:")
+
+
+def test_a_deputy_from_the_command_line(cli: Cli, clock: Clock) -> None:
+    did = _to_legality_review(cli, clock)
+    grant = cli("deputies", "grant", "--as", "孙海峰", "--principal", "李明华", "--deputy", "周敏",
+                "--role", "legal_reviewer", "--until", "2026-04-10T18:00+08:00", "--reason", "审查员休假",
+                "--password-stdin", input=PASSWORD + "\n").output.strip()
+    listed = cli("deputies", "list", "--as", "王建国").output
+    assert "周敏 代 李明华" in listed and "✍" in listed
+    cli("decisions", "act", did, "sign_legality_opinion", "--as", "周敏", "--grant", grant, "--data",
+        json.dumps({"outcome": "lawful", "opinion": "经审查合法"}, ensure_ascii=False), "--password-stdin",
+        input=PASSWORD + "\n")
+    assert "代 李明华，授权 #" in cli("decisions", "show", did).output
+    clock.set("2026-04-11T09:00")
+    assert cli("deputies", "expire").output.startswith("1 ")
+    late = cli("decisions", "act", did, "return_materials", "--as", "周敏", "--grant", grant, "--data",
+               '{"reason": "补正"}', ok=False)
+    assert "deputy_grant_expired" in late.output
+    assert cli("audit", "verify").output.startswith("ok:")
