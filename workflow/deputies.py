@@ -153,9 +153,12 @@ def revoke(core: Juece, grant_id: int, by: str, reason: str, password: str | Non
 def expire(core: Juece, now: dt.datetime | None = None) -> int:
     """Record in the system stream every grant that ran out (once each); returns how many."""
     now = now or core.clock()
+    query = select(G.c.id, G.c.ends_at).where(G.c.ends_at <= naive(now), G.c.revoked_at.is_(None),
+                                              G.c.expiry_recorded_at.is_(None)).order_by(G.c.id)
+    with core.db.read() as conn:  # the scan runs every few seconds: take the write lock only when needed
+        if conn.execute(query.limit(1)).first() is None:
+            return 0
     with core.db.write() as conn:
-        query = select(G.c.id, G.c.ends_at).where(G.c.ends_at <= naive(now), G.c.revoked_at.is_(None),
-                                                  G.c.expiry_recorded_at.is_(None)).order_by(G.c.id)
         if conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = conn.execute(query).all()

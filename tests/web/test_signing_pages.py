@@ -71,15 +71,17 @@ def test_the_chief_grants_a_deputy_who_acts_marked_on_the_decision_page(core: Ju
     assert chief.post("/deputies", data=form | {"grant-password": PASSWORD}).status_code == 303
     listed = chief.get("/deputies").get_data(as_text=True)
     assert "审查员休假" in listed and "已签名，已验证" in listed and "生效中" in listed
+    with core.db.read() as conn:
+        (grant,) = deputies.office_grants(conn, 1, clock.now)  # (PostgreSQL ids skip the refused attempt)
     # member1 now sees the reviewer's step on the decision, offered "代 reviewer".
     decision = member.get(f"/decisions/{did}").get_data(as_text=True)
-    assert "代 reviewer，代理授权第 1 号" in decision
-    assert post_action(member, did, "sign_legality_opinion", OPINION | {"password": PASSWORD, "grant": "1"}
-                       ).status_code == 303
+    assert f"代 reviewer，代理授权第 {grant['id']} 号" in decision
+    assert post_action(member, did, "sign_legality_opinion", OPINION | {"password": PASSWORD,
+                                                                         "grant": str(grant["id"])}).status_code == 303
     shown = member.get(f"/decisions/{did}").get_data(as_text=True)
     assert "代 reviewer" in shown and "由 member1 签名，已验证" in shown and 'id="deputies"' in shown
     # A grant that is not theirs is a 403, not an act.
-    assert post_action(people.client("owner"), did, "record_meeting", {"grant": "1"}).status_code == 403
+    assert post_action(people.client("owner"), did, "record_meeting", {"grant": str(grant["id"])}).status_code == 403
 
 
 def test_no_act_under_an_expired_grant(core: Juece, clock: Clock, people: People) -> None:
