@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from workflow import deadlines, engine, keys, timetruth
+from workflow import deadlines, deputies, engine, keys, timetruth
 from workflow.calendar import WorkCalendar
 from workflow.catalog import Catalog
 from workflow.context import Actor, DecisionView, Office, parse_iso, utc_iso
@@ -214,10 +214,8 @@ class Juece:
                            details={"decision": decision_id})
         actor = Actor(int(row.actor_id), str(row.actor_name), frozenset(row.actor_roles), int(row.actor_org_id),
                       str(row.actor_unit or ""))
-        if grant is not None:
-            from workflow.deputies import acting  # deputies writes through this service
-
-            actor = acting(st, actor, grant, self.clock())
+        if grant is not None:  # a deputy acts in their own name, with the granted role only
+            actor = deputies.acting(st, actor, grant, self.clock())
         office = Office(int(row.org_id), str(row.org_name), dict(row.org_settings or {}))
         cal = self.calendar_for(st, row.system_seq)
         if expected_version is not None and expected_version != row.version:
