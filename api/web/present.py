@@ -11,7 +11,7 @@ from sqlalchemy import select
 from api.web import labels
 from api.web.common import core, due_time, label, lang, local_time
 from api.web.forms import ActionForm, BackfillDecisionForm, build_form, field_rows
-from workflow import deputies, dossier
+from workflow import deputies, dossier, keys
 from workflow.audit import verify_all
 from workflow.context import Actor, DecisionView, Office
 from workflow.definition import Label, ProcedureDef
@@ -121,6 +121,7 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
                   if g["status"] in ("in_force", "scheduled") or g["id"] in used]
         stand_ins = [(g, deputies.acting_now(conn, person, g["id"], now))
                      for g in grants if g["status"] == "in_force" and g["deputy"] == person.name]
+        can_sign = keys.has_usable_key(conn, person.id)
     deadlines = []
     for d in deadline_rows:
         definition = procedure.deadlines.get(str(d.key))
@@ -150,7 +151,7 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
             action, procedure, lang=lang(), people=people, inputs=inputs, version=view.version)
         held = [g for g, _ in stand_ins if str(form.grant.data or "") == str(g["id"])]
         forms.append({"action": action, "label": label(action.label), "form": form,
-                      "rows": field_rows(form, action), "failed": failed if is_failed else None,
+                      "rows": field_rows(form, action), "failed": failed if is_failed else None, "can_sign": can_sign,
                       "deputy": held[0] if held else None})
     offered = {a.id for a in available}
     for grant, as_deputy in stand_ins:  # what this person may do for someone else, in their own name
@@ -161,7 +162,7 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
             form = build_form(action, procedure, lang=lang(), people=people, inputs=inputs, version=view.version)
             form.grant.data = str(grant["id"])
             forms.append({"action": action, "label": label(action.label), "form": form,
-                          "rows": field_rows(form, action), "failed": None, "deputy": grant})
+                          "rows": field_rows(form, action), "failed": None, "deputy": grant, "can_sign": can_sign})
     corrections = correction_forms(person, view, people, inputs, failed)
     if failed and failed["action"].startswith("fix-") and not any(f["failed"] for f in corrections):
         # The record can no longer be corrected (state moved on): say so where the form was.

@@ -28,7 +28,7 @@ bp = Blueprint("signing", __name__)
 class ChangePasswordForm(FlaskForm):
     """The holder's own new password (the current one, if any, re-wraps the key)."""
 
-    current_password = PasswordField(_l("当前密码（首次设置时留空）"), render_kw={"autocomplete": "current-password"})
+    current_password = PasswordField(_l("当前密码"), render_kw={"autocomplete": "current-password"})
     new_password = PasswordField(_l("新密码（至少 10 个字符）"), validators=[DataRequired(), Length(max=1000)],
                                  render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("再次输入新密码"), validators=[DataRequired(), Length(max=1000)],

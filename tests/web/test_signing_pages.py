@@ -40,6 +40,7 @@ def test_after_a_reset_the_person_sets_their_own_password_before_signing(core: J
     page = client.get("/login").get_data(as_text=True)
     assert client.post("/login", data={"csrf_token": token(page), "username": "reviewer",
                                        "password": "temporary-by-admin"}).status_code == 302
+    assert "您尚无可用的签名密钥" in client.get(f"/decisions/{did}").get_data(as_text=True)
     refused = post_action(client, did, "sign_legality_opinion", OPINION | {"password": "temporary-by-admin"})
     assert refused.status_code == 422 and "尚无可用的签名密钥" in refused.get_data(as_text=True)
     account = client.get("/account").get_data(as_text=True)
