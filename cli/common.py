@@ -13,15 +13,18 @@ import click
 from config import Settings
 from config.runtime import open_core
 from workflow.errors import WorkflowError
+from workflow.keywrap import KdfParams
 from workflow.service import Juece
 
 
 class Ctx:
-    """What every command receives: settings, the core (built lazily) and the clock."""
+    """What every command receives: settings, the core (built lazily), the clock and (tests) the argon2 cost."""
 
-    def __init__(self, settings: Settings, clock: Callable[[], dt.datetime] | None = None) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], dt.datetime] | None = None,
+                 kdf: KdfParams | None = None) -> None:
         self.settings = settings
         self.clock = clock
+        self.kdf = kdf
         self._core: Juece | None = None
 
     @property
@@ -31,6 +34,8 @@ class Ctx:
             self._core = open_core(self.settings)
             if self.clock is not None:
                 self._core.clock = self.clock
+            if self.kdf is not None:
+                self._core.kdf = self.kdf
         return self._core
 
 

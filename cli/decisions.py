@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from cli.common import Ctx, emit, json_option, pass_ctx
+from cli.signing import password_stdin_option, read_password, signed_action
 from workflow.errors import InvalidInput
 from workflow.persistence.store import U
 from workflow.visibility import Viewer
@@ -69,12 +70,16 @@ def create(c: Ctx, procedure_id: str, title: str, owner: str, flags: tuple[str, 
 @click.option("--as", "actor", required=True, help="the user taking the action")
 @click.option("--data", "data", help="JSON object, or @FILE")
 @click.option("--expect-version", type=int, help="refuse if the decision changed since this version")
+@click.option("--grant", type=int, help="act as a deputy under this grant (代理), in your own name")
+@password_stdin_option
 @json_option
 @pass_ctx
 def act(c: Ctx, decision_id: int, action: str, actor: str, data: str | None, expect_version: int | None,
-        as_json: bool) -> None:
-    """Take ACTION on a decision as a user."""
-    result = c.core.act(decision_id, action, actor, _parse_data(data), expect_version)
+        grant: int | None, password_stdin: bool, as_json: bool) -> None:
+    """Take ACTION on a decision as a user (a signed action asks for the actor's own password)."""
+    password = read_password(password_stdin) if signed_action(c, decision_id, action) else None
+    result = c.core.act(decision_id, action, actor, _parse_data(data), expect_version, password=password,
+                        grant=grant)
     if as_json:
         emit({"ok": True, "decision": result.decision_id, "action": result.action, "from": result.from_state,
               "state": result.state, "version": result.version, "hash": result.hash,
@@ -162,7 +167,7 @@ def show(c: Ctx, decision_id: int, viewer: str | None, as_json: bool) -> None:
         click.echo(f"  文档 {doc['kind']} v{doc['version']} {doc['sha256'][:16]} {doc['filename']}")
     for e in info["history"]:
         sign = " ✍" if e["signed"] else ""
-        mark = ""
+        mark = f"  [代 {e['deputy']['for']['name']}，授权 #{e['deputy']['grant']}]" if e.get("deputy") else ""
         if e.get("backfill"):
             b = e["backfill"]
             mark = f"  [补录 back-entry: 发生于 {b['occurred_at']}，理由：{b['reason']}，{b['approved_by']} 确认]"
@@ -211,14 +216,20 @@ def _print_result(result: Any, as_json: bool) -> None:
 @click.option("--occurred-at", required=True, help="when it happened, e.g. 2026-02-10T09:00+08:00")
 @click.option("--reason", required=True, help="why it is entered afterwards (补录理由)")
 @click.option("--data", "data", help="JSON object, or @FILE")
+@password_stdin_option
 @json_option
 @pass_ctx
 def backfill(c: Ctx, decision_id: int, action: str, actor: str, occurred_at: str, reason: str, data: str | None,
-             as_json: bool) -> None:
-    """Request a back-entry (补录) of a step that happened offline; a chief executive confirms it."""
+             password_stdin: bool, as_json: bool) -> None:
+    """Request a back-entry (补录) of a step that happened offline; a chief executive confirms it.
+
+    A signed step is signed now, by the requester (their password is asked for).
+    """
     from workflow.records import request_backfill
 
-    seq = request_backfill(c.core, decision_id, action, actor, _parse_data(data), occurred_at, reason)
+    password = read_password(password_stdin) if signed_action(c, decision_id, action) else None
+    seq = request_backfill(c.core, decision_id, action, actor, _parse_data(data), occurred_at, reason,
+                           password=password)
     if as_json:
         emit({"ok": True, "decision": decision_id, "request": seq})
     else:
@@ -279,11 +290,15 @@ def reject_backfill(c: Ctx, decision_id: int, request: int, approver: str, reaso
 @click.option("--reason", required=True, help="why the record is corrected (更正理由)")
 @click.option("--data", "data", help="the corrected record: JSON object, or @FILE")
 @click.option("--of-version", type=int, help="refuse unless this is the version in force")
+@click.option("--grant", type=int, help="correct as a deputy under this grant (代理)")
+@password_stdin_option
 @json_option
 @pass_ctx
 def correct(c: Ctx, decision_id: int, action: str, actor: str, reason: str, data: str | None,
-            of_version: int | None, as_json: bool) -> None:
+            of_version: int | None, grant: int | None, password_stdin: bool, as_json: bool) -> None:
     """Correct a recorded meeting, opinion, hearing record or window: a new version; the old one is kept."""
     from workflow.records import correct as correct_record
 
-    _print_result(correct_record(c.core, decision_id, action, actor, _parse_data(data), reason, of_version), as_json)
+    password = read_password(password_stdin) if signed_action(c, decision_id, action) else None
+    _print_result(correct_record(c.core, decision_id, action, actor, _parse_data(data), reason, of_version,
+                                 password=password, grant=grant), as_json)

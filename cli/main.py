@@ -49,8 +49,13 @@ def db() -> None:
 @pass_ctx
 def db_upgrade(c: Ctx) -> None:
     """Create or migrate the database to the newest schema."""
+    from workflow.keys import retire_legacy
+
     revision = c.core.db.upgrade()
     click.echo(f"database at revision {revision}: {c.core.db.engine.url.render_as_string(hide_password=True)}")
+    retired = retire_legacy(c.core)
+    if retired:  # keys made before holder-only signing: they verify, they can no longer sign
+        click.echo(f"{retired} signing keys made before holder-only signing retired (recorded in the system stream)")
 
 
 @main.group()
@@ -121,7 +126,7 @@ def users() -> None:
 @click.option("--email", default=None, help="where reminders and alerts are e-mailed")
 @pass_ctx
 def users_add(c: Ctx, name: str, roles: tuple[str, ...], org: str, unit: str, email: str | None) -> None:
-    """Add a person with roles in an office (a signing key is created for them)."""
+    """Add a person with roles in an office (their signing key comes with their own password: account passwd)."""
     from workflow.admin import add_user
 
     user_id = add_user(c.core, name, list(roles), org, unit=unit, email=email)
@@ -133,7 +138,10 @@ def users_add(c: Ctx, name: str, roles: tuple[str, ...], org: str, unit: str, em
 @click.option("--password-stdin", is_flag=True, help="read the new password from standard input")
 @pass_ctx
 def users_passwd(c: Ctx, name: str, password_stdin: bool) -> None:
-    """Set a person's sign-in password (argon2-hashed; asked twice unless --password-stdin)."""
+    """Reset a person's sign-in password (administrator): their signing key is retired.
+
+    They sign in with it, and can sign again once they set their own with ``juece account passwd``.
+    """
     from workflow.admin import set_password
 
     if password_stdin:
@@ -141,7 +149,7 @@ def users_passwd(c: Ctx, name: str, password_stdin: bool) -> None:
     else:
         password = click.prompt("新密码 / new password", hide_input=True, confirmation_prompt=True)
     set_password(c.core, name, password)
-    click.echo(f"password set for {name}")
+    click.echo(f"password reset for {name}: their signing key is retired until they set their own password")
 
 
 @main.group()
@@ -284,6 +292,7 @@ from cli import catalogue as _catalogue  # noqa: E402
 from cli import decisions as _decisions  # noqa: E402  (sub-commands live in their own module)
 from cli import notices as _notices  # noqa: E402
 from cli import run as _run  # noqa: E402
+from cli import signing as _signing  # noqa: E402
 
 main.add_command(_catalogue.catalogue)
 main.add_command(_decisions.decisions)
@@ -293,3 +302,6 @@ main.add_command(_notices.tokens)
 main.add_command(_run.up)
 main.add_command(_transparency.log)
 audit.add_command(_transparency.audit_prove)
+main.add_command(_signing.account)
+main.add_command(_signing.keys_group)
+main.add_command(_signing.deputies)

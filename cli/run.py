@@ -69,8 +69,10 @@ def up(c: Ctx, host: str, port: int, with_demo: bool, web_only: bool) -> None:
     from werkzeug.serving import run_simple
 
     from api import create_app
+    from workflow.keys import retire_legacy
 
     c.core.db.upgrade()
+    retire_legacy(c.core)  # keys made before holder-only signing verify but no longer sign
     if with_demo:
         from workflow.demo import DEMO_PASSWORD, load_demo
 

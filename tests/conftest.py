@@ -12,9 +12,10 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.helpers import PEOPLE, Clock
-from workflow import admin
+from tests.helpers import PASSWORD, PEOPLE, Clock
+from workflow import admin, keys
 from workflow.catalog import default_catalog
+from workflow.keywrap import FAST
 from workflow.persistence.db import Database, normalize_url
 from workflow.service import Juece
 
@@ -84,11 +85,15 @@ def pg_database() -> Iterator[Database]:
 
 
 def make_core(database: Database, clock: Clock) -> Juece:
-    """A migrated core with the test office's people."""
+    """A migrated core with the test office's people, each with their own password (and so a key).
+
+    argon2id runs at its lowest cost here (``FAST``): the same code path, quick enough for every test.
+    """
     database.upgrade()
-    core = Juece(database, default_catalog(), b"test-secret", clock)
+    core = Juece(database, default_catalog(), b"test-secret", clock, kdf=FAST)
     for name, roles, unit, org in PEOPLE:
         admin.add_user(core, name, roles, org, unit=unit)
+        keys.change_password(core, name, PASSWORD)
     return core
 
 

@@ -10,6 +10,8 @@ from typing import Any
 from workflow.service import Juece
 
 CST = dt.timezone(dt.timedelta(hours=8))
+#: Everyone's own password in the tests: it signs them in and opens their signing key.
+PASSWORD = "correct-horse-battery"
 
 #: (name, roles, unit, office). 外街道 is another office, to test that offices cannot see each other.
 PEOPLE: list[tuple[str, list[str], str, str]] = [
@@ -99,7 +101,7 @@ def to_legality_review(core: Juece, clock: Clock, did: int, flags: list[str] | N
     run_public_comment(core, clock, did)
     refs = ["comment:1"]
     if flags and "technical" in flags:
-        core.act(did, "submit_expert_opinion", "expert1", {"opinion": "可行"})
+        core.act(did, "submit_expert_opinion", "expert1", {"opinion": "可行"}, password=PASSWORD)
         refs.append("expert:1")
     for task in ("group_consultation",) if flags and "affects_specific_group" in flags else ():
         core.act(did, f"record_{task}", "owner", {"record": "座谈会记录"})
@@ -110,8 +112,8 @@ def to_legality_review(core: Juece, clock: Clock, did: int, flags: list[str] | N
 def to_collective_discussion(core: Juece, clock: Clock, did: int, flags: list[str] | None = None) -> None:
     """Through a lawful, signed legality opinion."""
     to_legality_review(core, clock, did, flags)
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"})
-    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "经审查合法"})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"}, password=PASSWORD)
+    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "经审查合法"}, password=PASSWORD)
     at_least(clock, "2026-05-06T10:00")  # the story's meeting (MEETING) is held on 05-06 09:00, after the opinion
 
 
@@ -128,7 +130,7 @@ def to_publication(core: Juece, clock: Clock, did: int, flags: list[str] | None 
     # The story's meeting is held on 05-06; a story that runs later holds it the moment it is recorded.
     late = clock.now > dt.datetime(2026, 5, 6, 10, tzinfo=CST)
     core.act(did, "record_meeting", "secretary", MEETING | {"held_at": local_iso(clock.now)} if late else MEETING)
-    core.act(did, "record_decision", "chief", {"outcome": "adopted"})
+    core.act(did, "record_decision", "chief", {"outcome": "adopted"}, password=PASSWORD)
     decided_on = clock.now.astimezone(CST).date()
     core.act(did, "record_party_consent", "secretary", {"reference": "古街党〔2026〕12号"})
     at_least(clock, "2026-05-11T09:00")  # the story publishes on 05-10 (or the day it runs, if later)
@@ -197,8 +199,8 @@ def public_story(core: Juece, clock: Clock) -> PublicStory:
     run_public_comment(core, clock, reviewed, comments=2)
     adopt_all(core, reviewed, ["comment:1", "comment:2"])
     core.act(reviewed, "submit_legality_review", "owner", {})
-    core.act(reviewed, "submit_adviser_opinion", "adviser", {"opinion": texts["adviser"]})
-    core.act(reviewed, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": texts["opinion"]})
+    core.act(reviewed, "submit_adviser_opinion", "adviser", {"opinion": texts["adviser"]}, password=PASSWORD)
+    core.act(reviewed, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": texts["opinion"]}, password=PASSWORD)
     internal = core.create_decision("cn-713", "内部事项：机关食堂外包", "owner", [])
     core.act(internal, "initiate", "owner", {"owner_unit": "城建办"})
     core.act(internal, "upload_draft", "owner", {"content": texts["internal_draft"]})
@@ -206,8 +208,8 @@ def public_story(core: Juece, clock: Clock) -> PublicStory:
     contract = core.create_decision("contract-review", "安置房施工合同审查", "owner", [])
     core.act(contract, "upload_draft", "owner", {"content": texts["contract"]})
     core.act(contract, "accept_for_review", "reviewer")
-    core.act(contract, "submit_adviser_opinion", "adviser", {"opinion": "条款合法"})
-    core.act(contract, "sign_review_opinion", "reviewer", {"outcome": "no_objection", "opinion": texts["contract_opinion"]})
+    core.act(contract, "submit_adviser_opinion", "adviser", {"opinion": "条款合法"}, password=PASSWORD)
+    core.act(contract, "sign_review_opinion", "reviewer", {"outcome": "no_objection", "opinion": texts["contract_opinion"]}, password=PASSWORD)
     opened = core.create_decision("cn-713", "古塘老街改造", "owner", [])
     to_consultation(core, opened)
     core.act(opened, "open_public_comment", "owner", {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import PEOPLE, Clock, new_decision, to_consultation
+from tests.helpers import PASSWORD, PEOPLE, Clock, new_decision, to_consultation
 from workflow.catalog import default_catalog
 from workflow.errors import Forbidden, NotFound, WorkflowError
 from workflow.service import Juece
@@ -69,12 +69,12 @@ def test_contract_review_cannot_be_signed_before_a_clean_review(core: Juece) -> 
     with pytest.raises(Forbidden):
         core.act(cid, "accept_for_review", "owner")
     core.act(cid, "accept_for_review", "reviewer")
-    core.act(cid, "submit_adviser_opinion", "adviser", {"opinion": "条款合法"})
+    core.act(cid, "submit_adviser_opinion", "adviser", {"opinion": "条款合法"}, password=PASSWORD)
     assert core.act(cid, "sign_review_opinion", "reviewer",
-                    {"outcome": "revise_and_resubmit", "opinion": "违约条款需修改"}).state == "submitted"
+                    {"outcome": "revise_and_resubmit", "opinion": "违约条款需修改"}, password=PASSWORD).state == "submitted"
     core.act(cid, "upload_draft", "owner", {"content": "界牌村安置房施工合同（修改稿）"})
     core.act(cid, "accept_for_review", "reviewer")
     assert core.act(cid, "sign_review_opinion", "reviewer",
-                    {"outcome": "no_objection", "opinion": "无异议"}).state == "cleared"
+                    {"outcome": "no_objection", "opinion": "无异议"}, password=PASSWORD).state == "cleared"
     core.act(cid, "record_signing", "owner", {"signed_on": "2026-03-02", "counterparty": "某建设公司"})
     assert core.act(cid, "archive", "owner").state == "archived"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.helpers import Clock, new_decision, review_requested_feb_12
+from tests.helpers import PASSWORD, Clock, new_decision, review_requested_feb_12
 from workflow import admin, outbox
 from workflow.alerts import acknowledge, scan
 from workflow.audit import verify_all
@@ -96,8 +96,8 @@ def test_a_met_deadline_sends_nothing_more(core: Juece, clock: Clock) -> None:
     clock.set("2026-02-26T09:00")
     scan(core)
     clock.set("2026-02-26T15:00")
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"})
-    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"}, password=PASSWORD)
+    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"}, password=PASSWORD)
     clock.set("2026-03-10T10:00")
     result = scan(core)
     assert (result.reminders, result.overdue) == (0, 0)
@@ -147,7 +147,7 @@ def test_extend_and_pause_are_audited_and_only_for_the_chief(core: Juece, clock:
                                               {"s": f"decision:{did}"})]
     assert report.ok, report.problems
     assert actions[-2:] == ["deadline_extended", "deadline_paused"]
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"})  # the decision moves on as usual
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"}, password=PASSWORD)  # the decision moves on as usual
 
 
 def test_outbox_retries_with_backoff_then_gives_up(core: Juece, clock: Clock) -> None:

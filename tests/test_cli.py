@@ -12,7 +12,8 @@ from click.testing import CliRunner, Result
 from cli.common import Ctx
 from cli.main import main
 from config.settings import Settings
-from tests.helpers import Clock
+from tests.helpers import PASSWORD, Clock
+from workflow.keywrap import FAST
 from workflow.persistence.db import Database
 
 
@@ -24,8 +25,8 @@ class Cli:
                                  broker_url="memory://")
         self.clock = clock
 
-    def __call__(self, *args: str, ok: bool = True) -> Result:
-        result = CliRunner().invoke(main, list(args), obj=Ctx(self.settings, self.clock))
+    def __call__(self, *args: str, ok: bool = True, input: str | None = None) -> Result:
+        result = CliRunner().invoke(main, list(args), obj=Ctx(self.settings, self.clock, kdf=FAST), input=input)
         if ok:
             assert result.exit_code == 0, f"{args}: {result.output}"
         return result
@@ -34,13 +35,21 @@ class Cli:
         return json.loads(self(*args, "--json").output)
 
     def act(self, did: str, action: str, actor: str, **data: Any) -> Result:
-        return self("decisions", "act", did, action, "--as", actor, "--data", json.dumps(data, ensure_ascii=False))
+        """An action, with the actor's own password on stdin (read only when the action is signed)."""
+        return self("decisions", "act", did, action, "--as", actor, "--data", json.dumps(data, ensure_ascii=False),
+                    "--password-stdin", input=PASSWORD + "\n")
 
 
 @pytest.fixture()
-def cli(database: Database, clock: Clock, tmp_path: Path) -> Cli:
+def bare_cli(database: Database, clock: Clock, tmp_path: Path) -> Cli:
     runner = Cli(database, clock, tmp_path)
     runner("db", "upgrade")
+    return runner
+
+
+@pytest.fixture()
+def cli(bare_cli: Cli) -> Cli:
+    runner = bare_cli
     for name, role, unit in [("王建国", "owner", "城建办"), ("李明华", "legal_reviewer", "司法所"),
                              ("张晓燕", "legal_adviser", "律师事务所"), ("陈志强", "expert", "宁波大学"),
                              ("刘芳", "expert", "规划院"), ("孙海峰", "chief_executive", "街道办事处"),
@@ -48,6 +57,7 @@ def cli(database: Database, clock: Clock, tmp_path: Path) -> Cli:
                              ("吴霞", "publisher", "党政综合办"), ("郑涛", "executor", "界牌村"),
                              ("冯宁", "evaluator", "第三方评估机构"), ("居民甲", "public", "")]:
         runner("users", "add", name, "--role", role, "--org", "古塘街道", "--unit", unit)
+        runner("account", "passwd", name, "--password-stdin", input=PASSWORD + "\n")  # their own: issues their key
     return runner
 
 
@@ -132,7 +142,9 @@ def test_stale_version_names_who_acted_first(cli: Cli) -> None:
     assert error["details"]["by"] == "王建国" and error["details"]["action"] == "initiate"
 
 
-def test_demo_loads_the_gutang_decision(cli: Cli) -> None:
+def test_demo_loads_the_gutang_decision(bare_cli: Cli) -> None:
+    # On its own database: the demo people sign with the demo password, which must be their own.
+    cli = bare_cli
     assert "界牌新潮塘未来社区建设" in cli("demo").output
     listed = cli.json("decisions", "list")
     jiepai = [d for d in listed if d["title"] == "界牌新潮塘未来社区建设"]
@@ -229,3 +241,55 @@ def test_show_and_list_as_a_citizen_give_the_public_view(cli: Cli, clock: Clock)
     assert "history" not in shown and "deadlines" not in shown and "owner" not in shown
     assert [c["text"] for c in shown["my_comments"]] == ["请保留老街"] and shown["documents"][0]["kind"] == "draft"
     assert "王建国" not in cli("decisions", "show", public, "--as", "居民甲").output
+
+
+def _to_legality_review(cli: Cli, clock: Clock) -> str:
+    clock.set("2026-03-02T09:00")
+    did = cli("decisions", "create", "--procedure", "cn-713", "--title", "古塘河整治", "--owner", "王建国").output.strip()
+    cli.act(did, "initiate", "王建国", owner_unit="城建办")
+    cli.act(did, "upload_draft", "王建国", content="草案")
+    cli.act(did, "start_consultation", "王建国", legal_bases=["《水法》"])
+    cli.act(did, "open_public_comment", "王建国", opens_at="2026-03-02T10:00+08:00", closes_at="2026-04-03T17:00+08:00")
+    clock.set("2026-03-10T10:00")
+    cli.act(did, "submit_comment", "居民甲", text="赞成")
+    clock.set("2026-04-07T09:30")
+    cli.act(did, "record_adoption_report", "王建国", entries={"comment:1": {"adoption": "adopted"}})
+    cli.act(did, "submit_legality_review", "王建国")
+    cli.act(did, "submit_adviser_opinion", "张晓燕", opinion="程序合法")
+    return did
+
+
+def test_signing_from_the_command_line_needs_the_signers_own_password(cli: Cli, clock: Clock) -> None:
+    did = _to_legality_review(cli, clock)
+    opinion = json.dumps({"outcome": "lawful", "opinion": "经审查合法"}, ensure_ascii=False)
+    sign = ("decisions", "act", did, "sign_legality_opinion", "--as", "李明华", "--data", opinion)
+    # Not interactive and no --password-stdin: nothing to sign with (the server holds no usable key).
+    assert "signing_password_required" in cli(*sign, ok=False).output
+    assert "signing_password_wrong" in cli(*sign, "--password-stdin", input="guessed-password\n", ok=False).output
+    # An administrator's reset retires her key: the temporary password signs her in, but signs nothing.
+    cli("users", "passwd", "李明华", "--password-stdin", input="temporary-by-admin\n")
+    assert "no_signing_key" in cli(*sign, "--password-stdin", input="temporary-by-admin\n", ok=False).output
+    cli("account", "passwd", "李明华", "--password-stdin", input="temporary-by-admin\nher-own-password\n")
+    cli(*sign, "--password-stdin", input="her-own-password\n")
+    keys = cli.json("keys", "list", "李明华")
+    assert [k["usable"] for k in keys] == [True, False] and "password reset" in keys[1]["retired_reason"]
+    assert cli("audit", "verify").output.startswith("ok:")
+
+
+def test_a_deputy_from_the_command_line(cli: Cli, clock: Clock) -> None:
+    did = _to_legality_review(cli, clock)
+    grant = cli("deputies", "grant", "--as", "孙海峰", "--principal", "李明华", "--deputy", "周敏",
+                "--role", "legal_reviewer", "--until", "2026-04-10T18:00+08:00", "--reason", "审查员休假",
+                "--password-stdin", input=PASSWORD + "\n").output.strip()
+    listed = cli("deputies", "list", "--as", "王建国").output
+    assert "周敏 代 李明华" in listed and "✍" in listed
+    cli("decisions", "act", did, "sign_legality_opinion", "--as", "周敏", "--grant", grant, "--data",
+        json.dumps({"outcome": "lawful", "opinion": "经审查合法"}, ensure_ascii=False), "--password-stdin",
+        input=PASSWORD + "\n")
+    assert "代 李明华，授权 #" in cli("decisions", "show", did).output
+    clock.set("2026-04-11T09:00")
+    assert cli("deputies", "expire").output.startswith("1 ")
+    late = cli("decisions", "act", did, "return_materials", "--as", "周敏", "--grant", grant, "--data",
+               '{"reason": "补正"}', ok=False)
+    assert "deputy_grant_expired" in late.output
+    assert cli("audit", "verify").output.startswith("ok:")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.helpers import MEETING, Clock, local_iso, new_decision, to_collective_discussion, to_consultation
+from tests.helpers import MEETING, PASSWORD, Clock, local_iso, new_decision, to_collective_discussion, to_consultation
 from workflow import records
 from workflow.audit import verify_all
 from workflow.errors import RuleViolation
@@ -43,7 +43,7 @@ def hearing_recorded(core: Juece, clock: Clock) -> int:
         "participants": ["甲"]})
     core.act(did, "deliver_hearing_materials", "owner")
     clock.advance(days=8)
-    core.act(did, "record_hearing", "owner", {"record": "听证笔录（初稿）"})
+    core.act(did, "record_hearing", "owner", {"record": "听证笔录（初稿）"}, password=PASSWORD)
     return did
 
 
@@ -86,7 +86,7 @@ def test_art33_a_correction_appends_a_version_and_keeps_the_first(core: Juece, c
     did = setup(core, clock)
     before = shown(core, clock, did)
     first = before["facts"][key]
-    result = records.correct(core, did, action, who, data(clock), "原记录有笔误")
+    result = records.correct(core, did, action, who, data(clock), "原记录有笔误", password=PASSWORD)
     assert result.state == before["state"]
     after = shown(core, clock, did)  # audit verify holds (checked in shown)
     current = after["facts"][key]
@@ -97,7 +97,7 @@ def test_art33_a_correction_appends_a_version_and_keeps_the_first(core: Juece, c
     # Only the version in force can be corrected: version 1 is history now.
     error = refusal(lambda: records.correct(core, did, action, who, data(clock), "再改", of_version=1))
     assert (error.code, error.details) == ("correction_of_superseded_version", {"current": 2, "requested": 1})
-    records.correct(core, did, action, who, data(clock), "第三版", of_version=2)
+    records.correct(core, did, action, who, data(clock), "第三版", of_version=2, password=PASSWORD)
     assert shown(core, clock, did)["facts"]["superseded"][key] == [first, current]
 
 

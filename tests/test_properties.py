@@ -40,7 +40,7 @@ from sqlalchemy import select
 
 from tests import helpers
 from tests.conftest import make_core
-from tests.helpers import CST, MEETING, PEOPLE, Clock, local_iso
+from tests.helpers import CST, MEETING, PASSWORD, PEOPLE, Clock, local_iso
 from workflow.audit import verify_all
 from workflow.catalog import default_catalog
 from workflow.context import parse_iso
@@ -213,12 +213,16 @@ class DecisionMachine(RuleBasedStateMachine):
         with self.core.db.read() as conn:
             return conn.execute(select(D).where(D.c.id == did)).one()
 
-    def act(self, did: int, action: str, person: str, data: Mapping[str, Any] | None = None) -> ActResult:
-        """``core.act`` with invariants 1 and 2 checked when it is accepted; refusals propagate."""
+    def act(self, did: int, action: str, person: str, data: Mapping[str, Any] | None = None,
+            password: str | None = PASSWORD) -> ActResult:
+        """``core.act`` with invariants 1 and 2 checked when it is accepted; refusals propagate.
+
+        Everyone signs with their own (test) password, which unsigned actions ignore.
+        """
         before = self._row(did)
         facts = dict(before.facts)
         now = self.clock.now
-        result = self.core.act(did, action, person, dict(data or {}))
+        result = self.core.act(did, action, person, dict(data or {}), password=password)
         self.accepted[did] += 1
         self.states[did] = result.state
         if result.linked_decision is not None:
@@ -492,8 +496,9 @@ class _Proxy:
     def __init__(self, machine: DecisionMachine) -> None:
         self.machine = machine
 
-    def act(self, did: int, action: str, person: str, data: Mapping[str, Any] | None = None) -> ActResult:
-        return self.machine.act(did, action, person, data)
+    def act(self, did: int, action: str, person: str, data: Mapping[str, Any] | None = None,
+            password: str | None = PASSWORD) -> ActResult:
+        return self.machine.act(did, action, person, data, password)
 
 
 #: Shrinking a failure of this machine takes minutes (a fresh database per attempt); by default a failure

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from tests.helpers import (
     MEETING,
+    PASSWORD,
     Clock,
     adopt_all,
     at_least,
@@ -111,7 +112,7 @@ def test_a_citizen_follows_a_decision_through_its_whole_life(core: Juece, clock:
     core.act(did, "submit_comment", "citizen2", {"text": OTHER_COMMENT})
     core.act(did, "edit_comment", "citizen1", {"comment_id": 1, "text": "请保留老街和古树"})
     core.act(did, "upload_draft", "owner", {"content": "草案第二稿（内部修改，未公开）"})
-    core.act(did, "submit_expert_opinion", "expert1", {"opinion": EXPERT})
+    core.act(did, "submit_expert_opinion", "expert1", {"opinion": EXPERT}, password=PASSWORD)
     mine, theirs = public(core, "citizen1", did), public(core, "citizen2", did)
     assert [(c.id, c.text, len(c.history)) for c in mine.my_comments] == [(1, "请保留老街和古树", 2)]
     assert mine.my_comments[0].edited_at and [c.id for c in theirs.my_comments] == [2]
@@ -124,8 +125,8 @@ def test_a_citizen_follows_a_decision_through_its_whole_life(core: Juece, clock:
     clock.advance(days=33)
     adopt_all(core, did, ["comment:1", "comment:2", "expert:1"])
     core.act(did, "submit_legality_review", "owner", {})
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": ADVISER})
-    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": OPINION})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": ADVISER}, password=PASSWORD)
+    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": OPINION}, password=PASSWORD)
     view = public(core, "citizen1", did)
     assert view.state == "collective_discussion" and not view.comment_open
     assert {d.kind for d in view.documents} == {"draft"} and OPINION not in repr(asdict(view))
@@ -134,7 +135,7 @@ def test_a_citizen_follows_a_decision_through_its_whole_life(core: Juece, clock:
 
     at_least(clock, "2026-05-06T10:00")  # the meeting is held on 05-06 and publication on 05-10
     core.act(did, "record_meeting", "secretary", MEETING)
-    core.act(did, "record_decision", "chief", {"outcome": "adopted"})
+    core.act(did, "record_decision", "chief", {"outcome": "adopted"}, password=PASSWORD)
     core.act(did, "record_party_consent", "secretary", {"reference": "古街党〔2026〕12号"})
     at_least(clock, "2026-05-10T10:00")
     core.act(did, "publish", "publisher", {"channels": ["政府网站", "公告栏"], "published_on": "2026-05-10",
@@ -155,8 +156,8 @@ def test_the_february_review_story_keeps_the_opinion_internal(core: Juece, clock
     view = public(core, "citizen1", did)
     assert view.state == "legality_review" and [c.text for c in view.my_comments] == ["意见1"]
     assert public(core, "citizen2", did).my_comments == []  # citizen1's comment is not theirs to read
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": ADVISER})
-    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "needs_changes", "opinion": OPINION})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": ADVISER}, password=PASSWORD)
+    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "needs_changes", "opinion": OPINION}, password=PASSWORD)
     view = public(core, "citizen1", did)
     assert view.state == "drafting" and OPINION not in repr(asdict(view))  # back to drafting: still public
     assert download(core, "citizen1", OPINION) is None and download(core, "citizen1", ADVISER) is None
@@ -180,8 +181,8 @@ def test_contract_reviews_are_never_public(core: Juece, clock: Clock) -> None:
     cid = new_decision(core, procedure="contract-review")
     core.act(cid, "upload_draft", "owner", {"content": "界牌村安置房施工合同"})
     core.act(cid, "accept_for_review", "reviewer")
-    core.act(cid, "submit_adviser_opinion", "adviser", {"opinion": "条款合法"})
-    core.act(cid, "sign_review_opinion", "reviewer", {"outcome": "no_objection", "opinion": "无异议"})
+    core.act(cid, "submit_adviser_opinion", "adviser", {"opinion": "条款合法"}, password=PASSWORD)
+    core.act(cid, "sign_review_opinion", "reviewer", {"outcome": "no_objection", "opinion": "无异议"}, password=PASSWORD)
     assert_invisible(core, cid, "界牌村安置房施工合同", "条款合法", "无异议")
     published = {"comment_window": {"opens_at": "2026-01-01T00:00:00.000000Z"},
                  "publication": {"published_on": "2026-01-02"}}

@@ -8,6 +8,7 @@ import pytest
 
 from tests.helpers import (
     MEETING,
+    PASSWORD,
     Clock,
     adopt_all,
     at_least,
@@ -20,7 +21,7 @@ from tests.helpers import (
     to_legality_review,
     to_publication,
 )
-from workflow import admin
+from workflow import admin, keys
 from workflow.errors import ActionNotAllowed, Forbidden, RuleViolation
 from workflow.service import Juece
 
@@ -124,7 +125,7 @@ def test_hearing_materials_seven_days_ahead_then_record(core: Juece, clock: Cloc
     _hearing(core, clock, did, 7)
     core.act(did, "deliver_hearing_materials", "owner")
     clock.advance(days=7)
-    core.act(did, "record_hearing", "owner", {"record": "听证笔录（参加人签字）"})
+    core.act(did, "record_hearing", "owner", {"record": "听证笔录（参加人签字）"}, password=PASSWORD)
 
 
 # -- rule 4: everything required before the legality review (Art. 14, 18, 24, 29) -------------------
@@ -243,7 +244,7 @@ def test_reviewer_who_owns_the_decision_is_refused(core: Juece, clock: Clock) ->
     core.act(did, "start_consultation", "dual", {"legal_bases": ["依据"]})
     core.act(did, "record_participation", "dual", {"method": "symposium", "summary": "座谈会"})
     core.act(did, "submit_legality_review", "dual")
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"}, password=PASSWORD)
     error = refused(core, did, "sign_legality_opinion", "dual", {"outcome": "lawful", "opinion": "合法"})
     assert (error.code, error.rule) == ("reviewer_is_owner", 6)
 
@@ -253,8 +254,8 @@ def test_opinion_without_adviser_is_refused_and_signed_opinion_binds_the_draft(c
     to_legality_review(core, clock, did)
     error = refused(core, did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"})
     assert (error.code, error.article) == ("adviser_opinion_required", "Art. 28")
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"})
-    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"}, password=PASSWORD)
+    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"}, password=PASSWORD)
     with core.db.read() as conn:
         from sqlalchemy import select
 
@@ -272,23 +273,25 @@ def test_art28_signing_reviewer_cannot_count_as_the_adviser(core: Juece, clock: 
     # One lawyer holds both roles: their own adviser opinion cannot be the adviser opinion of the round
     # they sign (Art. 28: the review body organises advisers' opinions for its own opinion).
     admin.add_user(core, "lawyer", ["legal_adviser", "legal_reviewer"], "古塘街道", unit="司法所")
+    keys.change_password(core, "lawyer", PASSWORD)
     did = new_decision(core)
     to_legality_review(core, clock, did)
-    core.act(did, "submit_adviser_opinion", "lawyer", {"opinion": "合法"})
+    core.act(did, "submit_adviser_opinion", "lawyer", {"opinion": "合法"}, password=PASSWORD)
     error = refused(core, did, "sign_legality_opinion", "lawyer", {"outcome": "lawful", "opinion": "合法"})
     assert (error.code, error.article, error.rule) == ("reviewer_is_adviser", "Art. 28", 6)
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "同意，建议明确补偿依据"})
-    assert core.act(did, "sign_legality_opinion", "lawyer", {"outcome": "lawful", "opinion": "合法"}).state == (
-        "collective_discussion")
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "同意，建议明确补偿依据"}, password=PASSWORD)
+    assert core.act(did, "sign_legality_opinion", "lawyer", {"outcome": "lawful", "opinion": "合法"},
+                    password=PASSWORD).state == "collective_discussion"
 
 
 def test_art28_an_adviser_who_also_reviews_may_advise_another_reviewer(core: Juece, clock: Clock) -> None:
     admin.add_user(core, "lawyer", ["legal_adviser", "legal_reviewer"], "古塘街道", unit="司法所")
+    keys.change_password(core, "lawyer", PASSWORD)
     did = new_decision(core)
     to_legality_review(core, clock, did)
-    core.act(did, "submit_adviser_opinion", "lawyer", {"opinion": "合法"})
-    assert core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"}).state == (
-        "collective_discussion")
+    core.act(did, "submit_adviser_opinion", "lawyer", {"opinion": "合法"}, password=PASSWORD)
+    assert core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"},
+                    password=PASSWORD).state == "collective_discussion"
 
 
 # -- rule 7: no collective discussion without a lawful opinion on the current draft (Art. 25) ----------
@@ -296,8 +299,8 @@ def test_art28_an_adviser_who_also_reviews_may_advise_another_reviewer(core: Jue
 def test_needs_changes_opinion_sends_back_and_a_new_round_is_needed(core: Juece, clock: Clock) -> None:
     did = new_decision(core)
     to_legality_review(core, clock, did)
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "需修改"})
-    result = core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "needs_changes", "opinion": "需修改"})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "需修改"}, password=PASSWORD)
+    result = core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "needs_changes", "opinion": "需修改"}, password=PASSWORD)
     assert result.state == "drafting"
     core.act(did, "upload_draft", "owner", {"content": "草案第二稿"})
     core.act(did, "start_consultation", "owner", {"legal_bases": ["《城乡规划法》"]})
@@ -310,11 +313,11 @@ def test_needs_changes_opinion_sends_back_and_a_new_round_is_needed(core: Juece,
 def test_exploratory_reform_needs_a_risk_note(core: Juece, clock: Clock) -> None:
     did = new_decision(core)
     to_legality_review(core, clock, did)
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "探索性改革"})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "探索性改革"}, password=PASSWORD)
     error = refused(core, did, "sign_legality_opinion", "reviewer", {"outcome": "exploratory_reform", "opinion": "可"})
     assert (error.code, error.rule) == ("risk_note_required", 7)
     core.act(did, "sign_legality_opinion", "reviewer",
-             {"outcome": "exploratory_reform", "opinion": "可", "risk_note": "国家尚无明确规定，存在被撤销风险"})
+             {"outcome": "exploratory_reform", "opinion": "可", "risk_note": "国家尚无明确规定，存在被撤销风险"}, password=PASSWORD)
     at_least(clock, "2026-05-06T10:00")
     core.act(did, "record_meeting", "secretary", MEETING)
 
@@ -385,7 +388,7 @@ def test_art30_observers_are_listed_apart_and_give_no_view(core: Juece, clock: C
     # and a decision against the members' majority (here the one member present) states its reason.
     assert refused(core, did, "record_decision", "chief", {"outcome": "adopted"}).code == (
         "against_majority_reason_required")
-    assert core.act(did, "record_decision", "chief", {"outcome": "adopted", "reason": "列入省级试点"}).state == (
+    assert core.act(did, "record_decision", "chief", {"outcome": "adopted", "reason": "列入省级试点"}, password=PASSWORD).state == (
         "party_report")
     with core.db.read() as conn:
         from sqlalchemy import select
@@ -417,7 +420,7 @@ def test_decision_against_the_majority_needs_a_reason_and_dissent_is_kept(core: 
     core.act(did, "record_meeting", "secretary", against)
     error = refused(core, did, "record_decision", "chief", {"outcome": "adopted"})
     assert (error.code, error.article) == ("against_majority_reason_required", "Art. 30")
-    core.act(did, "record_decision", "chief", {"outcome": "adopted", "reason": "项目列入省级试点，时间紧迫"})
+    core.act(did, "record_decision", "chief", {"outcome": "adopted", "reason": "项目列入省级试点，时间紧迫"}, password=PASSWORD)
     with core.db.read() as conn:
         from workflow.queries import show_decision
 
@@ -429,7 +432,7 @@ def test_deferred_decision_needs_a_new_meeting(core: Juece, clock: Clock) -> Non
     did = new_decision(core)
     to_collective_discussion(core, clock, did)
     core.act(did, "record_meeting", "secretary", MEETING)
-    assert core.act(did, "record_decision", "chief", {"outcome": "deferred"}).state == "collective_discussion"
+    assert core.act(did, "record_decision", "chief", {"outcome": "deferred"}, password=PASSWORD).state == "collective_discussion"
     assert refused(core, did, "record_decision", "chief", {"outcome": "adopted"}).code == "discussion_record_incomplete"
 
 
@@ -439,7 +442,7 @@ def test_publication_is_impossible_before_the_party_report(core: Juece, clock: C
     did = new_decision(core)
     to_collective_discussion(core, clock, did)
     core.act(did, "record_meeting", "secretary", MEETING)
-    core.act(did, "record_decision", "chief", {"outcome": "adopted"})
+    core.act(did, "record_decision", "chief", {"outcome": "adopted"}, password=PASSWORD)
     with pytest.raises(ActionNotAllowed):
         core.act(did, "publish", "publisher", {"channels": ["政府网站"], "published_on": "2026-05-10"})
     core.act(did, "record_party_consent", "secretary", {"reference": "古街党〔2026〕12号"})
@@ -503,11 +506,11 @@ def test_evaluator_must_not_be_the_unit_that_assessed_the_risk(core: Juece, cloc
     run_public_comment(core, clock, did)
     adopt_all(core, did, ["comment:1"])
     core.act(did, "submit_legality_review", "owner")
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"})
-    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"}, password=PASSWORD)
+    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"}, password=PASSWORD)
     at_least(clock, "2026-05-06T10:00")
     core.act(did, "record_meeting", "secretary", MEETING)
-    core.act(did, "record_decision", "chief", {"outcome": "adopted"})
+    core.act(did, "record_decision", "chief", {"outcome": "adopted"}, password=PASSWORD)
     core.act(did, "record_party_consent", "secretary", {"reference": "古街党〔2026〕12号"})
     at_least(clock, "2026-05-10T10:00")
     core.act(did, "publish", "publisher", {"channels": ["政府网站"], "published_on": "2026-05-10"})
@@ -530,15 +533,15 @@ def _implemented_after_risk_assessment_by(core: Juece, clock: Clock, assessor_un
     run_public_comment(core, clock, did)
     refs = ["comment:1"]
     if "technical" in flags:
-        core.act(did, "submit_expert_opinion", "expert_evaluator", {"opinion": "方案可行"})
+        core.act(did, "submit_expert_opinion", "expert_evaluator", {"opinion": "方案可行"}, password=PASSWORD)
         refs.append("expert:1")
     adopt_all(core, did, refs)
     core.act(did, "submit_legality_review", "owner")
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"})
-    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"}, password=PASSWORD)
+    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"}, password=PASSWORD)
     clock.set("2026-05-06T11:00")
     core.act(did, "record_meeting", "secretary", MEETING)
-    core.act(did, "record_decision", "chief", {"outcome": "adopted"})
+    core.act(did, "record_decision", "chief", {"outcome": "adopted"}, password=PASSWORD)
     core.act(did, "record_party_consent", "secretary", {"reference": "古街党〔2026〕12号"})
     publication = {"channels": ["政府网站"], "published_on": "2026-05-06"}
     if "technical" in flags:
@@ -563,6 +566,7 @@ def test_art36_evaluator_who_did_the_pre_decision_review_in_person_may_not_evalu
         core: Juece, clock: Clock) -> None:
     # An expert of the third-party evaluator gave the pre-decision expert opinion (论证) in person.
     admin.add_user(core, "expert_evaluator", ["expert", "evaluator"], "古塘街道", unit="第三方评估机构")
+    keys.change_password(core, "expert_evaluator", PASSWORD)
     did = _implemented_after_risk_assessment_by(core, clock, "风险评估中心", ("technical",))
     core.act(did, "start_evaluation", "chief", {"evaluation_unit": "第三方评估机构"})
     error = refused(core, did, "record_evaluation", "expert_evaluator", {"outcome": "continue", "report": "继续"})
@@ -600,20 +604,20 @@ def _everything_consulted_and_implemented(core: Juece, clock: Clock) -> int:
         "selection_method": "自愿报名、随机抽取", "participants": ["居民代表甲", "居民代表乙"]})
     core.act(did, "deliver_hearing_materials", "owner")
     run_public_comment(core, clock, did)
-    core.act(did, "record_hearing", "owner", {"record": "听证笔录（参加人签字）"})
+    core.act(did, "record_hearing", "owner", {"record": "听证笔录（参加人签字）"}, password=PASSWORD)
     core.act(did, "record_risk_assessment", "owner",
              {"controllable": "true", "report": "风险可控", "assessor_unit": "风险评估中心"})
     core.act(did, "record_group_consultation", "owner", {"record": "安置户座谈会记录"})
     core.act(did, "record_interagency_consultation", "owner", {"agreement": True, "record": "会签意见"})
     core.act(did, "record_fair_competition_review", "owner", {"record": "公平竞争审查表"})
-    core.act(did, "submit_expert_opinion", "expert1", {"opinion": "方案可行"})
+    core.act(did, "submit_expert_opinion", "expert1", {"opinion": "方案可行"}, password=PASSWORD)
     adopt_all(core, did, ["comment:1", "expert:1"])
     core.act(did, "submit_legality_review", "owner")
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"})
-    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"}, password=PASSWORD)
+    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"}, password=PASSWORD)
     clock.set("2026-05-06T11:00")
     core.act(did, "record_meeting", "secretary", MEETING)
-    core.act(did, "record_decision", "chief", {"outcome": "adopted"})
+    core.act(did, "record_decision", "chief", {"outcome": "adopted"}, password=PASSWORD)
     core.act(did, "record_party_consent", "secretary", {"reference": "古街党〔2026〕12号"})
     core.act(did, "publish", "publisher", {"channels": ["政府网站"], "published_on": "2026-05-06",
                                           "adoption_explanation": "公众意见、专家意见均已采纳"})
@@ -657,11 +661,11 @@ def test_art33_an_optional_step_waived_with_its_reason_needs_no_other_record(cor
     run_public_comment(core, clock, did)
     adopt_all(core, did, ["comment:1"])
     core.act(did, "submit_legality_review", "owner")
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"})
-    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"}, password=PASSWORD)
+    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": "合法"}, password=PASSWORD)
     at_least(clock, "2026-05-06T10:00")
     core.act(did, "record_meeting", "secretary", MEETING)
-    core.act(did, "record_decision", "chief", {"outcome": "adopted"})
+    core.act(did, "record_decision", "chief", {"outcome": "adopted"}, password=PASSWORD)
     core.act(did, "record_party_consent", "secretary", {"reference": "古街党〔2026〕12号"})
     at_least(clock, "2026-05-10T10:00")
     core.act(did, "publish", "publisher", {"channels": ["政府网站"], "published_on": "2026-05-10"})

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import make_core
-from tests.helpers import Clock, review_requested_feb_12
+from tests.helpers import PASSWORD, Clock, review_requested_feb_12
 from tests.system import PrivateRedis, Processes, SmtpServer, wait_for
 from workflow.persistence.db import Database
 from workflow.persistence.store import DY
@@ -100,7 +100,7 @@ def test_reminders_and_overdue_alert_arrive_exactly_once(setup: tuple[Juece, Pro
         rows = conn.execute(select(DY.c.status, DY.c.idempotency_key)).all()
     assert {r.status for r in rows} == {"sent"} and len({r.idempotency_key for r in rows}) == 6
     shown = core.act  # the decision can still advance after the alerts
-    shown(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"})
+    shown(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"}, password=PASSWORD)
 
 
 def test_two_beats_at_once_notify_once(database: Database, tmp_path: Path, smtp: SmtpServer, clock: Clock) -> None:
@@ -198,7 +198,7 @@ def test_redis_down_for_a_while(pg_database: Database, tmp_path: Path, smtp: Smt
         processes.beat()
         redis.stop()
         # Decisions advance without the broker: the database is the truth.
-        core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "程序合法"})
+        core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "程序合法"}, password=PASSWORD)
         processes.set_time("2026-02-26T09:00:30")
         import time
 

@@ -11,6 +11,7 @@ import pytest
 from tests.helpers import (
     CST,
     MEETING,
+    PASSWORD,
     Clock,
     local_iso,
     new_decision,
@@ -51,8 +52,8 @@ def contract_cleared(core: Juece) -> int:
     cid = new_decision(core, procedure="contract-review")
     core.act(cid, "upload_draft", "owner", {"content": "界牌村安置房施工合同"})
     core.act(cid, "accept_for_review", "reviewer")
-    core.act(cid, "submit_adviser_opinion", "adviser", {"opinion": "条款合法"})
-    core.act(cid, "sign_review_opinion", "reviewer", {"outcome": "no_objection", "opinion": "无异议"})
+    core.act(cid, "submit_adviser_opinion", "adviser", {"opinion": "条款合法"}, password=PASSWORD)
+    core.act(cid, "sign_review_opinion", "reviewer", {"outcome": "no_objection", "opinion": "无异议"}, password=PASSWORD)
     return cid
 
 
@@ -95,11 +96,11 @@ def test_art16_a_hearing_record_cannot_precede_the_hearing(core: Juece, clock: C
     held = hearing(core, clock, did, in_days=10)
     core.act(did, "deliver_hearing_materials", "owner")
     clock.advance(days=4)  # six days before the hearing
-    error = refusal(lambda: core.act(did, "record_hearing", "owner", {"record": "听证笔录"}))
+    error = refusal(lambda: core.act(did, "record_hearing", "owner", {"record": "听证笔录"}, password=PASSWORD))
     assert error.code == "hearing_not_yet_held"
     assert (error.details["hearing_at"], error.details["now"]) == (local(held), local(clock.now))
     clock.now = held
-    core.act(did, "record_hearing", "owner", {"record": "听证笔录"})
+    core.act(did, "record_hearing", "owner", {"record": "听证笔录"}, password=PASSWORD)
 
 
 def test_art30_a_meeting_cannot_be_dated_in_the_future(core: Juece, clock: Clock) -> None:
@@ -141,7 +142,7 @@ def test_art31_the_party_report_date_is_after_the_decision(core: Juece, clock: C
     did = new_decision(core)
     to_collective_discussion(core, clock, did)
     core.act(did, "record_meeting", "secretary", MEETING)
-    core.act(did, "record_decision", "chief", {"outcome": "adopted"})
+    core.act(did, "record_decision", "chief", {"outcome": "adopted"}, password=PASSWORD)
     error = refusal(lambda: core.act(did, "record_party_consent", "secretary",
                                      {"reference": "古街党〔2026〕12号", "reported_on": "2026-01-05"}))
     assert (error.code, error.details["after"]) == ("stated_time_before_prerequisite",
@@ -268,7 +269,8 @@ def test_backdated_steps_are_accepted_as_backfill_with_their_rules_judged_then(c
         ("record_hearing", {"record": "听证笔录"}, t0 + dt.timedelta(days=20)),
     ]
     for action, data, when in steps:
-        seq = records.request_backfill(core, did, action, "owner", data, local_iso(when), "系统上线前线下办理")
+        seq = records.request_backfill(core, did, action, "owner", data, local_iso(when), "系统上线前线下办理",
+                                       password=PASSWORD)
         records.confirm_backfill(core, did, seq, "chief")
     with core.db.read() as conn:
         shown = show_decision(conn, core.catalog, did, clock.now)
@@ -309,7 +311,8 @@ def test_art33_a_decision_taken_entirely_offline_is_back_entered_step_by_step(co
         ("publish", "publisher", {"channels": ["政府网站"], "published_on": day(65).date().isoformat()}, day(65)),
     ]
     for action, who, data, when in steps:
-        seq = records.request_backfill(core, did, action, who, data, local_iso(when), "系统上线前线下办理，依纸质档案补录")
+        seq = records.request_backfill(core, did, action, who, data, local_iso(when), "系统上线前线下办理，依纸质档案补录",
+                                       password=PASSWORD)
         approver = "chief" if who != "chief" else None
         if approver is None:  # the chief's own step is confirmed by another chief executive
             add_user(core, "副主任", ["chief_executive"], "古塘街道", "街道办事处")

@@ -19,7 +19,7 @@ from sqlalchemy import delete, insert, select, update
 from cli.common import Ctx
 from cli.main import main
 from config.settings import Settings
-from tests.helpers import Clock, new_decision, to_collective_discussion, to_publication
+from tests.helpers import PASSWORD, Clock, new_decision, to_collective_discussion, to_publication
 from workflow import tlog, tlog_verify, transparency
 from workflow.audit import verify_all
 from workflow.engine import replay
@@ -156,7 +156,7 @@ def delete_signed_last_events(core: Juece, clock: Clock, tmp_path: Path) -> tupl
     core.act(did, "record_meeting", "secretary", MEETING)
     with core.db.read() as conn:
         before = dict(conn.execute(select(D).where(D.c.id == did)).one()._mapping)
-    core.act(did, "record_decision", "chief", {"outcome": "adopted"})
+    core.act(did, "record_decision", "chief", {"outcome": "adopted"}, password=PASSWORD)
     core.act(did, "record_party_consent", "secretary", {"reference": "古街党〔2026〕12号"})
     head = publish_to_file(core, tmp_path)
     with core.db.write() as conn:

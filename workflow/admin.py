@@ -13,14 +13,14 @@ from typing import Any
 from argon2 import PasswordHasher
 from sqlalchemy import delete, insert, select, update
 
+from workflow import keys
 from workflow.awaiting import resolve_awaiting
 from workflow.calendar import YearNotice, parse_year_notice
 from workflow.context import DEFAULT_OFFICE_SETTINGS
 from workflow.definition import ROLES
 from workflow.errors import InvalidInput, NotFound
-from workflow.persistence.store import CD, CY, ORG, K, U, naive
+from workflow.persistence.store import CD, CY, ORG, U, naive
 from workflow.service import Juece
-from workflow.signing import new_key
 
 _HASHER = PasswordHasher()
 
@@ -56,7 +56,11 @@ def update_org_settings(core: Juece, name: str, changes: Mapping[str, Any], by: 
 
 def add_user(core: Juece, name: str, roles: list[str], org: str, unit: str = "", password: str | None = None,
              by: str = "admin", email: str | None = None) -> int:
-    """Add a person with roles in an office, and give them a signing key."""
+    """Add a person with roles in an office.
+
+    ``password`` is an initial sign-in password the administrator chose: it opens no signing key. The
+    person's key pair is issued when they set their own password (``keys.change_password``).
+    """
     unknown = sorted(set(roles) - ROLES)
     if not roles or unknown:
         raise InvalidInput(f"未知角色：{'、'.join(unknown) or '（空）'}；可选：{'、'.join(sorted(ROLES))}",
@@ -72,28 +76,23 @@ def add_user(core: Juece, name: str, roles: list[str], org: str, unit: str = "",
                                details={"field": "name"})
         user_id = int(conn.execute(insert(U).values(
             org_id=org_id, name=name, roles=sorted(set(roles)), unit=unit,
-            password_hash=_HASHER.hash(password) if password else None, active=True, created_at=now, email=email,
+            password_hash=keys.hasher(core).hash(password) if password else None, active=True, created_at=now,
+            email=email,
         ).returning(U.c.id)).scalar_one())
-        key = new_key(core.secret)
-        conn.execute(insert(K).values(user_id=user_id, key_id=key.key_id, public_hex=key.public_hex,
-                                      private_pem=key.private_pem, created_at=now))
         core.append_system(conn, "user_added", by, {"user": name, "org": org, "roles": sorted(set(roles)),
-                                                    "unit": unit, "key": key.key_id, "public_key": key.public_hex})
+                                                    "unit": unit, "initial_password": bool(password)})
         return user_id
 
 
-MIN_PASSWORD = 10
+MIN_PASSWORD = keys.MIN_PASSWORD
 
 
 def set_password(core: Juece, name: str, password: str, by: str = "admin") -> None:
-    """Set a person's password (argon2id); at least 10 characters."""
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"密码至少 {MIN_PASSWORD} 个字符", f"a password needs at least {MIN_PASSWORD} characters",
-                           details={"field": "password"})
-    with core.db.write() as conn:
-        if conn.execute(update(U).where(U.c.name == name).values(password_hash=_HASHER.hash(password))).rowcount != 1:
-            raise NotFound(f"没有这个用户：{name}", f"no such user: {name}")
-        core.append_system(conn, "password_set", by, {"user": name})
+    """An administrator sets (resets) a person's sign-in password; their signing key is retired.
+
+    The person signs in with it, and signs again once they set their own password (``keys``).
+    """
+    keys.reset_password(core, name, password, by)
 
 
 def check_password(core: Juece, name: str, password: str) -> bool:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, func, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnClause
 
+from workflow import deputies
 from workflow.awaiting import resolve_if_covered
 from workflow.calendar import NOTICE_FROM_DEFAULT, WorkCalendar, years_to_import
 from workflow.context import Office, utc_iso
@@ -141,6 +142,7 @@ def scan(core: Juece, now: dt.datetime | None = None, limit: int = 500,
         _escalate(core, st, writer, now, limit)
         _stalls(core, writer, now, limit)
         _calendar_notice(writer, now, cal, calendar_notice_from)
+    deputies.expire(core, now)  # a deputy grant that ran out is recorded in the system stream once
     return result
 
 

@@ -3,6 +3,8 @@
 Anyone with read access can run it (``juece audit verify``). It recomputes every hash from the stored
 columns, checks every signature against the public keys on record, re-hashes every document, and
 replays each decision's events to check that the stored state and facts are exactly their fold.
+Signatures and deputy acts are judged against the keys and grants the system stream registers
+(``workflow.keyring``): the right holder's key, not yet retired, inside the grant's period.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from workflow.catalog import Catalog
 from workflow.context import utc_iso
 from workflow.definition import ProcedureDef
 from workflow.engine import replay
+from workflow.keyring import Keyring
 from workflow.persistence.store import DOC, DV, D, E, H, K, aware
-from workflow.signing import GENESIS, chain_hash, signing_digest, verify
+from workflow.signing import GENESIS, chain_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +60,10 @@ class Report:
                 "first_broken": str(self.problems[0]) if self.problems else None}
 
 
-def _check_stream(conn: Connection, stream: str, keys: dict[str, str], report: Report) -> tuple[int, str, Any]:
+def _check_stream(conn: Connection, stream: str, ring: Keyring, report: Report) -> tuple[int, str, Any]:
     """Walk one stream; return (last seq, last hash, last to_state)."""
     prev, expected_seq, last_to = GENESIS, 1, None
+    requests: dict[int, Any] = {}  # back-entry requests, whose signatures their confirmed steps carry
     for row in conn.execute(select(E).where(E.c.stream == stream).order_by(E.c.seq)):
         report.events += 1
         event = row.event
@@ -73,15 +77,16 @@ def _check_stream(conn: Connection, stream: str, keys: dict[str, str], report: R
         if row.action != event.get("action") or utc_iso(aware(row.at)) != event.get("at") or (  # type: ignore[arg-type]
                 stream != "system" and row.actor_id != actor_id):
             report.problems.append(Problem(stream, row.seq, "columns differ from the hashed event"))
-        signature = event.get("signature")
-        if signature:
+        if row.action == "backfill_requested":
+            requests[int(row.seq)] = event
+        if event.get("signature"):
             report.signatures += 1
-            public = keys.get(signature.get("key", ""))
-            digest = signing_digest(stream, event)
-            if public is None:
-                report.problems.append(Problem(stream, row.seq, f"signing key {signature.get('key')} is not on record"))
-            elif digest != signature.get("digest") or not verify(public, digest, signature.get("sig", "")):
-                report.problems.append(Problem(stream, row.seq, "signature invalid"))
+            problem = ring.signature_problem(stream, event, requests.get)
+            if problem:
+                report.problems.append(Problem(stream, row.seq, problem))
+        deputy = ring.deputy_problem(event) if stream != "system" else None
+        if deputy:
+            report.problems.append(Problem(stream, row.seq, deputy))
         prev, expected_seq, last_to = row.hash, row.seq + 1, row.to_state
     return expected_seq - 1, prev, last_to
 
@@ -89,18 +94,19 @@ def _check_stream(conn: Connection, stream: str, keys: dict[str, str], report: R
 def verify_all(conn: Connection, catalog: Catalog, decision_ids: Iterable[int] | None = None) -> Report:
     """Verify the system stream and the given decisions (all decisions when None)."""
     report = Report()
-    registered = _registered_keys(conn, report)
-    keys = {r.key_id: r.public_hex for r in conn.execute(select(K.c.key_id, K.c.public_hex))}
-    for key_id, public in keys.items():
-        if registered.get(key_id) != public:
-            report.problems.append(Problem("system", None, f"public key {key_id} differs from the one registered"))
+    ring = Keyring.load(conn)
+    _check_system(conn, ring, report)
+    for key in conn.execute(select(K.c.key_id, K.c.public_hex)):
+        registered = ring.keys.get(str(key.key_id))
+        if registered is None or registered.public_hex != key.public_hex:
+            report.problems.append(Problem("system", None, f"public key {key.key_id} differs from the one registered"))
     query = select(D).order_by(D.c.id)
     if decision_ids is not None:
         query = query.where(D.c.id.in_(list(decision_ids)))
     for row in conn.execute(query):
         report.decisions += 1
         stream = f"decision:{row.id}"
-        seq, last_hash, last_to = _check_stream(conn, stream, keys, report)
+        seq, last_hash, last_to = _check_stream(conn, stream, ring, report)
         if seq != row.version or last_hash != row.last_hash:
             report.problems.append(Problem(stream, seq, f"decision row (version {row.version}) does not match "
                                                         f"the chain head (#{seq}): events missing or row altered"))
@@ -119,16 +125,11 @@ def verify_all(conn: Connection, catalog: Catalog, decision_ids: Iterable[int] |
     return report
 
 
-def _registered_keys(conn: Connection, report: Report) -> dict[str, str]:
-    registered: dict[str, str] = {}
-    seq, last_hash, _ = _check_stream(conn, "system", {}, report)
+def _check_system(conn: Connection, ring: Keyring, report: Report) -> None:
+    seq, last_hash, _ = _check_stream(conn, "system", ring, report)
     head = conn.execute(select(H.c.seq, H.c.hash).where(H.c.stream == "system")).first()
     if (head is None and seq) or (head is not None and (head.seq != seq or head.hash != last_hash)):
         report.problems.append(Problem("system", seq, "system stream head does not match its last event"))
-    for row in conn.execute(select(E.c.event).where(E.c.stream == "system", E.c.action == "user_added")):
-        data = row.event.get("data", {})
-        registered[data.get("key", "")] = data.get("public_key", "")
-    return registered
 
 
 def _check_documents(conn: Connection, decision_id: int, procedure: ProcedureDef, events: list[dict[str, Any]],

@@ -30,14 +30,35 @@ DEFAULT_OFFICE_SETTINGS: Mapping[str, Any] = {
 
 
 @dataclass(frozen=True, slots=True)
+class Deputy:
+    """Acting for someone else (代理) under a chief executive's grant: whose role, which grant, until when."""
+
+    grant: int
+    principal_id: int
+    principal: str
+    principal_unit: str
+    role: str
+    until: str
+
+    def as_record(self) -> dict[str, Any]:
+        """The marker written into the event of every act under the grant."""
+        return {"grant": self.grant, "for": {"id": self.principal_id, "name": self.principal}, "role": self.role,
+                "until": self.until}
+
+
+@dataclass(frozen=True, slots=True)
 class Actor:
-    """A person acting: their roles and unit are taken from the user record at the time."""
+    """A person acting: their roles and unit are taken from the user record at the time.
+
+    A deputy acts in their own name with only the granted role; ``deputy`` says for whom.
+    """
 
     id: int
     name: str
     roles: frozenset[str]
     org_id: int
     unit: str = ""
+    deputy: Deputy | None = None
 
     def as_record(self) -> dict[str, Any]:
         """The actor as it is written into an audit event."""

@@ -14,13 +14,14 @@ from collections.abc import Iterator
 
 from sqlalchemy import select
 
-from workflow import admin
+from workflow import admin, keys
 from workflow.persistence.store import ORG, D, U
 from workflow.service import Juece
 
 OFFICE = "古塘街道"
 TITLE = "界牌新潮塘未来社区建设"
-#: Every demo person signs in with this password (demo data only; never use it for real people).
+#: Every demo person signs in and signs with this password (demo data only; never use it for real people).
+#: The demo sets it as each person's own password, so each gets a key only that password opens.
 DEMO_PASSWORD = "gutang-demo-2026"
 CST = dt.timezone(dt.timedelta(hours=8))
 
@@ -68,7 +69,8 @@ def load_demo(core: Juece) -> int:
         with core.db.read() as conn:
             known = conn.execute(select(U.c.id).where(U.c.name == name)).first()
         if not known:
-            admin.add_user(demo, name, roles, OFFICE, unit=unit, password=DEMO_PASSWORD)
+            admin.add_user(demo, name, roles, OFFICE, unit=unit)
+            keys.change_password(demo, name, DEMO_PASSWORD)
 
     def at(day: str) -> None:
         moments["now"] = dt.datetime.fromisoformat(day).replace(tzinfo=CST)
@@ -89,8 +91,8 @@ def load_demo(core: Juece) -> int:
     act(did, "submit_comment", "居民乙", {"text": "希望明确拆迁安置的补偿标准和过渡期安排。"})
     at("2026-03-16T14:00:00")
     act(did, "record_group_consultation", "王建国", {"record": "与界牌村安置户代表座谈会记录（2026年3月16日）"})
-    act(did, "submit_expert_opinion", "陈志强", {"opinion": "规划布局合理，建议加强雨污分流设计。"})
-    act(did, "submit_expert_opinion", "刘芳", {"opinion": "建议分期实施，首期控制在可承受范围内。"})
+    act(did, "submit_expert_opinion", "陈志强", {"opinion": "规划布局合理，建议加强雨污分流设计。"}, password=DEMO_PASSWORD)
+    act(did, "submit_expert_opinion", "刘芳", {"opinion": "建议分期实施，首期控制在可承受范围内。"}, password=DEMO_PASSWORD)
     act(did, "waive_task", "王建国", {"task": "risk_assessment", "reason": "不涉及社会稳定风险，不开展风险评估"})
     at("2026-04-07T09:30:00")
     act(did, "record_adoption_report", "王建国", {
@@ -103,7 +105,9 @@ def load_demo(core: Juece) -> int:
         }})
     act(did, "submit_legality_review", "王建国", {"procedure_statement": "已履行公众参与、专家论证等程序"})
     at("2026-04-13T10:00:00")
-    act(did, "submit_adviser_opinion", "张晓燕", {"opinion": "决策事项符合法定权限，程序合法，建议明确补偿依据。"})
+    act(did, "submit_adviser_opinion", "张晓燕", {"opinion": "决策事项符合法定权限，程序合法，建议明确补偿依据。"},
+        password=DEMO_PASSWORD)
     at("2026-04-15T15:00:00")
-    act(did, "sign_legality_opinion", "李明华", {"outcome": "lawful", "opinion": "经审查，该决策草案合法，可以提交集体讨论。"})
+    act(did, "sign_legality_opinion", "李明华", {"outcome": "lawful", "opinion": "经审查，该决策草案合法，可以提交集体讨论。"},
+        password=DEMO_PASSWORD)
     return did

@@ -1,7 +1,8 @@
 """The decision page's read model: the audit trail with each signature checked, documents, inputs.
 
 Reads only. A signed event is shown as "signed by …, verified" only when its signature verifies
-against the signer's public key on record and covers the stored event (``workflow.signing``).
+against the signer's public key as the system stream registers it, by the actor's own key not yet
+retired, and covers the stored event (``workflow.keyring``). An act by a deputy shows for whom.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from workflow.persistence.store import DOC, DV, E, K, U, aware
-from workflow.signing import chain_hash, signing_digest, verify
+from workflow.keyring import Keyring
+from workflow.persistence.store import DOC, DV, E, U, aware
+from workflow.signing import chain_hash
 from workflow.tasks import input_refs
 
 
@@ -38,6 +40,10 @@ class TrailEvent:
     backfill: dict[str, Any] | None = None
     #: 更正: this event is a new version of a record (reason, version, of_version).
     correction: dict[str, Any] | None = None
+    #: 代理: the actor acted for someone else under a grant (grant, for, role, until).
+    deputy: dict[str, Any] | None = None
+    #: Why the deputy marker is not covered by its grant ("" when it is, or when there is none).
+    deputy_problem: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,36 +61,33 @@ class DocumentEntry:
     event_seq: int
 
 
-def _keys(conn: Connection) -> dict[str, tuple[str, str]]:
-    rows = conn.execute(select(K.c.key_id, K.c.public_hex, U.c.name).join(U, U.c.id == K.c.user_id)).all()
-    return {str(r.key_id): (str(r.public_hex), str(r.name)) for r in rows}
-
-
 def trail(conn: Connection, decision_id: int) -> list[TrailEvent]:
-    """The decision's events, oldest first, each with its chain link and signature checked."""
-    keys = _keys(conn)
+    """The decision's events, oldest first, each with its chain link, signature and deputy grant checked."""
+    ring = Keyring.load(conn)
     stream = f"decision:{decision_id}"
     out: list[TrailEvent] = []
     prev = None
+    requests: dict[int, dict[str, Any]] = {}
     for row in conn.execute(select(E).where(E.c.stream == stream).order_by(E.c.seq)):
         event = dict(row.event)
         chain_ok = chain_hash(row.prev_hash, stream, row.seq, row.from_state, row.to_state, event) == row.hash and (
             prev is None or row.prev_hash == prev)
         prev = row.hash
+        if row.action == "backfill_requested":
+            requests[int(row.seq)] = event
         signature = event.get("signature") or {}
         signer, signature_ok = "", False
         if signature:
-            public, signer = keys.get(str(signature.get("key", "")), ("", "?"))
-            digest = signing_digest(stream, event)
-            signature_ok = bool(public) and digest == signature.get("digest") and verify(
-                public, digest, str(signature.get("sig", "")))
+            record = ring.keys.get(str(signature.get("key", "")))
+            signer = record.user if record else "?"
+            signature_ok = ring.signature_problem(stream, event, requests.get) is None
         at = aware(row.at)
         assert at is not None
         out.append(TrailEvent(
             int(row.seq), str(row.action), str((event.get("actor") or {}).get("name", "")), at.isoformat(),
             row.from_state, row.to_state, dict(event.get("data") or {}), event.get("outcome"), str(row.hash),
             chain_ok, bool(signature), signature_ok, signer, (event.get("draft") or {}).get("version"),
-            event.get("backfill"), event.get("correction")))
+            event.get("backfill"), event.get("correction"), event.get("deputy"), ring.deputy_problem(event) or ""))
     return out
 
 

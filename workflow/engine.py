@@ -179,6 +179,8 @@ def may_act(action: ActionDef, actor: Actor, decision: DecisionView) -> bool:
     roles = set(action.roles) & actor.roles
     if roles == {"owner"}:
         unit = decision.facts.get("owner_unit")
+        if actor.deputy is not None:  # the owner's deputy stands where the owner stands
+            return actor.deputy.principal_id == decision.owner_id or bool(unit and actor.deputy.principal_unit == unit)
         return actor.id == decision.owner_id or bool(unit and actor.unit == unit)
     return bool(roles)
 
@@ -259,6 +261,8 @@ def _check(decision: DecisionView, action: ActionDef, actor: Actor, clean: Mappi
 def _event(decision: DecisionView, action: ActionDef, actor: Actor, clean: dict[str, Any], now: dt.datetime,
            outcome: str | None) -> dict[str, Any]:
     event: dict[str, Any] = {"action": action.id, "actor": actor.as_record(), "at": utc_iso(now), "data": clean}
+    if actor.deputy is not None:
+        event["deputy"] = actor.deputy.as_record()
     if outcome is not None:
         event["outcome"] = outcome
     draft = decision.facts.get("draft")

@@ -8,6 +8,11 @@ office other than the requester confirms it, and only then is the step applied, 
 as of its occurrence time and marked ``backfill`` in its event — which every page, export,
 notification and API answer shows. A request may also be rejected with a reason.
 
+A back-entry of a signed step is signed by its requester — the holder of the key — when they request
+it, with their password: the signature covers the request (step, data, occurrence time, reason). The
+chief's confirmation applies exactly that request and carries the requester's signature into the
+step's event (``over_request``); nobody signs in the requester's name at confirmation.
+
 A **correction** replaces a recorded meeting, legality opinion, hearing record or comment window by a
 new version with a reason. The earlier version stays in the facts (``superseded``) and in the chain;
 only the version in force can be corrected, and a correction never changes an outcome.
@@ -21,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from workflow import alerts, engine, rules
+from workflow import alerts, engine, keys, rules
 from workflow.context import Actor, parse_iso, utc_iso
 from workflow.effects import META_ACTIONS, effective_at
 from workflow.errors import ActionNotAllowed, Forbidden, InvalidInput, NotFound, RuleViolation
@@ -55,10 +60,12 @@ def _previous_step(st: Store, decision_id: int) -> dt.datetime | None:
 
 
 def _append_meta(st: Store, row: Any, actor: Actor, action: str, data: Mapping[str, Any],
-                 now: dt.datetime) -> int:
-    """An audited event in the decision's chain that changes neither state nor facts."""
+                 now: dt.datetime, *, sign: bool = False, password: str | None = None) -> int:
+    """An audited event in the decision's chain that changes neither state nor facts (signed with ``sign``)."""
     stream, seq = stream_of(int(row.id)), int(row.version) + 1
-    event = {"action": action, "actor": actor.as_record(), "at": utc_iso(now), "data": dict(data)}
+    event: dict[str, Any] = {"action": action, "actor": actor.as_record(), "at": utc_iso(now), "data": dict(data)}
+    if sign:
+        event["signature"] = keys.sign_event(st, actor.id, actor.name, password, stream, event)
     digest = chain_hash(str(row.last_hash), stream, seq, row.state, row.state, event)
     st.insert_event(stream=stream, seq=seq, action=action, actor_id=actor.id, from_state=row.state,
                     to_state=row.state, at=now, event=event, prev_hash=str(row.last_hash), hash_=digest)
@@ -67,8 +74,12 @@ def _append_meta(st: Store, row: Any, actor: Actor, action: str, data: Mapping[s
 
 
 def request_backfill(core: Juece, decision_id: int, action_id: str, actor_name: str, data: Mapping[str, Any],
-                     occurred_at: dt.datetime | str, reason: str, expected_version: int | None = None) -> int:
-    """Request a back-entry of ``action_id`` as it happened at ``occurred_at``; returns the request's seq."""
+                     occurred_at: dt.datetime | str, reason: str, expected_version: int | None = None, *,
+                     password: str | None = None) -> int:
+    """Request a back-entry of ``action_id`` as it happened at ``occurred_at``; returns the request's seq.
+
+    A signed step is signed now, by the requester with their ``password``: confirmation signs nothing.
+    """
     with core.db.write() as conn:
         st, now = Store(conn), core.clock()
         row, actor, office, cal, view = core._locked(st, decision_id, actor_name, expected_version)
@@ -87,7 +98,8 @@ def request_backfill(core: Juece, decision_id: int, action_id: str, actor_name: 
         engine.decide(view, action_id, actor, clean, now, office, cal, core._resolver(st),
                       history=core.history(st, decision_id, action) if action else {}, backfill=trial)
         seq = _append_meta(st, row, actor, "backfill_requested", {
-            "action": action_id, "data": clean, "occurred_at": utc_iso(occurred), "reason": reason.strip()}, now)
+            "action": action_id, "data": clean, "occurred_at": utc_iso(occurred), "reason": reason.strip()}, now,
+            sign=bool(action and action.signed), password=password)
         label = action.label if action else None
         when = occurred.astimezone(cal.tz).strftime("%Y-%m-%d %H:%M")
         alerts.notify_roles(
@@ -159,7 +171,8 @@ def confirm_backfill(core: Juece, decision_id: int, request_seq: int, approver_n
         documents = {name: (str(decided.event["data"][name]), str(request["data"].get("filename") or ""))
                      for name, spec in (action.fields.items() if action else []) if spec.type == "document"
                      and decided.event["data"].get(name)}
-        result = core.write(st, row, view, actor, office, cal, decided, documents, now)
+        carried = _request_signature(st, decision_id, request_seq) if action and action.signed else None
+        result = core.write(st, row, view, actor, office, cal, decided, documents, now, carried=carried)
         label = action.label.zh if action else request["action"]
         alerts.notify_roles(
             conn, now, org_id=int(row.org_id), decision_id=decision_id, roles=("owner",), owner_id=actor.id,
@@ -170,6 +183,17 @@ def confirm_backfill(core: Juece, decision_id: int, request_seq: int, approver_n
             payload={"decision_id": decision_id, "request": request_seq, "action": request["action"],
                      "backfill": True, "approved_by": approver.name})
         return result
+
+
+def _request_signature(st: Store, decision_id: int, request_seq: int) -> dict[str, Any]:
+    """The requester's signature over their request, carried into the confirmed step's event."""
+    found = [e for e in st.events_of(stream_of(decision_id), ["backfill_requested"]) if int(e.seq) == request_seq]
+    signature = found[0].event.get("signature") if found else None
+    if not signature:
+        raise ActionNotAllowed("该补录申请未经申请人签名，请申请人输入密码重新申请",
+                               "this back-entry request was not signed by its requester: request it again, signed",
+                               code="backfill_unsigned", details={"request": request_seq})
+    return {**signature, "over_request": request_seq}
 
 
 def reject_backfill(core: Juece, decision_id: int, request_seq: int, approver_name: str, reason: str) -> int:
@@ -186,11 +210,15 @@ def reject_backfill(core: Juece, decision_id: int, request_seq: int, approver_na
 
 
 def correct(core: Juece, decision_id: int, action_id: str, actor_name: str, data: Mapping[str, Any], reason: str,
-            of_version: int | None = None, expected_version: int | None = None) -> ActResult:
-    """Correct the record ``action_id`` made: a new version with a reason; the earlier one is kept."""
+            of_version: int | None = None, expected_version: int | None = None, *, password: str | None = None,
+            grant: int | None = None) -> ActResult:
+    """Correct the record ``action_id`` made: a new version with a reason; the earlier one is kept.
+
+    A correction of a signed record is signed by the corrector with their own ``password``.
+    """
     with core.db.write() as conn:
         st, now = Store(conn), core.clock()
-        row, actor, office, cal, view = core._locked(st, decision_id, actor_name, expected_version)
+        row, actor, office, cal, view = core._locked(st, decision_id, actor_name, expected_version, grant)
         action = view.procedure.actions.get(action_id)
         if action is None or not action.record:
             raise ActionNotAllowed(f"“{action_id}”不是可以更正的记录", f"'{action_id}' is not a correctable record",
@@ -204,4 +232,4 @@ def correct(core: Juece, decision_id: int, action_id: str, actor_name: str, data
         decided = engine.decide_correction(view, action_id, actor, clean, reason, of_version, originals[-1].event,
                                            now, office, cal, core._resolver(st),
                                            history=core.history(st, decision_id, action))
-        return core.write(st, row, view, actor, office, cal, decided, documents, now)
+        return core.write(st, row, view, actor, office, cal, decided, documents, now, password=password)

@@ -15,16 +15,17 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from workflow import deadlines, engine, timetruth
+from workflow import deadlines, deputies, engine, keys, timetruth
 from workflow.calendar import WorkCalendar
 from workflow.catalog import Catalog
 from workflow.context import Actor, DecisionView, Office, parse_iso, utc_iso
 from workflow.definition import ActionDef
 from workflow.effects import effective_at, initial_facts
 from workflow.errors import Forbidden, InvalidInput, NotFound, StaleVersion
+from workflow.keywrap import STRONG, KdfParams
 from workflow.persistence.db import Database
 from workflow.persistence.store import Store, aware, naive
-from workflow.signing import GENESIS, chain_hash, sign, signing_digest
+from workflow.signing import GENESIS, chain_hash
 from workflow.visibility import public_only
 
 Clock = Callable[[], dt.datetime]
@@ -56,12 +57,16 @@ class ActResult:
 
 @dataclass(slots=True)
 class Juece:
-    """The application core: database, catalogue, key passphrase and clock, passed explicitly."""
+    """The application core: database, catalogue, instance secret, clock and key-wrapping cost, passed explicitly.
+
+    The instance secret keys sessions; it opens no signing key (``workflow.keys``).
+    """
 
     db: Database
     catalog: Catalog
     secret: bytes
     clock: Clock = system_clock
+    kdf: KdfParams = STRONG
     _calendars: dict[Any, WorkCalendar] = field(default_factory=dict)
 
     # -- helpers -------------------------------------------------------------------------------
@@ -123,16 +128,23 @@ class Juece:
 
         return resolve
 
-    def append_system(self, conn: Connection, action: str, actor: str, data: Mapping[str, Any]) -> None:
-        """Append an administrative event (users, keys, calendar) to the hash-chained system stream."""
+    def append_system(self, conn: Connection, action: str, actor: str, data: Mapping[str, Any],
+                      signer: Callable[[Mapping[str, Any]], dict[str, str]] | None = None) -> int:
+        """Append an administrative event (users, keys, grants, calendar) to the system stream; returns its seq.
+
+        ``signer`` signs the event (a deputy grant is confirmed by the granter's own signature).
+        """
         st, now = Store(conn), self.clock()
         head = st.system_head("system")
         seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-        event = {"action": action, "actor": {"name": actor}, "at": utc_iso(now), "data": dict(data)}
+        event: dict[str, Any] = {"action": action, "actor": {"name": actor}, "at": utc_iso(now), "data": dict(data)}
+        if signer is not None:
+            event["signature"] = signer(event)
         digest = chain_hash(prev, "system", seq, None, None, event)
         st.insert_event(stream="system", seq=seq, action=action, actor_id=None, from_state=None, to_state=None,
                         at=now, event=event, prev_hash=prev, hash_=digest)
         st.set_system_head("system", seq, digest, new=head is None)
+        return seq
 
     # -- decisions -----------------------------------------------------------------------------
     def create_decision(self, procedure_id: str, title: str, owner: str, flags: list[str] | None = None,
@@ -171,24 +183,31 @@ class Juece:
         return decision_id
 
     def act(self, decision_id: int, action: str, actor_name: str, data: Mapping[str, Any] | None = None,
-            expected_version: int | None = None) -> ActResult:
-        """Take ``action`` on a decision as ``actor_name``: one locked, audited transaction."""
+            expected_version: int | None = None, *, password: str | None = None,
+            grant: int | None = None) -> ActResult:
+        """Take ``action`` on a decision as ``actor_name``: one locked, audited transaction.
+
+        A signed action needs the actor's own ``password`` (it opens their key for this signature);
+        ``grant`` acts as a deputy under that grant, in the actor's own name.
+        """
         with self.db.write() as conn:
-            return self._act(conn, decision_id, action, actor_name, dict(data or {}), expected_version)
+            return self._act(conn, decision_id, action, actor_name, dict(data or {}), expected_version, password,
+                             grant)
 
     def _act(self, conn: Connection, decision_id: int, action_id: str, actor_name: str, data: dict[str, Any],
-             expected_version: int | None) -> ActResult:
+             expected_version: int | None, password: str | None = None, grant: int | None = None) -> ActResult:
         st, now = Store(conn), self.clock()
-        row, actor, office, cal, view = self._locked(st, decision_id, actor_name, expected_version)
+        row, actor, office, cal, view = self._locked(st, decision_id, actor_name, expected_version, grant)
         action = view.procedure.actions.get(action_id)
         documents = self._store_documents(st, action, data, now) if action else {}
         history = self.history(st, decision_id, action) if action else {}
         decided = engine.decide(view, action_id, actor, data, now, office, cal, self._resolver(st), history=history)
-        return self.write(st, row, view, actor, office, cal, decided, documents, now)
+        return self.write(st, row, view, actor, office, cal, decided, documents, now, password=password)
 
-    def _locked(self, st: Store, decision_id: int, actor_name: str,
-                expected_version: int | None) -> tuple[Any, Actor, Office, WorkCalendar, DecisionView]:
-        """The decision locked for this transaction, its actor, office, calendar and the engine's view of it."""
+    def _locked(self, st: Store, decision_id: int, actor_name: str, expected_version: int | None,
+                grant: int | None = None) -> tuple[Any, Actor, Office, WorkCalendar, DecisionView]:
+        """The decision locked for this transaction, its actor (as a deputy under ``grant``), office, calendar
+        and the engine's view of it."""
         row = st.lock_decision_for(decision_id, actor_name)
         if row is None or not row.actor_active:
             self._actor(st, actor_name)  # raises "no such user" when that is the reason
@@ -197,6 +216,8 @@ class Juece:
                            details={"decision": decision_id})
         actor = Actor(int(row.actor_id), str(row.actor_name), frozenset(row.actor_roles), int(row.actor_org_id),
                       str(row.actor_unit or ""))
+        if grant is not None:  # a deputy acts in their own name, with the granted role only
+            actor = deputies.acting(st, actor, grant, self.clock())
         office = Office(int(row.org_id), str(row.org_name), dict(row.org_settings or {}))
         cal = self.calendar_for(st, row.system_seq)
         if expected_version is not None and expected_version != row.version:
@@ -218,18 +239,19 @@ class Juece:
         return out
 
     def write(self, st: Store, row: Any, view: DecisionView, actor: Actor, office: Office, cal: WorkCalendar,
-              decided: engine.Decided, documents: Mapping[str, tuple[str, str]], now: dt.datetime) -> ActResult:
-        """Persist an accepted action: signature, state, chained event, deadlines, document versions."""
+              decided: engine.Decided, documents: Mapping[str, tuple[str, str]], now: dt.datetime, *,
+              password: str | None = None, carried: Mapping[str, Any] | None = None) -> ActResult:
+        """Persist an accepted action: signature, state, chained event, deadlines, document versions.
+
+        A signed action is signed here with the actor's key opened by ``password``, or carries the
+        signature its requester made over a back-entry request (``carried``).
+        """
         decision_id, procedure, event = view.id, view.procedure, decided.event
         action_id = str(event["action"])
         stream = stream_of(decision_id)
         if procedure.actions[action_id].signed:
-            key = st.signing_key(actor.id)
-            if key is None:
-                raise NotFound(f"{actor.name} 没有签名密钥", f"{actor.name} has no signing key", code="no_signing_key")
-            digest = signing_digest(stream, event)
-            event["signature"] = {"key": key.key_id, "digest": digest,
-                                  "sig": sign(key.private_pem, self.secret, digest)}
+            event["signature"] = dict(carried) if carried is not None else keys.sign_event(
+                st, actor.id, actor.name, password, stream, event)
         seq = int(row.version) + 1
         digest = chain_hash(str(row.last_hash), stream, seq, decided.from_state, decided.to_state, event)
         stall, stall_awaiting = decided.deadlines.stall_due_at, decided.deadlines.stall_awaiting

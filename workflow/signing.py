@@ -1,8 +1,7 @@
-"""Hashing and signatures: canonical JSON, the audit hash chain, Ed25519 keys per user.
+"""Hashing and signatures: canonical JSON, the audit hash chain, what a signature covers, verification.
 
-A private key is never stored in clear: it is kept PEM-encrypted (``BestAvailableEncryption``) under
-a passphrase the caller supplies (the instance secret, or the user's own password once the web
-sign-in wraps it). Public keys are on record so anyone can verify an exported dossier offline.
+Private keys live in ``workflow.keywrap`` (sealed under their holder's password, never the instance
+secret); this module only needs public keys, so anyone can verify an exported dossier offline.
 """
 
 from __future__ import annotations
@@ -11,12 +10,10 @@ import base64
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 GENESIS = "0" * 64
 
@@ -42,31 +39,6 @@ def signing_digest(stream: str, event: Mapping[str, Any]) -> str:
     """What a signature covers: the stream and the event (minus the signature itself)."""
     unsigned = {k: v for k, v in event.items() if k != "signature"}
     return sha256_hex(canonical({"stream": stream, "event": unsigned}))
-
-
-@dataclass(frozen=True, slots=True)
-class KeyPair:
-    """A new user key: the public half in hex, the private half encrypted as PEM."""
-
-    key_id: str
-    public_hex: str
-    private_pem: bytes
-
-
-def new_key(passphrase: bytes) -> KeyPair:
-    """Generate an Ed25519 key, its private half encrypted under ``passphrase``."""
-    private = Ed25519PrivateKey.generate()
-    public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.BestAvailableEncryption(passphrase))
-    return KeyPair(sha256_hex(public)[:16], public.hex(), pem)
-
-
-def sign(private_pem: bytes, passphrase: bytes, digest_hex: str) -> str:
-    """Base64 Ed25519 signature over a hex digest."""
-    private = serialization.load_pem_private_key(private_pem, password=passphrase)
-    assert isinstance(private, Ed25519PrivateKey)
-    return base64.b64encode(private.sign(bytes.fromhex(digest_hex))).decode("ascii")
 
 
 def verify(public_hex: str, digest_hex: str, signature_b64: str) -> bool:

@@ -35,6 +35,7 @@ from api.v1 import (
     route_helpers,
     routes_comments_audit,
     routes_decisions,
+    routes_deputies,
     routes_documents,
     routes_log,
     routes_people,
@@ -74,6 +75,12 @@ Idempotency-Key still in progress · 412 If-Match stale (who acted, what, when) 
 415 a body that is not JSON · 422 refused by a hard rule, a year without an official calendar, or an
 Idempotency-Key reused with a different request · 429 rate limit (Retry-After).
 
+**Signing**: a signed step (legality opinion, expert or adviser opinion, hearing record, the chief
+executive's decision) is signed with the acting person's own key, which only their password opens:
+send it in the `Juece-Signing-Password` header of that request. juece stores no copy and cannot sign
+without it (403 `signing_password_required` / `signing_password_wrong`; 409 `no_signing_key` until the
+person has set their own password). A deputy (代理) acts in their own name with `Juece-Deputy-Grant`.
+
 **Concurrency**: a decision's `ETag` is its version; send it back in `If-Match` with an action.
 **Retries**: send `Idempotency-Key` with a POST; a retry with the same key and body is answered from
 the first answer (`Idempotent-Replayed: true`) and never acts twice.
@@ -89,6 +96,8 @@ TAGS = [
     ("notifications", "The person's inbox"),
     ("users", "People of the office (admin role)"),
     ("tokens", "Personal access tokens"),
+    ("deputies", "Deputy grants (代理): a person's role held by another for a period, granted and signed by the "
+                 "chief executive"),
 ]
 
 
@@ -222,6 +231,7 @@ def make_blueprint(core: Juece) -> ApiBlueprint:
     routes_records.register(blp, problems_doc)
     routes_people.register(blp, problems_doc)
     routes_log.register(blp, problems_doc)
+    routes_deputies.register(blp, problems_doc)
 
     def catch_all(path: str) -> Response:
         """Unknown paths under /api/v1 are problem documents: 404, or 405 when another method fits."""

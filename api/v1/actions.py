@@ -210,4 +210,8 @@ def describe(action_id: str, defs: list[tuple[str, ActionDef]]) -> tuple[str, st
                      + ("; signed with the actor's key" if a.signed else "")
                      + (f"; rules: {', '.join(a.guards)}" if a.guards else ""))
     lines += ["", "Send `If-Match` with the decision's ETag to refuse the action (412) if someone acted since."]
+    if any(a.signed for _, a in defs):
+        lines += ["", "**Signed**: send the acting person's own password in `Juece-Signing-Password`; without it "
+                      "(403 `signing_password_required`), with a wrong one (403 `signing_password_wrong`) or before "
+                      "they have set their own password (409 `no_signing_key`) nothing is signed or recorded."]
     return f"{action.label.zh} / {action.label.en}", "\n".join(lines)

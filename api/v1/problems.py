@@ -6,7 +6,8 @@ refused, and the message in Chinese and English. The status policy (also in the 
 =====  ==========================================================================================
 400    malformed input: bad JSON, a field of the wrong type, unknown or missing (``field`` names it)
 401    no token, or an unknown, expired or revoked token (``WWW-Authenticate: Bearer``)
-403    the token's person may not do this (role, separation of duties, admin-only endpoint)
+403    the token's person may not do this (role, separation of duties, admin-only endpoint); a signed
+       step without the signer's password or with a wrong one; an act under an ended deputy grant
 404    no such resource, or one of another office (never told apart), or no such action
 405    the path exists but not with this method (``Allow`` lists the methods)
 409    the action is not possible in the decision's current state; a name already taken; the same

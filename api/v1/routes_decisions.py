@@ -25,6 +25,8 @@ from api.v1.route_helpers import (
     visible_decision,
     who_is_public,
 )
+from api.v1.routes_deputies import signing_password
+from api.v1.schemas.signing import ActingHeaders
 from api.v1.smorest_types import Blp
 from workflow.catalog import Catalog
 from workflow.errors import InvalidInput, NotFound
@@ -137,7 +139,8 @@ def _register_action(blp: Blp, catalog: Catalog, problems: Problems, action_id: 
         with juece.db.read() as conn:
             visible_decision(conn, decision_id, who)
         expected = expected_version(headers.get("if_match"), decision_id)
-        result = juece.act(decision_id, action_id, who.user, dict(body), expected_version=expected)
+        result = juece.act(decision_id, action_id, who.user, dict(body), expected_version=expected,
+                           password=signing_password(headers), grant=headers.get("deputy_grant"))
         with juece.db.read() as conn:
             detail = decision_detail(conn, decision_id, who)
         out = {"decision_id": result.decision_id, "action": result.action, "from_state": result.from_state,
@@ -153,7 +156,7 @@ def _register_action(blp: Blp, catalog: Catalog, problems: Problems, action_id: 
         blp.response(200, s.ActionResultOut, headers={
             "ETag": {"description": "the decision's new version", "schema": {"type": "string"}}}),
         blp.arguments(schema, arg_name="body", required=required),
-        blp.arguments(s.ActionHeaders, location="headers", arg_name="headers"),
+        blp.arguments(ActingHeaders, location="headers", arg_name="headers"),
         blp.doc(summary=summary, description=description, operationId=f"act_{action_id}"),
     ):
         view = decorate(view)

@@ -8,7 +8,9 @@ from typing import Any
 from api.v1 import schemas as s
 from api.v1.auth import core, principal
 from api.v1.route_helpers import ID, Problems, decision_detail, etag, expected_version, internal_decision
+from api.v1.routes_deputies import signing_password
 from api.v1.schemas import records as rs
+from api.v1.schemas import signing as sg
 from api.v1.smorest_types import Blp
 from workflow import records
 from workflow.service import ActResult
@@ -38,7 +40,7 @@ def register(blp: Blp, problems: Problems) -> None:
         return {"items": records.pending_backfills(core(), decision_id)}
 
     @blp.route(f"/decisions/<{ID}:decision_id>/backfills", methods=["POST"], tags=["records"])
-    @blp.arguments(s.ActionHeaders, location="headers", arg_name="headers")
+    @blp.arguments(sg.SigningHeaders, location="headers", arg_name="headers")
     @blp.arguments(rs.BackfillCreate, arg_name="body")
     @blp.response(201, rs.BackfillCreated)
     @problems(403, 404, 409, 412, 422)
@@ -47,14 +49,16 @@ def register(blp: Blp, problems: Problems) -> None:
 
         The step is judged as of ``occurred_at`` (which may not be in the future nor before the
         decision's previous step) and applied only when a chief executive other than the requester
-        confirms it. It is then marked ``backfill`` in the history.
+        confirms it. It is then marked ``backfill`` in the history. A signed step is signed now, by the
+        requester: send their password in ``Juece-Signing-Password`` (the confirmation signs nothing).
         """
         who = principal()
         with core().db.read() as conn:
             internal_decision(conn, decision_id, who)
         seq = records.request_backfill(core(), decision_id, body["action"], who.user, body["data"],
                                        body["occurred_at"], body["reason"],
-                                       expected_version(headers.get("if_match"), decision_id))
+                                       expected_version(headers.get("if_match"), decision_id),
+                                       password=signing_password(headers))
         return {"decision_id": decision_id, "request": seq}
 
     @blp.route(f"/decisions/<{ID}:decision_id>/backfills/<{ID}:request>/confirm", methods=["POST"],
@@ -82,7 +86,7 @@ def register(blp: Blp, problems: Problems) -> None:
         return {"decision_id": decision_id, "request": request}
 
     @blp.route(f"/decisions/<{ID}:decision_id>/corrections/<action>", methods=["POST"], tags=["records"])
-    @blp.arguments(s.ActionHeaders, location="headers", arg_name="headers")
+    @blp.arguments(sg.ActingHeaders, location="headers", arg_name="headers")
     @blp.arguments(rs.CorrectionCreate, arg_name="body")
     @blp.response(200, s.ActionResultOut)
     @problems(403, 404, 409, 412, 422)
@@ -91,11 +95,13 @@ def register(blp: Blp, problems: Problems) -> None:
         """Correct a recorded meeting, opinion, hearing record or comment window (更正)
 
         The correction is a new version with a reason; the earlier version stays in the facts
-        (``superseded``) and the trail. Only the version in force can be corrected.
+        (``superseded``) and the trail. Only the version in force can be corrected. A correction of a
+        signed record is signed by the corrector: send their password in ``Juece-Signing-Password``.
         """
         who = principal()
         with core().db.read() as conn:
             internal_decision(conn, decision_id, who)
         result = records.correct(core(), decision_id, action, who.user, body["data"], body["reason"],
-                                 body.get("of_version"), expected_version(headers.get("if_match"), decision_id))
+                                 body.get("of_version"), expected_version(headers.get("if_match"), decision_id),
+                                 password=signing_password(headers), grant=headers.get("deputy_grant"))
         return _result(result)

@@ -2,7 +2,8 @@
 
 Sign-in (Flask-Login, argon2), CSRF on every form (Flask-WTF forms, no global CSRFProtect so that the
 REST API is untouched), the inbox, the catalogue, decision pages with step forms generated from the
-definition, signed legality opinions, and administration. Dates and times show in Asia/Shanghai.
+definition, signed legality opinions (each signature made with the signer's own password), deputy grants,
+one's own password and key, and administration. Dates and times show in Asia/Shanghai.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from api.web import admin, auth, decisions, labels, lists
+from api.web import admin, auth, decisions, labels, lists, signing
 from api.web.common import CsrfForm, core, due_time, label, lang, local_time
 from config.runtime import instance_secret
 
@@ -32,7 +33,7 @@ shell = Blueprint("web", __name__, static_folder="static", static_url_path="/sta
                   template_folder="templates")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-WEB_BLUEPRINTS = ("web", "auth", "inbox", "decisions", "admin")
+WEB_BLUEPRINTS = ("web", "auth", "inbox", "decisions", "admin", "signing")
 
 
 @shell.get("/healthz")
@@ -129,7 +130,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=lambda: "en" if lang() == "en" else "zh",
           timezone_selector=lambda: "Asia/Shanghai")
     auth.init_login(app)
-    for blueprint in (shell, auth.bp, lists.bp, decisions.bp, admin.bp):
+    for blueprint in (shell, auth.bp, lists.bp, decisions.bp, admin.bp, signing.bp):
         app.register_blueprint(blueprint)
     admin.init_admin(app)
     app.after_request(_headers)

@@ -37,14 +37,14 @@ class AddUserForm(FlaskForm):
     unit = StringField("单位/科室", validators=[Length(max=200)])
     email = StringField("电子邮件", validators=[Optional(), Length(max=320)])
     roles = CheckboxesField("角色", choices=[])
-    password = PasswordField("初始密码（至少 10 个字符）", validators=[Optional()])
+    password = PasswordField("初始密码（至少 10 个字符；只能登录，本人设置自己的密码后才能签名）", validators=[Optional()])
 
 
 class PasswordForm(FlaskForm):
-    """A new password for a person of this office."""
+    """A reset password for a person of this office: it signs them in; their signing key is retired."""
 
     user = SelectField("人员", choices=[])
-    password = PasswordField("新密码（至少 10 个字符）", validators=[DataRequired()])
+    password = PasswordField("临时密码（至少 10 个字符）", validators=[DataRequired()])
 
 
 class SettingsForm(FlaskForm):
@@ -111,7 +111,7 @@ def users() -> Any:
                 if pw.user.data not in {p.name for p in people}:
                     return redirect(url_for("admin.users"), 303)
                 domain.set_password(core(), str(pw.user.data), str(pw.password.data), by=person.name)
-                flash(_("已设置密码：%(name)s", name=pw.user.data), "ok")
+                flash(_("已重置密码：%(name)s（原签名密钥已停用；本人设置自己的密码后生成新密钥）", name=pw.user.data), "ok")
                 return redirect(url_for("admin.users"), 303)
             error, status = _("表单无效，请检查后重试。"), 400
         except WorkflowError as exc:

@@ -30,9 +30,9 @@ from api.web.common import (
 )
 from api.web.forms import MAX_UPLOAD_BYTES, BackfillDecisionForm, UploadRefused, build_form, choices, form_data
 from api.web.present import action_label, page_context
-from workflow import dossier, records
-from workflow.admin import check_password
+from workflow import deputies, dossier, records
 from workflow.calendar import SHANGHAI
+from workflow.context import Actor
 from workflow.engine import may_act
 from workflow.errors import (
     ActionNotAllowed,
@@ -104,16 +104,41 @@ def _refusal(exc: WorkflowError, procedure: Any) -> dict[str, Any]:
     return info
 
 
+def _as_deputy(person: Actor, prefix: str) -> tuple[Actor, int | None]:
+    """The person as the deputy of the grant the form names (403 when they hold no such grant now)."""
+    raw = str(request.form.get(f"{prefix}-grant") or "").strip()
+    if not raw:
+        return person, None
+    if not raw.isdigit():
+        abort(400)
+    c = core()
+    try:
+        with c.db.read() as conn:
+            return deputies.acting_now(conn, person, int(raw), c.clock()), int(raw)
+    except WorkflowError:
+        abort(403)
+
+
+def _signing_refused(exc: WorkflowError, person: Actor) -> None:
+    """A wrong signing password counts towards the sign-in lock-out, like a wrong sign-in."""
+    if exc.code == "signing_password_wrong":
+        _failures().fail(f"name:{person.name}")
+
+
 @bp.post("/decisions/<int:decision_id>/act/<action_id>")
 @login_required
 def act(decision_id: int, action_id: str) -> Any:
-    """Take an action: role and office first (403/404), then the engine's checks; refusals keep the input."""
+    """Take an action: role and office first (403/404), then the engine's checks; refusals keep the input.
+
+    A signed action is signed by the service with the key the typed password opens, never otherwise.
+    """
     c, person = core(), actor()
     row, view = load_decision(decision_id, person)
     action = view.procedure.actions.get(action_id)
     if action is None:
         abort(404)
-    if not may_act(action, person, view):
+    acting, grant = _as_deputy(person, action_id)
+    if not may_act(action, acting, view):
         abort(403)
     citizen = public_only(person.roles)
     people: list[str] = []
@@ -133,11 +158,11 @@ def act(decision_id: int, action_id: str) -> Any:
     elif not str(form.expected_version.data or "").isdigit():
         status, failure = 400, {"code": "invalid_input", "message": _("缺少版本号，请刷新后重试。"), "article": None,
                                 "rule": None, "field": None}
-    elif action.signed and not check_password(c, person.name, str(form["password"].data or "")):
-        _failures().fail(f"name:{person.name}")
-        failure = {"code": "password", "message": _("密码不正确，未签名。"), "article": None,
+    elif action.signed and _failures().locked(f"name:{person.name}"):
+        status, failure = 429, {"code": "locked", "message": _("尝试次数过多，请 15 分钟后再试。"), "article": None,
                                 "rule": None, "field": "password"}
     else:
+        password = str(form["password"].data or "") if action.signed else None
         try:
             data = form_data(form, action)
             occurred = str(form.backfill_occurred_at.data or "").strip()
@@ -145,14 +170,17 @@ def act(decision_id: int, action_id: str) -> Any:
             if occurred or reason:
                 # 补录: the step happened offline; it is requested now and applied once the chief confirms.
                 seq = records.request_backfill(c, decision_id, action_id, person.name, data,
-                                               _local_instant(occurred), reason, int(str(form.expected_version.data)))
+                                               _local_instant(occurred), reason, int(str(form.expected_version.data)),
+                                               password=password)
                 flash(_("已提交补录申请（第 %(n)s 号），待行政首长确认后记入。", n=seq), "ok")
                 return redirect(url_for("decisions.show", decision_id=decision_id) + "#backfills", 303)
-            result = c.act(decision_id, action_id, person.name, data, int(str(form.expected_version.data)))
+            result = c.act(decision_id, action_id, person.name, data, int(str(form.expected_version.data)),
+                           password=password, grant=grant)
         except UploadRefused as exc:
             failure = {"code": "upload_refused", "message": str(exc), "article": None, "rule": None,
                        "field": exc.field}
         except WorkflowError as exc:
+            _signing_refused(exc, person)
             status, failure = _status(exc), _refusal(exc, view.procedure)
         else:
             flash(_("已完成：%(action)s（第 %(v)s 版）", action=label(action.label), v=result.version), "ok")
@@ -173,6 +201,8 @@ def _status(exc: WorkflowError) -> int:
     """The page's status for a refusal: the same mapping as the API's for the same error."""
     if isinstance(exc, StaleVersion | ActionNotAllowed):
         return 409
+    if exc.code in ("signing_password_wrong", "signing_password_required"):
+        return 422  # the form is shown again for the password to be typed: like any refused input
     if isinstance(exc, Forbidden):
         return 403
     if isinstance(exc, NotFound):
@@ -214,19 +244,20 @@ def correct(decision_id: int, action_id: str) -> Any:
     if not form.validate_on_submit() or not str(form.expected_version.data or "").isdigit():
         status, failure = 400, {"code": "csrf", "message": _("页面已过期或表单无效，请刷新后重试。"), "article": None,
                                 "rule": None, "field": None}
-    elif action.signed and not check_password(c, person.name, str(form["password"].data or "")):
-        _failures().fail(f"name:{person.name}")
-        failure = {"code": "password", "message": _("密码不正确，未签名。"), "article": None, "rule": None,
-                   "field": "password"}
+    elif action.signed and _failures().locked(f"name:{person.name}"):
+        status, failure = 429, {"code": "locked", "message": _("尝试次数过多，请 15 分钟后再试。"), "article": None,
+                                "rule": None, "field": "password"}
     else:
         try:
             result = records.correct(c, decision_id, action_id, person.name, form_data(form, action),
                                      str(form.correction_reason.data or ""), None,
-                                     int(str(form.expected_version.data)))
+                                     int(str(form.expected_version.data)),
+                                     password=str(form["password"].data or "") if action.signed else None)
         except UploadRefused as exc:
             failure = {"code": "upload_refused", "message": str(exc), "article": None, "rule": None,
                        "field": exc.field}
         except WorkflowError as exc:
+            _signing_refused(exc, person)
             status, failure = _status(exc), _refusal(exc, view.procedure)
         else:
             flash(_("已更正：%(action)s（第 %(v)s 版）", action=label(action.label), v=result.version), "ok")

@@ -61,6 +61,8 @@ class ActionForm(FlaskForm):
     """Base of every generated step form: the version the person saw, for the stale-form check."""
 
     expected_version = HiddenField()
+    #: 代理: the grant a deputy acts under (set on the forms the page offers a deputy).
+    grant = HiddenField()
     #: 补录: filled only to enter a step that happened offline; it then waits for the chief's confirmation.
     backfill_occurred_at = StringField(_l("实际发生时间"), render_kw={"type": "datetime-local"})
     backfill_reason = TextAreaField(_l("补录理由"))

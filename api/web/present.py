@@ -11,7 +11,7 @@ from sqlalchemy import select
 from api.web import labels
 from api.web.common import core, due_time, label, lang, local_time
 from api.web.forms import ActionForm, BackfillDecisionForm, build_form, field_rows
-from workflow import dossier
+from workflow import deputies, dossier, keys
 from workflow.audit import verify_all
 from workflow.calendar import WorkCalendar
 from workflow.context import Actor, DecisionView, Office
@@ -92,7 +92,7 @@ def trail_rows(procedure: ProcedureDef, events: list[dossier.TrailEvent]) -> lis
                      "to": label(procedure.states[e.to_state].label) if e.to_state else "",
                      "outcome": labels.option(e.outcome, lang()) if e.outcome else "", "data": data,
                      "backfill": e.backfill and {**e.backfill, "occurred_at": local_time(str(e.backfill["occurred_at"]))},
-                     "correction": e.correction})
+                     "correction": e.correction, "deputy": e.deputy, "deputy_problem": e.deputy_problem})
     return rows
 
 
@@ -130,6 +130,13 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
         opinion_text = None
         if view.facts.get("opinion"):
             opinion_text = dossier.document_text(conn, str(view.facts["opinion"]["hash"]))
+        # 代理: the grants this page shows (in force, or acted under here) and the ones this person holds.
+        used = {int(e.deputy["grant"]) for e in events if e.deputy}
+        grants = [g for g in deputies.office_grants(conn, view.org_id, now)
+                  if g["status"] in ("in_force", "scheduled") or g["id"] in used]
+        stand_ins = [(g, deputies.acting_now(conn, person, g["id"], now))
+                     for g in grants if g["status"] == "in_force" and g["deputy"] == person.name]
+        can_sign = keys.has_usable_key(conn, person.id)
     deadlines = [_deadline_row(procedure, str(d.key), str(d.kind), str(d.status), str(d.article), aware(d.due_at),
                                aware(d.fire_at), awaiting_year(d), now, cal) for d in deadline_rows]
     stall = next((d for d in procedure.deadlines.values() if "*" in d.starts_on), None)
@@ -152,8 +159,20 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
         is_failed = bool(failed and failed["action"] == action.id)
         form: ActionForm = failed["form"] if failed and is_failed else build_form(
             action, procedure, lang=lang(), people=people, inputs=inputs, version=view.version)
+        held = [g for g, _ in stand_ins if str(form.grant.data or "") == str(g["id"])]
         forms.append({"action": action, "label": label(action.label), "form": form,
-                      "rows": field_rows(form, action), "failed": failed if is_failed else None})
+                      "rows": field_rows(form, action), "failed": failed if is_failed else None, "can_sign": can_sign,
+                      "deputy": held[0] if held else None})
+    offered = {a.id for a in available}
+    for grant, as_deputy in stand_ins:  # what this person may do for someone else, in their own name
+        for action in actions_for(as_deputy, view, include_any=False):
+            if action.id in offered:
+                continue
+            offered.add(action.id)
+            form = build_form(action, procedure, lang=lang(), people=people, inputs=inputs, version=view.version)
+            form.grant.data = str(grant["id"])
+            forms.append({"action": action, "label": label(action.label), "form": form,
+                          "rows": field_rows(form, action), "failed": None, "deputy": grant, "can_sign": can_sign})
     corrections = correction_forms(person, view, people, inputs, failed)
     if failed and failed["action"].startswith("fix-") and not any(f["failed"] for f in corrections):
         # The record can no longer be corrected (state moved on): say so where the form was.
@@ -174,6 +193,7 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
         "comment_window": view.facts.get("comment_window"),
         "corrections": corrections, "superseded": superseded_rows(procedure, view.facts),
         "backfills": pending_rows(procedure, events, person), "backfill_form": BackfillDecisionForm(),
+        "grants": grants,
     }
 
 

@@ -23,7 +23,7 @@ def _operations(app: Flask) -> list[tuple[str, str]]:
     for path, ops in spec["paths"].items():
         concrete = (path.replace("{decision_id}", "1").replace("{user_id}", "1").replace("{token_id}", "1")
                     .replace("{notification_id}", "1").replace("{key}", "cn-713").replace("{sha256}", "0" * 64)
-                    .replace("{request}", "1").replace("{action}", "record_meeting"))
+                    .replace("{request}", "1").replace("{action}", "record_meeting").replace("{grant_id}", "1"))
         out += [(method.upper(), concrete) for method in ops if method != "parameters"]
     return out
 

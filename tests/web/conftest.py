@@ -10,14 +10,15 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from api import create_app
 from config.settings import Settings
-from tests.helpers import PEOPLE
-from workflow import admin
+from tests.helpers import PASSWORD, PEOPLE
+from workflow import admin, keys
+from workflow.persistence.store import U
 from workflow.service import Juece
 
-PASSWORD = "correct-horse-battery"
 TOKEN = re.compile(r'name="(?:[\w-]+-)?csrf_token" type="hidden" value="([^"]+)"')
 ROLE_OF = {name: roles[0] for name, roles, _unit, org in PEOPLE if len(roles) == 1 and org == "古塘街道"}
 
@@ -32,16 +33,19 @@ def make_app(core: Juece, instance: Path) -> Flask:
 
 
 class People:
-    """Gives people passwords on first use (argon2 is slow on purpose) and signs them in."""
+    """Gives people without one their own password on first use, and signs them in."""
 
     def __init__(self, core: Juece, app: Flask) -> None:
         self.core, self.app = core, app
         self.ready: set[str] = set()
 
     def ensure(self, name: str) -> None:
-        """Give ``name`` the test password (once)."""
+        """Give ``name`` the test password as their own (once), unless they chose it already."""
         if name not in self.ready:
-            admin.set_password(self.core, name, PASSWORD)
+            with self.core.db.read() as conn:
+                chosen = conn.execute(select(U.c.password_hash).where(U.c.name == name)).scalar()
+            if chosen is None:
+                keys.change_password(self.core, name, PASSWORD)
             self.ready.add(name)
 
     def client(self, name: str) -> FlaskClient:

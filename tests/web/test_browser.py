@@ -150,8 +150,8 @@ def test_jiepai_decision_in_the_browser(browser_page: tuple[Any, str], core: Jue
     # Comments, expert opinions and the group consultation; then the review request.
     clock.advance(days=1)
     core.act(did, "submit_comment", "citizen1", {"text": "建议保留老街风貌"})
-    core.act(did, "submit_expert_opinion", "expert1", {"opinion": "方案可行，建议分期实施"})
-    core.act(did, "submit_expert_opinion", "expert2", {"opinion": "规划指标合理"})
+    core.act(did, "submit_expert_opinion", "expert1", {"opinion": "方案可行，建议分期实施"}, password=PASSWORD)
+    core.act(did, "submit_expert_opinion", "expert2", {"opinion": "规划指标合理"}, password=PASSWORD)
     core.act(did, "record_group_consultation", "owner", {"record": "与界牌村村民代表座谈会记录"})
     core.act(did, "waive_task", "owner", {"task": "risk_assessment", "reason": "不涉及社会稳定风险，不开展风险评估"})
     clock.advance(days=33)

@@ -11,6 +11,7 @@ from flask import Flask
 from openpyxl import load_workbook
 
 from tests.helpers import (
+    PASSWORD,
     Clock,
     adopt_all,
     local_iso,
@@ -127,7 +128,7 @@ def test_stale_form_names_the_other_person(core: Juece, clock: Clock, people: Pe
 def test_signing_needs_the_password_and_shows_verified(core: Juece, clock: Clock, people: People) -> None:
     did = new_decision(core)
     to_legality_review(core, clock, did)
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": "合法"}, password=PASSWORD)
     client = people.client("reviewer")
     wrong = post_action(client, did, "sign_legality_opinion", {"outcome": "lawful", "opinion__text": "经审查合法",
                                                                "password": "not-my-password"})
@@ -172,8 +173,8 @@ def test_markup_is_shown_as_text_everywhere(core: Juece, clock: Clock, people: P
     clock.advance(days=31)
     adopt_all(core, did, ["comment:1"])
     core.act(did, "submit_legality_review", "owner", {})
-    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": XSS})
-    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": f"意见{XSS}"})
+    core.act(did, "submit_adviser_opinion", "adviser", {"opinion": XSS}, password=PASSWORD)
+    core.act(did, "sign_legality_opinion", "reviewer", {"outcome": "lawful", "opinion": f"意见{XSS}"}, password=PASSWORD)
     for name in ("reviewer", "secretary", XSS):
         client = people.client(name)
         for path in ("/", f"/decisions/{did}", "/catalogue"):

@@ -74,8 +74,8 @@ class Database:
                 yield conn
                 tx.rollback()
 
-    def upgrade(self) -> str:
-        """Create or migrate the schema to the newest revision; return that revision."""
+    def upgrade(self, revision: str = "heads") -> str:
+        """Create or migrate the schema to the newest revision (or ``revision``); return where it is now."""
         from alembic import command
         from alembic.config import Config
         from alembic.runtime.migration import MigrationContext
@@ -85,7 +85,7 @@ class Database:
         with self.engine.connect() as conn:
             conn.info["readonly"] = False
             config.attributes["connection"] = conn
-            command.upgrade(config, "heads")
+            command.upgrade(config, revision)
             conn.commit()
             return ",".join(sorted(MigrationContext.configure(conn).get_current_heads()))
 

@@ -77,16 +77,24 @@ class User(Base):
 
 
 class UserKey(Base):
-    """A user's Ed25519 key: public half on record, private half encrypted."""
+    """A user's Ed25519 key: public half on record, private half sealed under the holder's password.
+
+    ``kind`` is ``sealed`` (juece holds it, only the holder's password opens it) or ``legacy`` (made
+    before holder-only signing: its private half was deleted by migration 0004s, it only verifies).
+    A retired key is never deleted: ``revoked_at`` and ``retired_reason`` say when and why it stopped.
+    """
 
     __tablename__ = "user_key"
     id: Mapped[intpk]
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
     key_id: Mapped[str] = mapped_column(String(16), unique=True)
     public_hex: Mapped[hexhash]
-    private_pem: Mapped[bytes] = mapped_column(LargeBinary)
+    kind: Mapped[str] = mapped_column(String(16), default="sealed")
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    wrap: Mapped[dict[str, Any] | None]
     created_at: Mapped[instant]
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
+    retired_reason: Mapped[str | None] = mapped_column(String(200))
 
 
 class Decision(Base):

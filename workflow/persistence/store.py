@@ -142,10 +142,10 @@ class Store:
         return list(self.conn.execute(query.order_by(E.c.seq)))
 
     def signing_key(self, user_id: int) -> Any:
-        """The user's current (unrevoked) key."""
+        """The user's current (unretired) key: id, kind, sealed private half and its wrapping."""
         return self.conn.execute(
-            select(K.c.key_id, K.c.private_pem).where(K.c.user_id == user_id, K.c.revoked_at.is_(None))
-            .order_by(K.c.id.desc()).limit(1)).first()
+            select(K.c.id, K.c.key_id, K.c.kind, K.c.sealed, K.c.wrap)
+            .where(K.c.user_id == user_id, K.c.revoked_at.is_(None)).order_by(K.c.id.desc()).limit(1)).first()
 
     def calendar(self) -> tuple[dict[dt.date, bool], set[int]]:
         """Office-entered working-day facts and imported years."""

@@ -92,6 +92,8 @@ class HistoryEntry(ma.Schema):
         "description": "补录: a step entered afterwards, with occurred_at, reason, requested_by and approved_by"})
     correction = fields.Dict(keys=fields.String(), values=fields.Raw(), allow_none=True, metadata={
         "description": "更正: this event is a new version of a record, with its reason and version numbers"})
+    deputy = fields.Dict(keys=fields.String(), values=fields.Raw(), allow_none=True, metadata={
+        "description": "代理: the actor acted for someone else: grant, for (id, name), role, until"})
 
 
 class DecisionDetail(DecisionSummary):
