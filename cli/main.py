@@ -231,12 +231,13 @@ def calendar_status(c: Ctx, as_json: bool) -> None:
 @click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
 @click.argument("kind", type=click.Choice(["workday", "holiday"]))
 @click.option("--name", default="")
+@click.option("--office", default=None, help="only this office's calendar (without it: the national calendar)")
 @pass_ctx
-def calendar_set(c: Ctx, day: dt.datetime, kind: str, name: str) -> None:
-    """Override one day as a working day or a holiday."""
+def calendar_set(c: Ctx, day: dt.datetime, kind: str, name: str, office: str | None) -> None:
+    """Override one day as a working day or a holiday, nationally or (--office) for one office only."""
     from workflow.admin import set_calendar_day
 
-    resolved = set_calendar_day(c.core, day.date(), kind == "workday", name)
+    resolved = set_calendar_day(c.core, day.date(), kind == "workday", name, org=office)
     computed = resolved["deadlines"] + resolved["stalls"] + resolved["escalations"]
     click.echo(f"{day.date()} {kind}" + (f"; {computed} awaiting deadlines computed" if computed else ""))
 

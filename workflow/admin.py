@@ -19,7 +19,7 @@ from workflow.calendar import YearNotice, parse_year_notice
 from workflow.context import DEFAULT_OFFICE_SETTINGS
 from workflow.definition import ROLES
 from workflow.errors import InvalidInput, NotFound
-from workflow.persistence.store import CD, CY, ORG, U, naive
+from workflow.persistence.store import CD, CY, OCD, ORG, U, naive
 from workflow.service import Juece
 
 _HASHER = PasswordHasher()
@@ -116,7 +116,8 @@ def import_calendar(core: Juece, path: str | Path, by: str = "admin") -> dict[st
 
 
 def import_notice(core: Juece, notice: YearNotice, by: str = "admin") -> dict[str, Any]:
-    """Import a parsed year notice; deadlines awaiting that year are computed in the same transaction."""
+    """Import a parsed national year notice (the system administrator's, e.g. ``juece calendar import``); deadlines
+    awaiting that year are computed in the same transaction."""
     now = naive(core.clock())
     with core.db.write() as conn:
         first, last = dt.date(notice.year, 1, 1), dt.date(notice.year, 12, 31)
@@ -136,14 +137,28 @@ def import_notice(core: Juece, notice: YearNotice, by: str = "admin") -> dict[st
             "resolved": resolved.as_dict()}
 
 
-def set_calendar_day(core: Juece, day: dt.date, is_workday: bool, name: str = "", by: str = "admin") -> dict[str, int]:
-    """Override one day (e.g. a local correction the package does not know); returns what it let be computed."""
+def set_calendar_day(core: Juece, day: dt.date, is_workday: bool, name: str = "", by: str = "admin",
+                     org: str | None = None) -> dict[str, int]:
+    """Override one day; returns what it let be computed.
+
+    With ``org`` (an office's administrator) the day is that office's own and moves only its deadlines;
+    without it (the system administrator, i.e. the CLI operator) it corrects the national calendar.
+    """
     now = naive(core.clock())
     with core.db.write() as conn:
-        conn.execute(delete(CD).where(CD.c.day == day))
-        conn.execute(insert(CD).values(day=day, is_workday=is_workday, name=name, source="override",
-                                       entered_by=by, entered_at=now))
-        core.append_system(conn, "calendar_day_set", by, {"day": day.isoformat(), "workday": is_workday,
-                                                          "name": name})
+        data: dict[str, Any] = {"day": day.isoformat(), "workday": is_workday, "name": name}
+        if org is None:
+            conn.execute(delete(CD).where(CD.c.day == day))
+            conn.execute(insert(CD).values(day=day, is_workday=is_workday, name=name, source="override",
+                                           entered_by=by, entered_at=now))
+        else:
+            org_id = conn.execute(select(ORG.c.id).where(ORG.c.name == org)).scalar()
+            if org_id is None:
+                raise NotFound(f"没有这个单位：{org}", f"no such office: {org}")
+            conn.execute(delete(OCD).where(OCD.c.org_id == org_id, OCD.c.day == day))
+            conn.execute(insert(OCD).values(org_id=org_id, day=day, is_workday=is_workday, name=name, entered_by=by,
+                                            entered_at=now))
+            data["org"] = org
+        core.append_system(conn, "calendar_day_set", by, data)
         # A day entered in a year without data may be all an awaiting deadline needed.
         return resolve_awaiting(conn, core.clock()).as_dict()

@@ -219,7 +219,7 @@ def _fire_due(core: Juece, st: Store, writer: _Writer, now: dt.datetime, limit: 
         if kind == "overdue":
             org = writer.org(row.org_id)
             office = Office(org.id, org.name, dict(org.settings))
-            cal = calendars.setdefault(0, core.calendar_for(st, st.system_seq()))
+            cal = calendars.setdefault(int(row.org_id), core.calendar_for(st, st.system_seq(), int(row.org_id)))
             escalation = {"kind": "working_days", "days": int(office.setting("escalation_working_days"))}
             try:
                 escalate_at = compute(escalation, now, cal)

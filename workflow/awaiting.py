@@ -9,6 +9,7 @@ may bring the year). It also tells which years are covered, for ``juece calendar
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -37,10 +38,23 @@ class Resolved:
                 "still_awaiting": self.still_awaiting}
 
 
-def current_calendar(conn: Connection) -> WorkCalendar:
-    """The calendar as this transaction sees it (not cached: an import in progress is included)."""
-    days, years = Store(conn).calendar()
+def current_calendar(conn: Connection, org_id: int | None = None) -> WorkCalendar:
+    """Office ``org_id``'s calendar (national when None) as this transaction sees it (not cached: an import in
+    progress is included)."""
+    days, years = Store(conn).calendar(org_id)
     return WorkCalendar(days, frozenset(years))
+
+
+def _per_office(conn: Connection) -> Callable[[int], WorkCalendar]:
+    """Each office's calendar, read once per office in this pass."""
+    known: dict[int, WorkCalendar] = {}
+
+    def of(org_id: int) -> WorkCalendar:
+        if org_id not in known:
+            known[org_id] = current_calendar(conn, org_id)
+        return known[org_id]
+
+    return of
 
 
 #: Deadline rows that wait for a year: a whole deadline (status awaiting), or an overdue alert's escalation.
@@ -55,21 +69,21 @@ def awaited_years(conn: Connection) -> set[int]:
     return years
 
 
-def resolve_awaiting(conn: Connection, now: dt.datetime, cal: WorkCalendar | None = None) -> Resolved:
-    """Compute every awaiting deadline (with its reminders) and stall clock that the calendar now allows."""
-    cal = cal or current_calendar(conn)
+def resolve_awaiting(conn: Connection, now: dt.datetime) -> Resolved:
+    """Compute every awaiting deadline (with its reminders) and stall clock that its office's calendar now allows."""
+    calendar_of = _per_office(conn)
     result = Resolved()
     # Lock the decisions first, in id order, then their deadline rows: the order every action takes them.
     waiting_on = select(DL.c.decision_id).where(DL.c.status == "awaiting", DL.c.decision_id.is_not(None))
     decisions = conn.execute(
-        select(D.c.id, D.c.stall_awaiting).where(or_(D.c.stall_awaiting.is_not(None), D.c.id.in_(waiting_on)))
+        select(D.c.id, D.c.org_id, D.c.stall_awaiting).where(or_(D.c.stall_awaiting.is_not(None), D.c.id.in_(waiting_on)))
         .order_by(D.c.id).with_for_update()).all()
     for decision in decisions:
         if decision.stall_awaiting is None:
             continue
         basis = dict(decision.stall_awaiting)
         try:
-            stall_at = deadlines.compute(basis["rule"], parse_iso(basis["start"]), cal)
+            stall_at = deadlines.compute(basis["rule"], parse_iso(basis["start"]), calendar_of(int(decision.org_id)))
         except CalendarMissing as missing:
             result.still_awaiting += 1
             conn.execute(update(D).where(D.c.id == decision.id).values(
@@ -81,6 +95,7 @@ def resolve_awaiting(conn: Connection, now: dt.datetime, cal: WorkCalendar | Non
     st = Store(conn)
     for row in rows:
         basis = dict(row.awaiting)
+        cal = calendar_of(int(row.org_id))
         try:
             if row.status == "fired":  # an overdue alert whose escalation waited; moot once acknowledged
                 moot = row.acknowledged_at is not None or row.escalated_at is not None
@@ -112,7 +127,7 @@ def resolve_if_covered(conn: Connection, now: dt.datetime, cal: WorkCalendar) ->
     """In a scan: resolve only when some awaited year now has data (e.g. a newer package brought it)."""
     if not any(cal.has_year(year) for year in awaited_years(conn)):
         return Resolved()
-    return resolve_awaiting(conn, now, cal)
+    return resolve_awaiting(conn, now)
 
 
 def package_version() -> str:

@@ -172,7 +172,7 @@ def publish_catalogue(core: Juece, year: int, actor_name: str, reference: str, *
         st.system_head("system")  # lock the system stream first: two publications of a year get two revisions
         revision = len(publications(conn, org_id, year)) + 1
         deadline = catalogue_deadline(core.catalog)
-        cal = core.calendar_for(st, row.system_seq)
+        cal = core.calendar_for(st, row.system_seq, org_id)
         closed = _meet_deadline(conn, st.pg, org_id, deadline, office, year, now, cal) if deadline else 0
         core.append_system(conn, ACTION, actor_name, {
             "org": office.name, "org_id": org_id, "year": year, "revision": revision, "reference": reference,

@@ -42,7 +42,7 @@ def change_deadline(core: Juece, decision_id: int, key: str, actor_name: str, re
         if not due_rows:
             raise NotFound(f"没有进行中的期限：{key}", f"no running deadline '{key}' on decision {decision_id}")
         procedure = core.catalog.get(f"{row.procedure_id}@{row.procedure_version}")
-        cal = core.calendar_for(st, st.system_seq())
+        cal = core.calendar_for(st, st.system_seq(), int(row.org_id))
         ids = [r.id for r in rows]
         if until is None:
             action, data = "deadline_paused", {"key": key, "reason": reason.strip()}

@@ -92,10 +92,10 @@ def request_backfill(core: Juece, decision_id: int, action_id: str, actor_name: 
                                    previous=utc_iso(previous) if previous else "—")
         action = view.procedure.actions.get(action_id)
         clean = dict(data)
-        core._store_documents(st, action, clean, now) if action else None
+        core._store_documents(st, action, clean, now, actor) if action else None
         # Judged now as it would be at confirmation, so a request that can never be confirmed is refused at once.
         trial = engine.Backfill(occurred, reason.strip(), actor.name, 0, "")
-        engine.decide(view, action_id, actor, clean, now, office, cal, core._resolver(st),
+        engine.decide(view, action_id, actor, clean, now, office, cal, core._resolver(st, actor.org_id),
                       history=core.history(st, decision_id, action) if action else {}, backfill=trial)
         seq = _append_meta(st, row, actor, "backfill_requested", {
             "action": action_id, "data": clean, "occurred_at": utc_iso(occurred), "reason": reason.strip()}, now,
@@ -166,7 +166,7 @@ def confirm_backfill(core: Juece, decision_id: int, request_seq: int, approver_n
         backfill = engine.Backfill(parse_iso(request["occurred_at"]), request["reason"], actor.name, request_seq,
                                    approver.name)
         decided = engine.decide(view, request["action"], actor, request["data"], now, office, cal,
-                                core._resolver(st), history=core.history(st, decision_id, action) if action else {},
+                                core._resolver(st, actor.org_id), history=core.history(st, decision_id, action) if action else {},
                                 backfill=backfill)
         documents = {name: (str(decided.event["data"][name]), str(request["data"].get("filename") or ""))
                      for name, spec in (action.fields.items() if action else []) if spec.type == "document"
@@ -228,8 +228,8 @@ def correct(core: Juece, decision_id: int, action_id: str, actor_name: str, data
             raise ActionNotAllowed("尚无可更正的记录", "there is no record to correct",
                                    code="correction_not_possible", details={"action": action_id})
         clean = dict(data)
-        documents = core._store_documents(st, action, clean, now)
+        documents = core._store_documents(st, action, clean, now, actor)
         decided = engine.decide_correction(view, action_id, actor, clean, reason, of_version, originals[-1].event,
-                                           now, office, cal, core._resolver(st),
+                                           now, office, cal, core._resolver(st, actor.org_id),
                                            history=core.history(st, decision_id, action))
         return core.write(st, row, view, actor, office, cal, decided, documents, now, password=password)

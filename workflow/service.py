@@ -70,12 +70,15 @@ class Juece:
     _calendars: dict[Any, WorkCalendar] = field(default_factory=dict)
 
     # -- helpers -------------------------------------------------------------------------------
-    def calendar_for(self, st: Store, stamp: Any) -> WorkCalendar:
-        """The working-day calendar, rebuilt only when someone changed the override table."""
-        if stamp not in self._calendars:
-            days, years = st.calendar()
-            self._calendars = {stamp: WorkCalendar(days, frozenset(years))}
-        return self._calendars[stamp]
+    def calendar_for(self, st: Store, stamp: Any, org_id: int | None = None) -> WorkCalendar:
+        """Office ``org_id``'s working-day calendar (national only when None), rebuilt only after a calendar
+        change."""
+        key = (stamp, org_id)
+        if key not in self._calendars:
+            days, years = st.calendar(org_id)
+            kept = {k: v for k, v in self._calendars.items() if k[0] == stamp}
+            self._calendars = kept | {key: WorkCalendar(days, frozenset(years))}
+        return self._calendars[key]
 
     def _actor(self, st: Store, name: str) -> tuple[Actor, Office, WorkCalendar]:
         row = st.actor(name)
@@ -83,11 +86,15 @@ class Juece:
             raise NotFound(f"没有这个用户：{name}", f"no such user: {name}", details={"user": name})
         actor = Actor(int(row.id), str(row.name), frozenset(row.roles), int(row.org_id), str(row.unit or ""))
         office = Office(int(row.org_id), str(row.org_name), dict(row.settings or {}))
-        return actor, office, self.calendar_for(st, row.system_seq)
+        return actor, office, self.calendar_for(st, row.system_seq, int(row.org_id))
 
-    def _store_documents(self, st: Store, action: ActionDef, data: dict[str, Any],
-                         now: dt.datetime) -> dict[str, tuple[str, str]]:
-        """Replace document inputs by the hash of their stored content; return field -> (hash, name)."""
+    def _store_documents(self, st: Store, action: ActionDef, data: dict[str, Any], now: dt.datetime,
+                         actor: Actor) -> dict[str, tuple[str, str]]:
+        """Replace document inputs by the hash of their stored content; return field -> (hash, name).
+
+        A hash is accepted only when ``actor`` stored it or it is on one of their office's decisions;
+        any other hash is "no stored document", whether or not another office has those bytes.
+        """
         stored: dict[str, tuple[str, str]] = {}
         for name, spec in action.fields.items():
             value = data.get(name)
@@ -99,7 +106,7 @@ class Juece:
                                    details={"field": "filename"})
             if isinstance(value, Mapping) and "sha256" in value:
                 sha = str(value["sha256"])
-                if not st.document_exists(sha):
+                if not st.document_usable(sha, actor.id, actor.org_id):
                     raise InvalidInput(f"文档不存在：{sha}", f"no stored document {sha}", details={"field": name})
             else:
                 # No {"path": …} here: the service never reads its own filesystem on a caller's behalf
@@ -115,13 +122,15 @@ class Juece:
                     raise InvalidInput("文件过大（上限 20 MB）", "document larger than 20 MB", details={"field": name})
                 sha = hashlib.sha256(content).hexdigest()
                 st.store_document(sha, content, media, now)
+                st.own_document(sha, actor.id, actor.org_id, now)
             data[name] = sha
             stored[name] = (sha, filename)
         return stored
 
-    def _resolver(self, st: Store) -> Callable[[str], Mapping[str, Any] | None]:
+    def _resolver(self, st: Store, org_id: int) -> Callable[[str], Mapping[str, Any] | None]:
+        """Person fields name people of office ``org_id`` only: anyone else is "no such user"."""
         def resolve(name: str) -> Mapping[str, Any] | None:
-            row = st.user_by_name(name)
+            row = st.user_by_name(name, org_id)
             if row is None:
                 return None
             return {"id": int(row.id), "name": row.name, "roles": sorted(row.roles), "unit": row.unit or ""}
@@ -199,9 +208,9 @@ class Juece:
         st, now = Store(conn), self.clock()
         row, actor, office, cal, view = self._locked(st, decision_id, actor_name, expected_version, grant)
         action = view.procedure.actions.get(action_id)
-        documents = self._store_documents(st, action, data, now) if action else {}
+        documents = self._store_documents(st, action, data, now, actor) if action else {}
         history = self.history(st, decision_id, action) if action else {}
-        decided = engine.decide(view, action_id, actor, data, now, office, cal, self._resolver(st), history=history)
+        decided = engine.decide(view, action_id, actor, data, now, office, cal, self._resolver(st, actor.org_id), history=history)
         return self.write(st, row, view, actor, office, cal, decided, documents, now, password=password)
 
     def _locked(self, st: Store, decision_id: int, actor_name: str, expected_version: int | None,
@@ -219,7 +228,7 @@ class Juece:
         if grant is not None:  # a deputy acts in their own name, with the granted role only
             actor = deputies.acting(st, actor, grant, self.clock())
         office = Office(int(row.org_id), str(row.org_name), dict(row.org_settings or {}))
-        cal = self.calendar_for(st, row.system_seq)
+        cal = self.calendar_for(st, row.system_seq, int(row.org_id))
         if expected_version is not None and expected_version != row.version:
             raise self._stale(st, stream_of(decision_id), expected_version, int(row.version),
                               named=not public_only(actor.roles))

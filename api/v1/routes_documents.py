@@ -65,13 +65,17 @@ def register(blp: Blp, problems: Problems) -> None:
             media = "application/octet-stream"
         sha = hashlib.sha256(content).hexdigest()
         juece = core()
+        who = principal()
         with juece.db.write() as conn:
-            existing = conn.execute(select(DOC.c.media_type).where(DOC.c.sha256 == sha)).first()
-            if existing is None:
-                Store(conn).store_document(sha, content, media, juece.clock())
+            st = Store(conn)
+            # "Stored before" speaks of the caller's office only: another office's bytes are never revealed.
+            known = st.office_has_document(sha, who.org_id)
+            existing = conn.execute(select(DOC.c.media_type).where(DOC.c.sha256 == sha)).first() if known else None
+            st.store_document(sha, content, media, juece.clock())
+            st.own_document(sha, who.id, who.org_id, juece.clock())
         out = {"sha256": sha, "size": len(content), "media_type": existing.media_type if existing else media,
-               "created": existing is None}
-        return out, 201 if existing is None else 200
+               "created": not known}
+        return out, 200 if known else 201
 
     @blp.route("/documents/<juece_sha256:sha256>", methods=["GET"], tags=["documents"])
     @blp.doc(responses={"200": {"description": "the document's bytes, with the media type it was stored with",

@@ -7,9 +7,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_wtf.file import FileField
-from sqlalchemy import select
-from werkzeug.datastructures import FileStorage
+from sqlalchemy import literal, select
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -19,11 +17,11 @@ from api.web.common import FlaskForm, actor, core, lang, login_required, msg, of
 from api.web.forms import CheckboxesField, choices
 from workflow import admin as domain
 from workflow.awaiting import calendar_status
-from workflow.calendar import SHANGHAI, parse_notice_text
+from workflow.calendar import SHANGHAI
 from workflow.context import DEFAULT_OFFICE_SETTINGS
 from workflow.definition import ROLES
 from workflow.errors import WorkflowError
-from workflow.persistence.store import CD, ORG, U
+from workflow.persistence.store import CD, OCD, ORG, U
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 #: A year's notice lists a few dozen days: anything larger is not one.
@@ -66,12 +64,6 @@ class CalendarDayForm(FlaskForm):
     day = StringField("日期", validators=[DataRequired()], render_kw={"type": "date"})
     is_workday = BooleanField("工作日（不勾选为休息日）")
     name = StringField("名称（如 台风停工）", validators=[Length(max=60)])
-
-
-class CalendarImportForm(FlaskForm):
-    """A year's State Council holiday notice as a YAML file (the format of ``juece calendar import``)."""
-
-    notice = FileField("节假日安排文件（YAML）", validators=[DataRequired()])
 
 
 def _translate(form: FlaskForm) -> None:
@@ -156,41 +148,20 @@ def _flash_resolved(resolved: dict[str, int]) -> None:
         flash(_("已计算等待日历的期限 %(n)s 项。", n=computed), "ok")
 
 
-def _import_notice(form: Any, person_name: str) -> str | None:
-    """Import the uploaded notice; the refusal's text, or None when it was imported."""
-    storage = form.notice.data
-    if not isinstance(storage, FileStorage):
-        return str(_("请选择节假日安排文件。"))
-    try:
-        notice = parse_notice_text(storage.read(MAX_NOTICE_BYTES).decode("utf-8"))
-        result = domain.import_notice(core(), notice, by=person_name)
-    except UnicodeDecodeError:
-        return str(_("文件应为 UTF-8 编码的 YAML。"))
-    except WorkflowError as exc:
-        return msg(exc)
-    flash(_("已导入 %(year)s 年节假日安排。", year=result["year"]), "ok")
-    _flash_resolved(result["resolved"])
-    return None
-
-
 @bp.route("/calendar", methods=["GET", "POST"])
 @login_required
 @roles_required("admin")
 def calendar() -> Any:
     """The covered years and the working-day override table; import a year's notice or set one day."""
     person = actor()
-    form, upload = CalendarDayForm(), CalendarImportForm(prefix="import")
-    for each in (form, upload):
-        _translate(each)
+    form = CalendarDayForm()
+    _translate(form)
     error, status = None, 200
     if request.method == "POST" and request.form.get("which") == "import":
-        if not upload.validate_on_submit():
-            error, status = _("表单无效，请检查后重试。"), 400
-        else:
-            error = _import_notice(upload, person.name)
-            if error is None:
-                return redirect(url_for("admin.calendar"), 303)
-            status = 422
+        # A State Council notice is national: it moves every office's deadlines, so only the system
+        # administrator imports it (``juece calendar import`` on the server), never one office's admin.
+        error, status = _("国务院办公厅节假日安排为全国数据，由系统管理员以 juece calendar import 导入；"
+                          "本页只能调整本单位的工作日。"), 403
     elif request.method == "POST":
         try:
             if not form.validate_on_submit():
@@ -200,15 +171,21 @@ def calendar() -> Any:
             error, status = _("请输入有效日期 YYYY-MM-DD。"), 422
         else:
             resolved = domain.set_calendar_day(core(), day, bool(form.is_workday.data), str(form.name.data or ""),
-                                               by=person.name)
+                                               by=person.name, org=office_name(person.org_id))
             flash(_("已设置 %(day)s。", day=day.isoformat()), "ok")
             _flash_resolved(resolved)
             return redirect(url_for("admin.calendar"), 303)
     with core().db.read() as conn:
-        days = conn.execute(select(CD).order_by(CD.c.day.desc()).limit(500)).all()
+        # This office's own days, then the national ones; another office's days are not shown.
+        own = conn.execute(select(OCD.c.day, OCD.c.is_workday, OCD.c.name, literal(str(_("本单位"))).label("source"),
+                                  OCD.c.entered_by).where(OCD.c.org_id == person.org_id)
+                           .order_by(OCD.c.day.desc()).limit(500)).all()
+        national = conn.execute(select(CD.c.day, CD.c.is_workday, CD.c.name, CD.c.source, CD.c.entered_by)
+                                .order_by(CD.c.day.desc()).limit(500)).all()
+        days = list(own) + list(national)
         info = calendar_status(conn, core().clock().astimezone(SHANGHAI).date(),
                                current_app.config["JUECE_SETTINGS"].calendar_notice_from)
-    return render_template("admin_calendar.html", form=form, upload=upload, days=days, error=error,
+    return render_template("admin_calendar.html", form=form, days=days, error=error,
                            info=info), status
 
 

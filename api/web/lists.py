@@ -51,7 +51,7 @@ def inbox() -> str:
     now = c.clock()
     with c.db.read() as conn:
         st = Store(conn)
-        cal = c.calendar_for(st, st.system_seq())
+        cal = c.calendar_for(st, st.system_seq(), person.org_id)
         items = inbox_items(conn, c.catalog, person, now, cal)
         notes = notifications(conn, person.id)
         if public_only(person.roles):  # never a notice about a decision the person may not see

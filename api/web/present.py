@@ -126,7 +126,7 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
                                      .order_by(DL.c.due_at.is_(None), DL.c.due_at, DL.c.id)).all()
         report = verify_all(conn, c.catalog, [view.id])
         store = Store(conn)
-        cal = c.calendar_for(store, store.system_seq())
+        cal = c.calendar_for(store, store.system_seq(), view.org_id)
         opinion_text = None
         if view.facts.get("opinion"):
             opinion_text = dossier.document_text(conn, str(view.facts["opinion"]["hash"]))

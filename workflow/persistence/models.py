@@ -222,7 +222,8 @@ class Deadline(Base):
 
 
 class CalendarDay(Base):
-    """An office-entered working-day fact that overrides or extends the package data."""
+    """A national working-day fact (an imported State Council notice, or a system administrator's correction)
+    that overrides or extends the package data; an office's own facts are in ``office_calendar_day``."""
 
     __tablename__ = "calendar_day"
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
@@ -231,6 +232,30 @@ class CalendarDay(Base):
     source: Mapped[str] = mapped_column(Text, default="")
     entered_by: Mapped[str] = mapped_column(String(200), default="")
     entered_at: Mapped[instant]
+
+
+class OfficeCalendarDay(Base):
+    """A working-day fact one office's administrator entered: it affects only that office's deadlines."""
+
+    __tablename__ = "office_calendar_day"
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), primary_key=True, autoincrement=False)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(60), default="")
+    entered_by: Mapped[str] = mapped_column(String(200), default="")
+    entered_at: Mapped[instant]
+
+
+class DocumentOwner(Base):
+    """Who stored which bytes: a hash is usable only by its uploader or on their office's decisions."""
+
+    __tablename__ = "document_owner"
+    sha256: Mapped[str] = mapped_column(ForeignKey("document.sha256"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True, autoincrement=False)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
+    created_at: Mapped[instant]
+
+    __table_args__ = (Index("ix_document_owner_org_id_sha256", "org_id", "sha256"),)
 
 
 class CalendarYear(Base):

@@ -24,9 +24,11 @@ from workflow.persistence.models import (
     Decision,
     Delivery,
     Document,
+    DocumentOwner,
     DocumentVersion,
     Installation,
     Notification,
+    OfficeCalendarDay,
     Org,
     User,
     UserKey,
@@ -43,6 +45,8 @@ DOC = cast(Table, Document.__table__)
 DV = cast(Table, DocumentVersion.__table__)
 CD = cast(Table, CalendarDay.__table__)
 CY = cast(Table, CalendarYear.__table__)
+OCD = cast(Table, OfficeCalendarDay.__table__)
+DO = cast(Table, DocumentOwner.__table__)
 N = cast(Table, Notification.__table__)
 DY = cast(Table, Delivery.__table__)
 INST = cast(Table, Installation.__table__)
@@ -106,9 +110,12 @@ class Store:
         """A user by name, with the office's settings and the calendar's change stamp."""
         return self.conn.execute(_ACTOR, {"name": name}).first()
 
-    def user_by_name(self, name: str) -> Any:
-        """A user row by name."""
-        return self.conn.execute(select(U).where(U.c.name == name)).first()
+    def user_by_name(self, name: str, org_id: int | None = None) -> Any:
+        """A user row by name; only inside office ``org_id`` when it is given."""
+        query = select(U).where(U.c.name == name)
+        if org_id is not None:
+            query = query.where(U.c.org_id == org_id)
+        return self.conn.execute(query).first()
 
     def system_seq(self) -> int | None:
         """The head of the system stream: it moves whenever the calendar (or a user) changes."""
@@ -147,15 +154,34 @@ class Store:
             select(K.c.id, K.c.key_id, K.c.kind, K.c.sealed, K.c.wrap)
             .where(K.c.user_id == user_id, K.c.revoked_at.is_(None)).order_by(K.c.id.desc()).limit(1)).first()
 
-    def calendar(self) -> tuple[dict[dt.date, bool], set[int]]:
-        """Office-entered working-day facts and imported years."""
+    def calendar(self, org_id: int | None = None) -> tuple[dict[dt.date, bool], set[int]]:
+        """National working-day facts, overlaid with office ``org_id``'s own (none when None), and imported years."""
         days = {r.day: bool(r.is_workday) for r in self.conn.execute(select(CD.c.day, CD.c.is_workday))}
+        if org_id is not None:
+            days |= {r.day: bool(r.is_workday) for r in self.conn.execute(
+                select(OCD.c.day, OCD.c.is_workday).where(OCD.c.org_id == org_id))}
         years = {int(r.year) for r in self.conn.execute(select(CY.c.year))}
         return days, years
 
     def document_exists(self, sha: str) -> bool:
-        """Whether a document with this content hash is stored."""
+        """Whether a document with this content hash is stored (by anyone: never tell a caller this)."""
         return self.conn.execute(select(DOC.c.sha256).where(DOC.c.sha256 == sha)).first() is not None
+
+    def document_usable(self, sha: str, user_id: int, org_id: int) -> bool:
+        """Whether ``user_id`` may name this hash: they stored it, or it is on one of their office's decisions."""
+        mine = select(DO.c.sha256).where(DO.c.sha256 == sha, DO.c.user_id == user_id)
+        office = (select(DV.c.sha256).join(D, D.c.id == DV.c.decision_id)
+                  .where(DV.c.sha256 == sha, D.c.org_id == org_id).limit(1))
+        return (self.conn.execute(mine).first() is not None
+                or self.conn.execute(office).first() is not None)
+
+    def office_has_document(self, sha: str, org_id: int) -> bool:
+        """Whether someone of office ``org_id`` stored these bytes or they are on one of its decisions."""
+        stored = select(DO.c.sha256).where(DO.c.sha256 == sha, DO.c.org_id == org_id).limit(1)
+        office = (select(DV.c.sha256).join(D, D.c.id == DV.c.decision_id)
+                  .where(DV.c.sha256 == sha, D.c.org_id == org_id).limit(1))
+        return (self.conn.execute(stored).first() is not None
+                or self.conn.execute(office).first() is not None)
 
     def next_document_version(self, decision_id: int, kind: str) -> int:
         """The next version number of a decision's document of ``kind``."""
@@ -232,6 +258,12 @@ class Store:
         self.conn.execute(dialect_insert(DOC).values(sha256=sha, content=content, size=len(content),
                                                      media_type=media_type, created_at=naive(now))
                           .on_conflict_do_nothing(index_elements=["sha256"]))
+
+    def own_document(self, sha: str, user_id: int, org_id: int, now: dt.datetime) -> None:
+        """Record that ``user_id`` (of office ``org_id``) stored these bytes (once per person)."""
+        dialect_insert = postgresql.insert if self.pg else sqlite.insert
+        self.conn.execute(dialect_insert(DO).values(sha256=sha, user_id=user_id, org_id=org_id, created_at=naive(now))
+                          .on_conflict_do_nothing(index_elements=["sha256", "user_id"]))
 
     def insert_document_version(self, values: Mapping[str, Any]) -> None:
         """Record a version of one of a decision's documents."""
