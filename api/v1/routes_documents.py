@@ -72,7 +72,7 @@ def register(blp: Blp, problems: Problems) -> None:
             known = st.office_has_document(sha, who.org_id)
             existing = conn.execute(select(DOC.c.media_type).where(DOC.c.sha256 == sha)).first() if known else None
             st.store_document(sha, content, media, juece.clock())
-            st.own_document(sha, who.id, who.org_id, juece.clock())
+            st.own_document(sha, who.user_id, who.org_id, juece.clock())
         out = {"sha256": sha, "size": len(content), "media_type": existing.media_type if existing else media,
                "created": not known}
         return out, 200 if known else 201
