@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from sqlalchemy import select
 
 from tests.helpers import Clock
