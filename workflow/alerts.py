@@ -168,9 +168,9 @@ def _calendar_notice(writer: _Writer, now: dt.datetime, cal: WorkCalendar, notic
             org_id=org_id, decision_id=None, deadline_id=None, kind="calendar", key=key,
             subject=f"【日历】请导入{years}年法定节假日安排",
             body=(f"{org_name}\n系统尚无{years}年的国务院办公厅节假日安排数据，无法计算该年的工作日。"
-                  f"目前有 {waiting} 项期限等待该日历。通知发布后，请用“juece calendar import 文件”或在“工作日调整”页面导入。\n"
-                  f"No official calendar for {', '.join(map(str, missing))}: import the State Council holiday notice "
-                  f"(juece calendar import FILE); {waiting} deadline(s) are waiting for it."),
+                  f"目前有 {waiting} 项期限等待该日历。通知发布后，请系统管理员用“juece calendar import 文件”导入。\n"
+                  f"No official calendar for {', '.join(map(str, missing))}: the system administrator imports the State "
+                  f"Council holiday notice (juece calendar import FILE); {waiting} deadline(s) are waiting for it."),
             payload={"years": missing, "awaiting": int(waiting), "day": today.isoformat()},
             people=people, office_channel=False)
         writer.result.calendar_notices += 1
