@@ -114,7 +114,7 @@ def register(blp: Blp, problems: Problems) -> None:
     @blp.route(f"/users/<{ID}:user_id>/deactivate", methods=["POST"], tags=["users"])
     @blp.arguments(s.IdempotencyHeaders, location="headers", arg_name="headers")
     @blp.response(200, s.UserOut)
-    @problems(400, 403, 404)
+    @problems(400, 403, 404, 409, 413, 415, 422)
     def deactivate_user(user_id: int, headers: dict[str, Any]) -> dict[str, Any]:
         """Deactivate a person of the office (admin role): no sign-in, sessions end, tokens stop working"""
         who = require_admin()
@@ -128,7 +128,7 @@ def register(blp: Blp, problems: Problems) -> None:
     @blp.route(f"/users/<{ID}:user_id>/reactivate", methods=["POST"], tags=["users"])
     @blp.arguments(s.IdempotencyHeaders, location="headers", arg_name="headers")
     @blp.response(200, s.UserOut)
-    @problems(403, 404)
+    @problems(403, 404, 409, 413, 415, 422)
     def reactivate_user(user_id: int, headers: dict[str, Any]) -> dict[str, Any]:
         """Reactivate a deactivated person of the office (admin role); revoked tokens stay revoked"""
         who = require_admin()
