@@ -17,6 +17,7 @@ from cli import transparency as _transparency
 from cli.common import Ctx, emit, fail, json_option, pass_ctx
 from config import load_settings
 from workflow.errors import DefinitionError, WorkflowError
+from workflow.sessions import WrongSigningPassword, name_key, record_failure
 
 
 class JueceGroup(click.Group):
@@ -26,6 +27,8 @@ class JueceGroup(click.Group):
         try:
             return super().invoke(ctx)
         except WorkflowError as error:
+            if isinstance(error, WrongSigningPassword) and isinstance(ctx.obj, Ctx):
+                record_failure(ctx.obj.core, name_key(error.user))  # the same lock-out as the pages and the API
             fail(error, as_json=bool(ctx.meta.get("json")))
         finally:
             if isinstance(ctx.obj, Ctx):
@@ -116,6 +119,41 @@ def procedures_graph(c: Ctx, procedure_id: str, fmt: str, lang: str, current: st
 @main.group()
 def users() -> None:
     """People and their roles."""
+
+
+@users.command("deactivate")
+@click.argument("name")
+@click.option("--reason", default="", help="recorded in the system audit stream")
+@pass_ctx
+def users_deactivate(c: Ctx, name: str, reason: str) -> None:
+    """Deactivate a person: no sign-in, their sessions end at once, their API tokens stop working."""
+    from workflow.admin import deactivate_user
+
+    ended = deactivate_user(c.core, name, by="admin", reason=reason)
+    click.echo(f"deactivated {name}: {ended} session(s) ended")
+
+
+@users.command("reactivate")
+@click.argument("name")
+@pass_ctx
+def users_reactivate(c: Ctx, name: str) -> None:
+    """Reactivate a deactivated person (they sign in again; revoked tokens stay revoked)."""
+    from workflow.admin import reactivate_user
+
+    reactivate_user(c.core, name, by="admin")
+    click.echo(f"reactivated {name}")
+
+
+@users.command("roles")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, required=True, help="repeat for several roles")
+@pass_ctx
+def users_roles(c: Ctx, name: str, roles: tuple[str, ...]) -> None:
+    """Replace a person's roles; their sessions end (they sign in again with the new roles)."""
+    from workflow.admin import set_roles
+
+    ended = set_roles(c.core, name, list(roles), by="admin")
+    click.echo(f"{name}: {','.join(sorted(set(roles)))} ({ended} session(s) ended)")
 
 
 @users.command("add")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import select
 
 from cli.common import Ctx
 from cli.main import main
@@ -15,6 +16,7 @@ from config.settings import Settings
 from tests.helpers import PASSWORD, Clock
 from workflow.keywrap import FAST
 from workflow.persistence.db import Database
+from workflow.persistence.store import E
 
 
 class Cli:
@@ -292,4 +294,23 @@ def test_a_deputy_from_the_command_line(cli: Cli, clock: Clock) -> None:
     late = cli("decisions", "act", did, "return_materials", "--as", "周敏", "--grant", grant, "--data",
                '{"reason": "补正"}', ok=False)
     assert "deputy_grant_expired" in late.output
+    assert cli("audit", "verify").output.startswith("ok:")
+
+
+def test_wrong_signing_passwords_lock_the_signer_and_deactivation(cli: Cli, clock: Clock, database: Database) -> None:
+    did = _to_legality_review(cli, clock)
+    opinion = json.dumps({"outcome": "lawful", "opinion": "经审查合法"}, ensure_ascii=False)
+    sign = ("decisions", "act", did, "sign_legality_opinion", "--as", "李明华", "--data", opinion, "--password-stdin")
+    for _ in range(5):
+        assert "signing_password_wrong" in cli(*sign, input="guessed-password\n", ok=False).output
+    # Locked: her right password signs nothing until the window has passed (the pages' sign-in is locked too).
+    assert "locked_out" in cli(*sign, input=PASSWORD + "\n", ok=False).output
+    clock.advance(minutes=16)
+    cli(*sign, input=PASSWORD + "\n")
+    assert cli("users", "deactivate", "周敏", "--reason", "调离").output.startswith("deactivated 周敏")
+    assert cli("users", "reactivate", "周敏").output.startswith("reactivated 周敏")
+    assert cli("users", "roles", "周敏", "--role", "secretary", "--role", "publisher").exit_code == 0
+    with database.read() as conn:
+        actions = list(conn.execute(select(E.c.action).where(E.c.stream == "system").order_by(E.c.seq)).scalars())
+    assert actions[-3:] == ["user_deactivated", "user_reactivated", "user_roles_changed"]
     assert cli("audit", "verify").output.startswith("ok:")

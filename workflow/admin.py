@@ -13,7 +13,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from sqlalchemy import delete, insert, select, update
 
-from workflow import keys
+from workflow import keys, sessions
 from workflow.awaiting import resolve_awaiting
 from workflow.calendar import YearNotice, parse_year_notice
 from workflow.context import DEFAULT_OFFICE_SETTINGS
@@ -93,6 +93,60 @@ def set_password(core: Juece, name: str, password: str, by: str = "admin") -> No
     The person signs in with it, and signs again once they set their own password (``keys``).
     """
     keys.reset_password(core, name, password, by)
+
+
+def _person(conn: Any, name: str) -> Any:
+    row = conn.execute(select(U.c.id, U.c.active, U.c.roles).where(U.c.name == name)).first()
+    if row is None:
+        raise NotFound(f"没有这个用户：{name}", f"no such user: {name}", details={"user": name})
+    return row
+
+
+def deactivate_user(core: Juece, name: str, by: str = "admin", reason: str = "") -> int:
+    """Deactivate a person: they cannot sign in, their sessions end and their API tokens stop working.
+
+    Returns how many live sessions were ended; deactivating an inactive person changes nothing.
+    """
+    if name == by:
+        raise InvalidInput("不能停用自己", "you cannot deactivate yourself", code="cannot_deactivate_self",
+                           details={"user": name})
+    with core.db.write() as conn:
+        person = _person(conn, name)
+        if not person.active:
+            return 0
+        conn.execute(update(U).where(U.c.id == person.id).values(active=False))
+        ended = sessions.end_sessions(conn, int(person.id), core.clock(), "deactivated")
+        core.append_system(conn, "user_deactivated", by, {"user": name, "reason": reason.strip(),
+                                                          "sessions_ended": ended})
+        return ended
+
+
+def reactivate_user(core: Juece, name: str, by: str = "admin") -> None:
+    """Reactivate a deactivated person (they sign in again; revoked tokens stay revoked)."""
+    with core.db.write() as conn:
+        person = _person(conn, name)
+        if person.active:
+            return
+        conn.execute(update(U).where(U.c.id == person.id).values(active=True))
+        core.append_system(conn, "user_reactivated", by, {"user": name})
+
+
+def set_roles(core: Juece, name: str, roles: list[str], by: str = "admin") -> int:
+    """Replace a person's roles; their sessions end (they sign in again). Returns how many ended."""
+    unknown = sorted(set(roles) - ROLES)
+    if not roles or unknown:
+        raise InvalidInput(f"未知角色：{'、'.join(unknown) or '（空）'}", f"unknown role(s) {', '.join(unknown) or '(none)'}",
+                           details={"field": "role"})
+    with core.db.write() as conn:
+        person = _person(conn, name)
+        new = sorted(set(roles))
+        if sorted(person.roles) == new:
+            return 0
+        conn.execute(update(U).where(U.c.id == person.id).values(roles=new))
+        ended = sessions.end_sessions(conn, int(person.id), core.clock(), "roles_changed")
+        core.append_system(conn, "user_roles_changed", by, {"user": name, "roles": new, "was": sorted(person.roles),
+                                                            "sessions_ended": ended})
+        return ended
 
 
 def check_password(core: Juece, name: str, password: str) -> bool:

@@ -125,7 +125,7 @@ def grant(core: Juece, granter: str, principal: str, deputy: str, role: str, end
                 "deputy": deputy, "deputy_id": int(stand_in.id), "role": role, "starts_at": utc_iso(start),
                 "ends_at": utc_iso(end), "reason": reason.strip()}
         seq = core.append_system(conn, "deputy_granted", granter, data, signer=lambda event: keys.sign_event(
-            st, int(boss.id), granter, password, "system", event))
+            st, int(boss.id), granter, password, "system", event, now))
         conn.execute(update(G).where(G.c.id == grant_id).values(system_seq=seq))
         return grant_id
 
@@ -147,7 +147,7 @@ def revoke(core: Juece, grant_id: int, by: str, reason: str, password: str | Non
         conn.execute(update(G).where(G.c.id == grant_id).values(revoked_at=naive(now), revoked_by=boss.id,
                                                                  revoke_reason=reason.strip()))
         core.append_system(conn, "deputy_revoked", by, {"grant": grant_id, "reason": reason.strip()},
-                           signer=lambda event: keys.sign_event(st, int(boss.id), by, password, "system", event))
+                           signer=lambda event: keys.sign_event(st, int(boss.id), by, password, "system", event, now))
 
 
 def expire(core: Juece, now: dt.datetime | None = None) -> int:

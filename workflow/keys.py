@@ -11,6 +11,7 @@ stream, so old signatures keep verifying against the public key registered there
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ from argon2.exceptions import VerificationError
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, insert, select, update
 
-from workflow import keywrap
+from workflow import keywrap, sessions
 from workflow.context import utc_iso
 from workflow.errors import Forbidden, InvalidInput, NotFound
 from workflow.persistence.store import K, Store, U, aware, naive
@@ -50,8 +51,15 @@ def _no_key(name: str) -> NotFound:
                     "administrator set or reset cannot sign)", code="no_signing_key", details={"user": name})
 
 
-def unlock(st: Store, user_id: int, name: str, password: str | None) -> tuple[str, Ed25519PrivateKey]:
-    """The holder's key id and private key, opened with their password for one signature."""
+def unlock(st: Store, user_id: int, name: str, password: str | None,
+           now: dt.datetime | None = None) -> tuple[str, Ed25519PrivateKey]:
+    """The holder's key id and private key, opened with their password for one signature.
+
+    With ``now``, a person locked out by failed passwords (``sessions``) cannot sign; a wrong password
+    raises ``sessions.WrongSigningPassword``, which the edges count towards that lock-out.
+    """
+    if now is not None:
+        sessions.check_not_locked(st.conn, name, now)
     key = st.signing_key(user_id)
     if key is None or key.kind != "sealed" or key.sealed is None:
         raise _no_key(name)
@@ -61,14 +69,13 @@ def unlock(st: Store, user_id: int, name: str, password: str | None) -> tuple[st
     try:
         return str(key.key_id), keywrap.unseal(bytes(key.sealed), dict(key.wrap or {}), str(key.key_id), password)
     except keywrap.WrongPassword:
-        raise Forbidden("密码不正确，未签名", "wrong password: nothing was signed", code="signing_password_wrong",
-                        details={"field": "password"}) from None
+        raise sessions.WrongSigningPassword(name) from None
 
 
 def sign_event(st: Store, user_id: int, name: str, password: str | None, stream: str,
-               event: Mapping[str, Any]) -> dict[str, str]:
+               event: Mapping[str, Any], now: dt.datetime | None = None) -> dict[str, str]:
     """The holder's signature over ``event`` in ``stream`` (what ``keyring`` checks)."""
-    key_id, private = unlock(st, user_id, name, password)
+    key_id, private = unlock(st, user_id, name, password, now)
     digest = signing_digest(stream, event)
     return {"key": key_id, "digest": digest, "sig": keywrap.sign_digest(private, digest)}
 
@@ -130,6 +137,7 @@ def change_password(core: Juece, name: str, new: str, current: str | None = None
             key_id = _issue(core, conn, int(user.id), name, new, "the holder set their own password", name)
             core.append_system(conn, "password_changed", name, {"user": name, "key": key_id, "rewrapped": False})
         conn.execute(update(U).where(U.c.id == user.id).values(password_hash=hasher(core).hash(new)))
+        sessions.end_sessions(conn, int(user.id), core.clock(), "password_changed")
         return key_id
 
 
@@ -146,6 +154,7 @@ def reset_password(core: Juece, name: str, temporary: str, by: str = "admin") ->
         if key is not None:
             _retire(core, conn, key, name, f"password reset by {by}", by)
         conn.execute(update(U).where(U.c.id == user.id).values(password_hash=hasher(core).hash(temporary)))
+        sessions.end_sessions(conn, int(user.id), core.clock(), "password_reset")
         core.append_system(conn, "password_reset", by, {"user": name, "retired_key": key.key_id if key else None})
         return str(key.key_id) if key is not None else None
 
@@ -154,7 +163,7 @@ def rotate_key(core: Juece, name: str, password: str) -> str:
     """The holder replaces their key by a new pair under the same password; the old one is retired."""
     with core.db.write() as conn:
         user, st = _user(conn, name), Store(conn)
-        old_id, _ = unlock(st, int(user.id), name, password)
+        old_id, _ = unlock(st, int(user.id), name, password, core.clock())
         old = st.signing_key(int(user.id))
         _retire(core, conn, old, name, "rotated by the holder", name)
         return _issue(core, conn, int(user.id), name, password, f"rotation of {old_id}", name)

@@ -65,7 +65,7 @@ def _append_meta(st: Store, row: Any, actor: Actor, action: str, data: Mapping[s
     stream, seq = stream_of(int(row.id)), int(row.version) + 1
     event: dict[str, Any] = {"action": action, "actor": actor.as_record(), "at": utc_iso(now), "data": dict(data)}
     if sign:
-        event["signature"] = keys.sign_event(st, actor.id, actor.name, password, stream, event)
+        event["signature"] = keys.sign_event(st, actor.id, actor.name, password, stream, event, now)
     digest = chain_hash(str(row.last_hash), stream, seq, row.state, row.state, event)
     st.insert_event(stream=stream, seq=seq, action=action, actor_id=actor.id, from_state=row.state,
                     to_state=row.state, at=now, event=event, prev_hash=str(row.last_hash), hash_=digest)

@@ -260,7 +260,7 @@ class Juece:
         stream = stream_of(decision_id)
         if procedure.actions[action_id].signed:
             event["signature"] = dict(carried) if carried is not None else keys.sign_event(
-                st, actor.id, actor.name, password, stream, event)
+                st, actor.id, actor.name, password, stream, event, now)
         seq = int(row.version) + 1
         digest = chain_hash(str(row.last_hash), stream, seq, decided.from_state, decided.to_state, event)
         stall, stall_awaiting = decided.deadlines.stall_due_at, decided.deadlines.stall_awaiting

@@ -45,6 +45,7 @@ from api.v1 import (
 from api.v1.auth import authenticate, rate_key
 from api.v1.schemas import IdempotencyHeaders, Problem
 from api.v1.smorest_types import Blp
+from workflow import sessions
 from workflow.errors import WorkflowError
 from workflow.service import Juece
 
@@ -301,6 +302,8 @@ def make_blueprint(core: Juece) -> ApiBlueprint:
 
     @blp.errorhandler(WorkflowError)
     def workflow_error(error: WorkflowError) -> Response:
+        if isinstance(error, sessions.WrongSigningPassword):  # counts towards the holder's sign-in lock-out
+            sessions.record_failure(current_app.extensions["juece"], sessions.name_key(error.user))
         return problems.from_workflow_error(error)
 
     @blp.errorhandler(HTTPException)
@@ -321,6 +324,19 @@ def make_blueprint(core: Juece) -> ApiBlueprint:
     return blueprint
 
 
+def rate_limit_storage(environ: Any, broker_url: str = "") -> str:
+    """Where the rate-limit counters live: ``JUECE_RATE_LIMIT_STORAGE``, else a Redis broker, else memory.
+
+    Counters in Redis are shared by every gunicorn worker and survive a restart; ``memory://`` is per process.
+    """
+    chosen = environ.get("JUECE_RATE_LIMIT_STORAGE") or environ.get("JUECE_API_RATELIMIT_STORAGE_URI")
+    if chosen:
+        return str(chosen)
+    if broker_url.startswith(("redis://", "rediss://", "redis+sentinel://")):
+        return broker_url
+    return "memory://"
+
+
 def init_app(app: Flask) -> None:
     """Register the API, its OpenAPI document and docs page, and its rate limit."""
     core: Juece = app.extensions["juece"]
@@ -331,8 +347,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("API_V1_OPENAPI_SWAGGER_UI_URL", f"{PREFIX}/docs/assets/" if assets else CDN_SWAGGER_UI)
     app.config.setdefault("API_V1_OPENAPI_SWAGGER_UI_CONFIG", {"persistAuthorization": True, "validatorUrl": None})
     app.config.setdefault("JUECE_API_RATE_LIMIT", os.environ.get("JUECE_API_RATE_LIMIT", DEFAULT_RATE_LIMIT))
-    app.config.setdefault("JUECE_API_RATELIMIT_STORAGE_URI",
-                          os.environ.get("JUECE_API_RATELIMIT_STORAGE_URI", "memory://"))
+    app.config.setdefault("JUECE_API_RATELIMIT_STORAGE_URI", rate_limit_storage(
+        os.environ, app.config["JUECE_SETTINGS"].broker_url if "JUECE_SETTINGS" in app.config else ""))
     app.url_map.converters.setdefault(route_helpers.ID, IdConverter)
     app.url_map.converters.setdefault("juece_sha256", Sha256Converter)
     api = _Api(app, config_prefix="API_V1", spec_kwargs={

@@ -47,6 +47,7 @@ TYPE_BASE = "urn:juece:problem:"
 
 #: Codes whose status differs from their class's.
 STATUS_BY_CODE: dict[str, int] = {
+    "locked_out": 429,
     "already_exists": 409,
     "unknown_action": 404,
     "no_signing_key": 409,

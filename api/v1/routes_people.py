@@ -111,6 +111,34 @@ def register(blp: Blp, problems: Problems) -> None:
         with juece.db.read() as conn:
             return _user_out(_office_user(conn, user_id, who)), 201
 
+    @blp.route(f"/users/<{ID}:user_id>/deactivate", methods=["POST"], tags=["users"])
+    @blp.arguments(s.IdempotencyHeaders, location="headers", arg_name="headers")
+    @blp.response(200, s.UserOut)
+    @problems(400, 403, 404, 409, 413, 415, 422)
+    def deactivate_user(user_id: int, headers: dict[str, Any]) -> dict[str, Any]:
+        """Deactivate a person of the office (admin role): no sign-in, sessions end, tokens stop working"""
+        who = require_admin()
+        juece = core()
+        with juece.db.read() as conn:
+            person = _office_user(conn, user_id, who)
+        admin.deactivate_user(juece, str(person.name), by=who.user)
+        with juece.db.read() as conn:
+            return _user_out(_office_user(conn, user_id, who))
+
+    @blp.route(f"/users/<{ID}:user_id>/reactivate", methods=["POST"], tags=["users"])
+    @blp.arguments(s.IdempotencyHeaders, location="headers", arg_name="headers")
+    @blp.response(200, s.UserOut)
+    @problems(403, 404, 409, 413, 415, 422)
+    def reactivate_user(user_id: int, headers: dict[str, Any]) -> dict[str, Any]:
+        """Reactivate a deactivated person of the office (admin role); revoked tokens stay revoked"""
+        who = require_admin()
+        juece = core()
+        with juece.db.read() as conn:
+            person = _office_user(conn, user_id, who)
+        admin.reactivate_user(juece, str(person.name), by=who.user)
+        with juece.db.read() as conn:
+            return _user_out(_office_user(conn, user_id, who))
+
     @blp.route(f"/users/<{ID}:user_id>/tokens", methods=["GET"], tags=["tokens"])
     @blp.response(200, s.TokenList)
     @problems(403, 404)

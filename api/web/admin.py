@@ -45,6 +45,12 @@ class PasswordForm(FlaskForm):
     password = PasswordField("临时密码（至少 10 个字符）", validators=[DataRequired()])
 
 
+class ActiveForm(FlaskForm):
+    """Deactivating or reactivating a person of this office (the button says which)."""
+
+    user = SelectField("人员", choices=[])
+
+
 class SettingsForm(FlaskForm):
     """The office settings people change here."""
 
@@ -84,12 +90,13 @@ def users() -> Any:
     """The office's people with their roles; add a person; set a password."""
     person = actor()
     office = office_name(person.org_id)
-    add, pw = AddUserForm(prefix="add"), PasswordForm(prefix="pw")
-    for form in (add, pw):
+    add, pw, active = AddUserForm(prefix="add"), PasswordForm(prefix="pw"), ActiveForm(prefix="active")
+    for form in (add, pw, active):
         _translate(form)
     add.roles.choices = choices([(r, labels.pick(labels.ROLES.get(r), lang(), r)) for r in sorted(ROLES)])
     people = _people(person.org_id)
     pw.user.choices = choices([(str(p.name), str(p.name)) for p in people])
+    active.user.choices = choices([(str(p.name), str(p.name)) for p in people if p.name != person.name])
     error, status = None, 200
     if request.method == "POST":
         try:
@@ -105,10 +112,20 @@ def users() -> Any:
                 domain.set_password(core(), str(pw.user.data), str(pw.password.data), by=person.name)
                 flash(_("已重置密码：%(name)s（原签名密钥已停用；本人设置自己的密码后生成新密钥）", name=pw.user.data), "ok")
                 return redirect(url_for("admin.users"), 303)
+            if request.form.get("which") == "active" and active.validate_on_submit():
+                if active.user.data not in {p.name for p in people}:
+                    return redirect(url_for("admin.users"), 303)
+                if request.form.get("do") == "reactivate":
+                    domain.reactivate_user(core(), str(active.user.data), by=person.name)
+                    flash(_("已恢复：%(name)s", name=active.user.data), "ok")
+                else:
+                    domain.deactivate_user(core(), str(active.user.data), by=person.name)
+                    flash(_("已停用：%(name)s（会话已结束，API 令牌已失效）", name=active.user.data), "ok")
+                return redirect(url_for("admin.users"), 303)
             error, status = _("表单无效，请检查后重试。"), 400
         except WorkflowError as exc:
             error, status = msg(exc), 422
-    return render_template("admin_users.html", people=people, add=add, pw=pw, error=error,
+    return render_template("admin_users.html", people=people, add=add, pw=pw, active=active, error=error,
                            role_label=lambda r: labels.pick(labels.ROLES.get(r), lang(), r)), status
 
 

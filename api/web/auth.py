@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from typing import Any
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
@@ -16,78 +13,57 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from api.web.common import LANGS, CsrfForm, FlaskForm, core, login_required, referrer_path, safe_next
+from workflow import sessions
 from workflow.admin import check_password
-from workflow.persistence.store import ORG, U
+from workflow.persistence.store import U
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 
-MAX_FAILURES = 5
-LOCK_SECONDS = 15 * 60
-MAX_TRACKED = 10_000
+MAX_FAILURES = sessions.MAX_FAILURES
+MAX_ADDRESS_FAILURES = sessions.MAX_ADDRESS_FAILURES
 
 
 class WebUser(UserMixin):  # type: ignore[misc]  # flask_login ships no types
     """The signed-in person: id, name, roles, office and unit, read fresh on every request."""
 
-    def __init__(self, row: Any) -> None:
+    def __init__(self, row: Any, session_secret: str) -> None:
         self.id = int(row.id)
         self.name = str(row.name)
         self.roles = frozenset(row.roles)
         self.org_id = int(row.org_id)
         self.org_name = str(row.org_name)
         self.unit = str(row.unit or "")
+        self.session_secret = session_secret
 
     def get_id(self) -> str:
-        """The session key: the user's id."""
-        return str(self.id)
+        """The session key: the secret of this sign-in's server-side record (``workflow.sessions``)."""
+        return self.session_secret
 
 
-def load_user(user_id: str) -> WebUser | None:
-    """The active person behind a session, or None (signed out)."""
-    if not user_id.isdigit():
-        return None
-    with core().db.read() as conn:
-        row = conn.execute(select(U.c.id, U.c.name, U.c.roles, U.c.org_id, U.c.unit, ORG.c.name.label("org_name"))
-                           .join(ORG, ORG.c.id == U.c.org_id)
-                           .where(U.c.id == int(user_id), U.c.active.is_(True))).first()
-    return WebUser(row) if row else None
+def load_user(secret: str) -> WebUser | None:
+    """The active person behind a live session record, or None (signed out, ended or deactivated)."""
+    row = sessions.session_user(core(), secret)
+    return WebUser(row, secret) if row else None
 
 
 class Failures:
-    """Failed sign-ins per name and per address in a sliding window; too many locks sign-in for a while."""
+    """Failed sign-ins per name and per address, in the database (shared by every process, kept over restarts)."""
 
-    def __init__(self, limit: int = MAX_FAILURES, window: float = LOCK_SECONDS) -> None:
-        self.limit, self.window = limit, window
-        self._seen: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        seen = self._seen.setdefault(key, deque())
-        while seen and seen[0] <= now - self.window:
-            seen.popleft()
-        return seen
+    def __init__(self, limit: int = MAX_FAILURES) -> None:
+        self.limit = limit
 
     def locked(self, key: str, limit: int | None = None) -> bool:
         """True when ``key`` has reached ``limit`` (default: the name limit) within the window."""
-        now = time.monotonic()
-        with self._lock:
-            return len(self._recent(key, now)) >= (limit or self.limit)
+        return sessions.locked(core(), key, limit or self.limit)
 
     def fail(self, *keys: str) -> None:
-        """Count one failure for each key (stale keys are dropped so the table stays small)."""
-        now = time.monotonic()
-        with self._lock:
-            if len(self._seen) > MAX_TRACKED:
-                for key in [k for k, seen in self._seen.items() if not seen or seen[-1] <= now - self.window]:
-                    del self._seen[key]
-            for k in keys:
-                self._recent(k, now).append(now)
+        """Count one failure for each key."""
+        sessions.record_failure(core(), *keys)
 
     def clear(self, key: str) -> None:
         """Forget a name's failures after a successful sign-in."""
-        with self._lock:
-            self._seen.pop(key, None)
+        sessions.clear_failures(core(), key)
 
 
 class LoginForm(FlaskForm):
@@ -108,7 +84,10 @@ def _failures() -> Failures:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    """The sign-in page; five failures for a name (or twenty from an address) lock it for 15 minutes."""
+    """The sign-in page; five failures for a name (or twenty from an address) lock it for 15 minutes.
+
+    Success records a server-side session (``workflow.sessions``) whose secret is the cookie's user id.
+    """
     if current_user.is_authenticated:
         return redirect(url_for("inbox.inbox"))
     form = LoginForm()
@@ -117,18 +96,16 @@ def login() -> Any:
     status, error = 200, None
     if request.method == "POST":
         name = (form.username.data or "").strip()
-        keys = (f"name:{name}", f"addr:{request.remote_addr}")
+        keys = (sessions.name_key(name), sessions.address_key(request.remote_addr))
         failures = _failures()
-        if failures.locked(keys[0]) or failures.locked(keys[1], 4 * MAX_FAILURES):
+        if failures.locked(keys[0]) or failures.locked(keys[1], MAX_ADDRESS_FAILURES):
             status, error = 429, _("尝试次数过多，请 15 分钟后再试。")
         elif not form.validate_on_submit():
             status, error = 400, _("请填写用户名和密码（页面已过期时请刷新后重试）。")
         elif check_password(core(), name, form.password.data or ""):
             failures.clear(keys[0])
-            user = load_user(str(_user_id(name)))
+            user = start_session(_user_id(name))
             if user is not None:
-                session.clear()
-                login_user(user)
                 session["lang"] = request.cookies.get("juece_lang", "zh") if request.cookies.get(
                     "juece_lang") in LANGS else "zh"
                 return redirect(safe_next(request.args.get("next"), url_for("inbox.inbox")))
@@ -136,6 +113,18 @@ def login() -> Any:
             failures.fail(*keys)
             status, error = 401, _("用户名或密码不正确。")
     return render_template("login.html", form=form, error=error), status
+
+
+def start_session(user_id: int) -> WebUser | None:
+    """Record a new session for the person and sign this browser in with it (a fresh cookie)."""
+    user = load_user(sessions.start_session(core(), user_id, request.remote_addr))
+    if user is not None:
+        lang = session.get("lang")
+        session.clear()
+        login_user(user)
+        if lang:
+            session["lang"] = lang
+    return user
 
 
 def _user_id(name: str) -> int:
@@ -149,6 +138,7 @@ def logout() -> Response:
     """Sign out (a POST with the CSRF token)."""
     form = CsrfForm()
     if form.validate_on_submit():
+        sessions.end_session(core(), str(current_user.get_id()))
         logout_user()
         session.clear()
         flash(_("您已退出登录。"), "ok")

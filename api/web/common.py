@@ -99,7 +99,7 @@ def due_time(value: dt.datetime | str | None) -> str:
 
 def actor() -> Actor:
     """The signed-in person as the engine sees them (fresh from the database)."""
-    user_id = int(current_user.get_id())
+    user_id = int(current_user.id)
     with core().db.read() as conn:
         person = actor_by_id(conn, user_id)
     if person is None:

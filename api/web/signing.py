@@ -14,7 +14,7 @@ from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from api.web import labels
-from api.web.auth import _failures
+from api.web.auth import _failures, start_session
 from api.web.common import FlaskForm, actor, core, lang, local_time, login_required, msg
 from api.web.forms import choices
 from workflow import deputies, keys
@@ -83,6 +83,7 @@ def account() -> Any:
                 _signing_failed(exc, person.name)
                 error, status = msg(exc), 403 if isinstance(exc, Forbidden) else 422
             else:
+                start_session(person.id)  # the change ended every session, this one included: a fresh one here
                 flash(_("密码已设置；您的签名密钥 %(key)s 只有您的密码能打开。", key=key_id), "ok")
                 return redirect(url_for("signing.account"), 303)
     with c.db.read() as conn:
