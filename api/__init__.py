@@ -13,6 +13,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Settings, load_settings
+from config.production import refuse_unsafe
 from config.runtime import open_core
 from workflow.service import Juece
 
@@ -35,6 +36,8 @@ def create_app(settings: Settings | None = None, core: Juece | None = None) -> F
     if trusted:  # only behind proxies we were told of is X-Forwarded-For the client's address
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)  # type: ignore[method-assign]
     app.extensions["juece"] = core or open_core(settings)
+    # Under production mode an unsafe setting stops here: gunicorn reports "Worker failed to boot" and exits.
+    refuse_unsafe(settings, app.extensions["juece"])
     from api import transparency, v1, web
 
     web.init_app(app)

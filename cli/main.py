@@ -321,6 +321,8 @@ def demo(c: Ctx) -> None:
     """Load the demo office 古塘街道, its people and the 界牌新潮塘 decision in progress."""
     from workflow.demo import DEMO_PASSWORD, PEOPLE, TITLE, load_demo
 
+    if c.settings.production:
+        raise click.UsageError("the demo is not loaded under JUECE_ENV=production / 生产模式不加载演示数据")
     c.core.db.upgrade()
     decision_id = load_demo(c.core)
     click.echo(f"demo loaded: decision {decision_id} {TITLE}")
@@ -329,6 +331,7 @@ def demo(c: Ctx) -> None:
 
 from cli import catalogue as _catalogue  # noqa: E402
 from cli import decisions as _decisions  # noqa: E402  (sub-commands live in their own module)
+from cli import doctor as _doctor  # noqa: E402
 from cli import notices as _notices  # noqa: E402
 from cli import run as _run  # noqa: E402
 from cli import signing as _signing  # noqa: E402
@@ -339,6 +342,7 @@ main.add_command(_notices.deadlines)
 main.add_command(_notices.notifications)
 main.add_command(_notices.tokens)
 main.add_command(_run.up)
+main.add_command(_doctor.doctor)
 main.add_command(_transparency.log)
 audit.add_command(_transparency.audit_prove)
 main.add_command(_signing.account)

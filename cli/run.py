@@ -11,12 +11,13 @@ from pathlib import Path
 import click
 
 from cli.common import Ctx, pass_ctx
+from config.production import exit_if_unsafe
 
 
 def _child_env(c: Ctx) -> dict[str, str]:
     settings = c.settings
     env = dict(os.environ)
-    env |= {"JUECE_INSTANCE_DIR": str(settings.instance_dir), "JUECE_DATABASE_URL": settings.database_url,
+    env |= {"JUECE_ENV": settings.environment, "JUECE_INSTANCE_DIR": str(settings.instance_dir), "JUECE_DATABASE_URL": settings.database_url,
             "JUECE_BROKER_URL": settings.broker_url, "JUECE_SCAN_SECONDS": str(settings.scan_seconds),
             "JUECE_RELAY_SECONDS": str(settings.relay_seconds)}
     if settings.clock_file is not None:
@@ -71,6 +72,9 @@ def up(c: Ctx, host: str, port: int, with_demo: bool, web_only: bool) -> None:
     from api import create_app
     from workflow.keys import retire_legacy
 
+    if with_demo and c.settings.production:
+        raise click.UsageError("the demo is not loaded under JUECE_ENV=production / 生产模式不加载演示数据")
+    exit_if_unsafe(c.settings, c.core)  # before anything is migrated or served
     c.core.db.upgrade()
     retire_legacy(c.core)  # keys made before holder-only signing verify but no longer sign
     if with_demo:

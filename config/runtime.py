@@ -11,6 +11,7 @@ from pathlib import Path
 
 from config.settings import Settings
 from workflow.catalog import default_catalog
+from workflow.outbound import OutboundPolicy
 from workflow.persistence.db import Database
 from workflow.service import Juece, system_clock
 
@@ -44,7 +45,8 @@ def file_clock(path: Path) -> Callable[[], dt.datetime]:
 
 def open_core(settings: Settings) -> Juece:
     """The application core for these settings."""
-    core = Juece(Database(settings.database_url), default_catalog(settings.procedures_dir), instance_secret(settings))
+    core = Juece(Database(settings.database_url), default_catalog(settings.procedures_dir), instance_secret(settings),
+                 outbound=OutboundPolicy(settings.outbound_allow))
     if settings.clock_file is not None:
         core.clock = file_clock(settings.clock_file)
     return core

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+ENVIRONMENTS = ("development", "production")
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -44,11 +46,29 @@ class Settings:
     #: (month, day) from which administrators get a daily notice while next year's holiday calendar is
     #: missing (``JUECE_CALENDAR_NOTICE_FROM=MM-DD``, default 11-01).
     calendar_notice_from: tuple[int, int] = (11, 1)
+    #: ``JUECE_ENV``: ``production`` refuses to start on an unsafe setting (``config.production``).
+    environment: str = "development"
+    #: ``JUECE_ALLOW_SQLITE=1``: production on SQLite files, allowed explicitly (one machine, one process).
+    allow_sqlite: bool = False
+    #: ``JUECE_COOKIE_SECURE``: None when unset (then Secure in production only).
+    cookie_secure_setting: bool | None = None
+    #: ``JUECE_OUTBOUND_ALLOW``: hosts, addresses or networks a webhook may reach over http or in private ranges.
+    outbound_allow: tuple[str, ...] = ()
 
     @property
     def uses_embedded_broker(self) -> bool:
         """True for kombu's SQLAlchemy transport on a local SQLite file (the no-server default)."""
         return self.broker_url.startswith("sqla+sqlite")
+
+    @property
+    def production(self) -> bool:
+        """True under ``JUECE_ENV=production``."""
+        return self.environment == "production"
+
+    @property
+    def cookie_secure(self) -> bool:
+        """Whether session cookies carry ``Secure``: as set, else only in production."""
+        return self.production if self.cookie_secure_setting is None else self.cookie_secure_setting
 
     @property
     def is_sqlite(self) -> bool:
@@ -66,6 +86,13 @@ def month_day(text: str) -> tuple[int, int]:
     return month, day
 
 
+def flag(text: str | None) -> bool | None:
+    """A yes/no variable: None when unset or empty."""
+    if text is None or not text.strip():
+        return None
+    return text.strip().lower() in ("1", "true", "yes", "on")
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build the settings from ``JUECE_*`` variables, falling back to the embedded defaults."""
     env = os.environ if environ is None else environ
@@ -73,6 +100,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     database_url = env.get("JUECE_DATABASE_URL") or f"sqlite:///{instance / 'juece.db'}"
     broker_url = env.get("JUECE_BROKER_URL") or f"sqla+sqlite:///{instance / 'broker.db'}"
     procedures = env.get("JUECE_PROCEDURES_DIR")
+    environment = (env.get("JUECE_ENV") or "development").strip().lower()
+    if environment not in ENVIRONMENTS:  # a typo must not quietly turn production mode off
+        raise ValueError(f"JUECE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}")
     return Settings(
         instance_dir=instance,
         database_url=database_url,
@@ -97,4 +127,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         calendar_notice_from=month_day(env.get("JUECE_CALENDAR_NOTICE_FROM", "11-01")),
         log_origin=env.get("JUECE_LOG_ORIGIN", "juece.local/decisions"),
         log_publish_seconds=float(env.get("JUECE_LOG_PUBLISH_SECONDS", "3600")),
+        environment=environment,
+        allow_sqlite=bool(flag(env.get("JUECE_ALLOW_SQLITE"))),
+        cookie_secure_setting=flag(env.get("JUECE_COOKIE_SECURE")),
+        outbound_allow=tuple(x.strip() for x in env.get("JUECE_OUTBOUND_ALLOW", "").split(",") if x.strip()),
     )

@@ -13,20 +13,20 @@ import base64
 import hashlib
 import hmac
 import html
+import http.client
 import json
 import re
 import smtplib
 import socket
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Any
 
 from config import Settings
+from workflow.outbound import OutboundPolicy, UnsafeUrl
 from workflow.outbox import Claim
 
 #: Without a lease to respect (direct calls), how long a send may take in all.
@@ -155,12 +155,61 @@ def _dingtalk_url(url: str, secret: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}timestamp={stamp}&sign={sign}"
 
 
-def send_webhook(claim: Claim, secret: str, fmt: str = "json", *, deadline: float | None = None,
-                 handed_over: Callable[[], None] = _nothing) -> None:
-    """POST the notification as JSON signed with HMAC-SHA256, or as a DingTalk robot markdown message."""
+#: Markdown link and image syntax turned into full-width look-alikes: a title typed by anyone cannot
+#: become a link (or an image fetched by every reader's phone) in the office's DingTalk group.
+_MARKDOWN_LINKS = str.maketrans({"[": "［", "]": "］", "(": "（", ")": "）", "<": "＜", ">": "＞", "!": "！"})
+
+
+def dingtalk_text(text: str) -> str:
+    """``text`` safe to put into a DingTalk markdown message: no link, image or HTML syntax survives."""
+    return text.translate(_MARKDOWN_LINKS)
+
+
+class _PeerChecked(http.client.HTTPConnection):
+    """A connection that checks the address it actually reached before a byte is sent (a second DNS
+    answer, different from the one checked, cannot point the request into the intranet)."""
+
+    policy: OutboundPolicy = OutboundPolicy()
+
+    def connect(self) -> None:
+        super().connect()
+        self.policy.check_address(self.host, str(self.sock.getpeername()[0]))
+
+
+class _PeerCheckedTLS(http.client.HTTPSConnection, _PeerChecked):
+    """HTTPS whose TCP connection is checked like ``_PeerChecked`` before the TLS handshake."""
+
+
+def _post(url: str, data: bytes, headers: dict[str, str], timeout: float, policy: OutboundPolicy,
+          handed_over: Callable[[], None]) -> int:
+    """POST once without following redirects; the URL is checked and its name resolved again now."""
+    try:
+        parts = policy.check_url(url)
+    except UnsafeUrl as exc:
+        raise DeliveryError(f"webhook refused: {exc.en}") from exc
+    cls = _PeerCheckedTLS if parts.scheme == "https" else _PeerChecked
+    conn = cls(parts.hostname or "", parts.port, timeout=timeout)
+    conn.policy = policy
+    handed_over()
+    try:
+        conn.request("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body=data,
+                     headers=headers)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def send_webhook(claim: Claim, secret: str, fmt: str = "json", *, policy: OutboundPolicy | None = None,
+                 deadline: float | None = None, handed_over: Callable[[], None] = _nothing) -> None:
+    """POST the notification as JSON signed with HMAC-SHA256, or as a DingTalk robot markdown message.
+
+    ``policy`` says which hosts beyond public https ones may be called (none by default); redirects are
+    never followed.
+    """
     if fmt == "dingtalk":
-        body = {"msgtype": "markdown", "markdown": {"title": claim.subject,
-                                                    "text": f"#### {claim.subject}\n\n{claim.body}"}}
+        title = dingtalk_text(claim.subject)
+        body = {"msgtype": "markdown", "markdown": {"title": title,
+                                                    "text": f"#### {title}\n\n{dingtalk_text(claim.body)}"}}
         url = _dingtalk_url(claim.target, secret)
         headers: dict[str, str] = {}
     else:
@@ -173,19 +222,18 @@ def send_webhook(claim: Claim, secret: str, fmt: str = "json", *, deadline: floa
     if fmt != "dingtalk" and secret:
         headers["X-Juece-Signature"] = "sha256=" + hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
     headers |= {"Content-Type": "application/json; charset=utf-8", "X-Juece-Idempotency-Key": claim.wire_key}
-    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
     left = (deadline if deadline is not None else time.monotonic() + DEFAULT_BUDGET) - time.monotonic()
     if left <= 0:
         raise DeliveryError("webhook: the delivery's lease ran out before sending")
-    handed_over()
     try:
-        with urllib.request.urlopen(request, timeout=min(15.0, left)) as response:  # noqa: S310 - office-configured URL
-            if response.status >= 300:
-                raise DeliveryError(f"webhook answered HTTP {response.status}")
-    except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"webhook answered HTTP {exc.code}") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        status = _post(url, data, headers, min(15.0, left), policy or OutboundPolicy(), handed_over)
+    except UnsafeUrl as exc:  # the address reached was not the one allowed: nothing was sent
+        raise DeliveryError(f"webhook refused: {exc.en}") from exc
+    except (http.client.HTTPException, OSError) as exc:
         # Refused or unresolvable: nothing arrived. Anything else (a timeout, a reset) may follow the request.
-        unknown = not isinstance(reason, ConnectionRefusedError | socket.gaierror)
+        unknown = not isinstance(exc, ConnectionRefusedError | socket.gaierror)
         raise DeliveryError(f"webhook: {exc}", unknown_outcome=unknown) from exc
+    if 300 <= status < 400:
+        raise DeliveryError(f"webhook answered HTTP {status} (redirects are not followed)")
+    if status >= 300:
+        raise DeliveryError(f"webhook answered HTTP {status}")

@@ -84,10 +84,11 @@ def deliver(delivery_id: int) -> str:
             send_email(settings, claim, deadline=deadline, handed_over=handed_over, accepted=accepted)
         elif claim.channel == "webhook":
             send_webhook(claim, str(claim.office.get("webhook_secret") or ""),
-                         str(claim.office.get("webhook_format") or "json"), deadline=deadline, handed_over=handed_over)
-        elif claim.channel == "witness":  # a tree head for a log witness: always plain signed JSON
-            send_webhook(claim, str(claim.office.get("webhook_secret") or ""), "json", deadline=deadline,
+                         str(claim.office.get("webhook_format") or "json"), policy=core.outbound, deadline=deadline,
                          handed_over=handed_over)
+        elif claim.channel == "witness":  # a tree head for a log witness: always plain signed JSON
+            send_webhook(claim, str(claim.office.get("webhook_secret") or ""), "json", policy=core.outbound,
+                         deadline=deadline, handed_over=handed_over)
         else:
             raise DeliveryError(f"unknown channel {claim.channel}")
     except DeliveryError as error:

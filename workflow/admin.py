@@ -21,12 +21,15 @@ from workflow.definition import ROLES
 from workflow.errors import InvalidInput, NotFound
 from workflow.persistence.store import CD, CY, OCD, ORG, U, naive
 from workflow.service import Juece
+from workflow.textrules import one_line
 
 _HASHER = PasswordHasher()
 
 
 def ensure_org(core: Juece, name: str, settings: Mapping[str, Any] | None = None) -> int:
     """The office named ``name``, created with default settings if it does not exist."""
+    name = one_line("org", name)
+    core.outbound.check_settings(settings or {})
     with core.db.write() as conn:
         row = conn.execute(select(ORG.c.id).where(ORG.c.name == name)).first()
         if row:
@@ -44,6 +47,7 @@ def update_org_settings(core: Juece, name: str, changes: Mapping[str, Any], by: 
     if unknown:
         raise InvalidInput(f"未知设置：{'、'.join(unknown)}", f"unknown settings: {', '.join(unknown)}",
                            details={"field": unknown[0]})
+    core.outbound.check_settings(changes)  # before any transaction: resolving a name may take a moment
     with core.db.write() as conn:
         row = conn.execute(select(ORG.c.id, ORG.c.settings).where(ORG.c.name == name)).first()
         if row is None:
@@ -66,7 +70,9 @@ def add_user(core: Juece, name: str, roles: list[str], org: str, unit: str = "",
         raise InvalidInput(f"未知角色：{'、'.join(unknown) or '（空）'}；可选：{'、'.join(sorted(ROLES))}",
                            f"unknown role(s) {', '.join(unknown) or '(none)'}; known: {', '.join(sorted(ROLES))}",
                            details={"field": "role"})
-    if not name.strip():
+    name, unit = one_line("name", name), one_line("unit", unit)
+    email = one_line("email", email) or None if email is not None else None
+    if not name:
         raise InvalidInput("姓名必填", "a name is required", details={"field": "name"})
     org_id = ensure_org(core, org)
     now = naive(core.clock())

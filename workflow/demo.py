@@ -111,3 +111,29 @@ def load_demo(core: Juece) -> int:
     act(did, "sign_legality_opinion", "李明华", {"outcome": "lawful", "opinion": "经审查，该决策草案合法，可以提交集体讨论。"},
         password=DEMO_PASSWORD)
     return did
+
+
+def demo_traces(core: Juece, everyone: bool = False) -> tuple[bool, list[str]]:
+    """What the demo left behind: whether its decision exists, and the active people the demo password opens.
+
+    Only the demo's own names are tried unless ``everyone`` (each try is a full argon2 verification).
+    """
+    from argon2 import PasswordHasher
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    names = {name for name, _, _ in PEOPLE}
+    with core.db.read() as conn:
+        decision = conn.execute(select(D.c.id).join(ORG, ORG.c.id == D.c.org_id)
+                                .where(ORG.c.name == OFFICE, D.c.title == TITLE)).first() is not None
+        people = conn.execute(select(U.c.name, U.c.password_hash)
+                              .where(U.c.active.is_(True), U.c.password_hash.is_not(None))).all()
+    opened = []
+    for person in people:
+        if not everyone and person.name not in names:
+            continue
+        try:
+            if PasswordHasher().verify(person.password_hash, DEMO_PASSWORD):
+                opened.append(str(person.name))
+        except (VerificationError, InvalidHashError):
+            continue
+    return decision, sorted(opened)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from workflow import machine, rules, timetruth
+from workflow import machine, rules, textrules, timetruth
 from workflow.calendar import WorkCalendar
 from workflow.context import Actor, Attempt, DecisionView, Office, parse_iso, utc_iso
 from workflow.deadlines import DeadlinePlan, plan
@@ -27,6 +27,8 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _TRUE = {"true", "1", "yes", "y", "是"}
 _FALSE = {"false", "0", "no", "n", "否", ""}
 MAX_TEXT = 200_000
+#: Text fields that name something (a unit, a file): one line, whatever the definition's field type.
+ONE_LINE_FIELDS = frozenset({"filename", "owner_unit", "lead_unit", "unit"})
 #: Dates outside these years are typing mistakes, not decisions (and would overflow instant arithmetic).
 YEARS = (2000, 2100)
 
@@ -46,11 +48,9 @@ def _bad(field: str, zh: str, en: str) -> InvalidInput:
     return InvalidInput(f"字段“{field}”：{zh}", f"field '{field}': {en}", details={"field": field})
 
 
-def _text(field: str, value: Any) -> str:
-    """A text input, refused if it holds what no database stores: NUL characters or lone surrogates."""
-    text = str(value).strip()
-    if "\x00" in text:
-        raise _bad(field, "含有不允许的控制字符", "contains a NUL character")
+def _text(field: str, value: Any, one: bool = False) -> str:
+    """A text input, refused if it holds control characters (line breaks too when ``one``) or lone surrogates."""
+    text = (textrules.one_line if one or field in ONE_LINE_FIELDS else textrules.multi_line)(field, str(value))
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -106,7 +106,7 @@ def _normalize_value(spec: FieldDef, value: Any, procedure: ProcedureDef, tz: Zo
         return text
     if kind in ("list", "flags"):
         items = value if isinstance(value, list) else re.split(r"[\n;；、,，]+", str(value))
-        items = [_text(name, i) for i in items if str(i).strip()]
+        items = [_text(name, i, one=True) for i in items if str(i).strip()]
         if kind == "flags":
             unknown = [i for i in items if i not in procedure.flags]
             if unknown:
@@ -132,7 +132,7 @@ def _normalize_value(spec: FieldDef, value: Any, procedure: ProcedureDef, tz: Zo
             if not isinstance(entry, Mapping) or entry.get("adoption") not in ("adopted", "partly_adopted", "not_adopted"):
                 raise _bad(name, f"{ref} 的采纳情况应为 adopted/partly_adopted/not_adopted",
                            f"{ref}: adoption must be adopted, partly_adopted or not_adopted")
-            out[_text(name, ref)] = {"adoption": entry["adoption"], "reason": _text(name, entry.get("reason", ""))}
+            out[_text(name, ref, one=True)] = {"adoption": entry["adoption"], "reason": _text(name, entry.get("reason", ""))}
         return out
     if kind == "views":
         if not isinstance(value, list):
@@ -143,7 +143,7 @@ def _normalize_value(spec: FieldDef, value: Any, procedure: ProcedureDef, tz: Zo
                     "for", "against", "abstain"):
                 raise _bad(name, "每条意见应有成员和 for/against/abstain",
                            "each view needs a member and for, against or abstain")
-            views.append({"member": _text(name, v["member"]), "view": v["view"],
+            views.append({"member": _text(name, v["member"], one=True), "view": v["view"],
                           "remarks": _text(name, v.get("remarks", ""))})
         return views
     raise _bad(name, "未知类型", f"unknown type {kind}")

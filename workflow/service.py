@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from workflow import deadlines, deputies, engine, keys, timetruth
+from workflow import deadlines, deputies, engine, keys, textrules, timetruth
 from workflow.calendar import WorkCalendar
 from workflow.catalog import Catalog
 from workflow.context import Actor, DecisionView, Office, parse_iso, utc_iso
@@ -23,6 +23,7 @@ from workflow.definition import ActionDef
 from workflow.effects import effective_at, initial_facts
 from workflow.errors import Forbidden, InvalidInput, NotFound, StaleVersion
 from workflow.keywrap import STRONG, KdfParams
+from workflow.outbound import OutboundPolicy
 from workflow.persistence.db import Database
 from workflow.persistence.store import Store, aware, naive
 from workflow.signing import GENESIS, chain_hash
@@ -67,6 +68,8 @@ class Juece:
     secret: bytes
     clock: Clock = system_clock
     kdf: KdfParams = STRONG
+    #: Where webhooks may go (``JUECE_OUTBOUND_ALLOW``): checked when an office saves a URL.
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
     _calendars: dict[Any, WorkCalendar] = field(default_factory=dict)
 
     # -- helpers -------------------------------------------------------------------------------
@@ -100,10 +103,12 @@ class Juece:
             value = data.get(name)
             if spec.type != "document" or value in (None, ""):
                 continue
-            filename = str(data.get("filename") or "") if name == "content" else ""
-            if len(filename) > 255:
+            typed = str(data.get("filename") or "") if name == "content" else ""
+            if len(typed) > 255:
                 raise InvalidInput("文件名过长（最多255个字符）", "file name longer than 255 characters",
                                    details={"field": "filename"})
+            # The event keeps the name as typed (shown on pages); downloads are offered under its safe base name.
+            filename = textrules.safe_filename(typed)
             if isinstance(value, Mapping) and "sha256" in value:
                 sha = str(value["sha256"])
                 if not st.document_usable(sha, actor.id, actor.org_id):
@@ -164,7 +169,8 @@ class Juece:
                 return self.create_decision(procedure_id, title, owner, flags, linked_from, conn)
         st, now = Store(conn), self.clock()
         actor, office, cal = self._actor(st, owner)
-        if not title.strip():
+        title = textrules.one_line("title", title)
+        if not title:
             raise InvalidInput("标题必填", "a title is required", details={"field": "title"})
         procedure = self.catalog.current(procedure_id, cal.local_date(now))
         unknown = sorted(set(flags or []) - set(procedure.flags))

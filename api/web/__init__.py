@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +64,7 @@ def _session_key(app: Flask) -> str:
 
 
 def _configure(app: Flask) -> None:
-    secure = os.environ.get("JUECE_COOKIE_SECURE", "").lower() in ("1", "true", "yes")
+    secure = app.config["JUECE_SETTINGS"].cookie_secure  # Secure by default under production mode
     if not app.secret_key:
         app.secret_key = _session_key(app)
     app.config.update(
