@@ -38,9 +38,10 @@ def create_app(settings: Settings | None = None, core: Juece | None = None) -> F
     app.extensions["juece"] = core or open_core(settings)
     # Under production mode an unsafe setting stops here: gunicorn reports "Worker failed to boot" and exits.
     refuse_unsafe(settings, app.extensions["juece"])
-    from api import transparency, v1, web
+    from api import headers, transparency, v1, web
 
     web.init_app(app)
     v1.init_app(app)
+    headers.init_app(app, v1.PREFIX)
     app.register_blueprint(transparency.bp)
     return app

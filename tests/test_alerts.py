@@ -19,6 +19,7 @@ from workflow.alerts import acknowledge, scan
 from workflow.audit import verify_all
 from workflow.deadline_changes import change_deadline
 from workflow.errors import Forbidden, NotFound
+from workflow.outbound import OutboundPolicy
 from workflow.persistence.store import DL, DY, N
 from workflow.service import Juece
 
@@ -212,6 +213,7 @@ def hook_url() -> Iterator[str]:
 def test_webhook_is_signed_and_optionally_dingtalk_shaped(core: Juece, clock: Clock, hook_url: str, fmt: str) -> None:
     from worker.channels import send_webhook
 
+    core.outbound = OutboundPolicy(("127.0.0.1",))  # a test server on this machine: allowed explicitly
     admin.update_org_settings(core, "古塘街道", {"webhook_url": hook_url, "webhook_secret": "s3cret",
                                              "webhook_format": fmt})
     review_requested(core, clock, emails=False)
@@ -220,7 +222,7 @@ def test_webhook_is_signed_and_optionally_dingtalk_shaped(core: Juece, clock: Cl
     delivery = outbox.relay(core)[0]
     claim = outbox.claim(core, delivery)
     assert claim is not None
-    send_webhook(claim, "s3cret", fmt)
+    send_webhook(claim, "s3cret", fmt, policy=core.outbound)
     headers, body = _Hook.received[0]
     payload = json.loads(body)
     if fmt == "json":

@@ -21,11 +21,15 @@ from worker import tasks
 from worker.app import create_celery
 from worker.channels import DeliveryError, message_id, send_webhook
 from workflow import alerts, outbox
+from workflow.outbound import OutboundPolicy
 from workflow.persistence.db import Database
 from workflow.persistence.store import DY, INST, ORG
 from workflow.service import Juece
 
 REVIEWER = "reviewer@gutang.test"
+
+#: Test servers listen on this machine: allowed explicitly, as an operator would.
+LOCAL = OutboundPolicy(("127.0.0.1",))
 
 
 def one_email(core: Juece, key: str = "honesty:1") -> int:
@@ -185,7 +189,7 @@ def test_webhook_refused_is_known_and_a_webhook_without_answer_is_not(core: Juec
     claim = outbox.claim(core, one_email(core))
     assert claim is not None
     with pytest.raises(DeliveryError) as nobody:
-        send_webhook(dataclasses.replace(claim, target=f"http://127.0.0.1:{free_port()}/hook"), "")
+        send_webhook(dataclasses.replace(claim, target=f"http://127.0.0.1:{free_port()}/hook"), "", policy=LOCAL)
     assert not nobody.value.unknown_outcome
     with socket.socket() as silent:  # accepts the connection, never answers
         silent.bind(("127.0.0.1", 0))
@@ -193,5 +197,5 @@ def test_webhook_refused_is_known_and_a_webhook_without_answer_is_not(core: Juec
         handed: list[bool] = []
         with pytest.raises(DeliveryError) as silence:
             send_webhook(dataclasses.replace(claim, target=f"http://127.0.0.1:{silent.getsockname()[1]}/hook"), "",
-                         deadline=time.monotonic() + 0.5, handed_over=lambda: handed.append(True))
+                         policy=LOCAL, deadline=time.monotonic() + 0.5, handed_over=lambda: handed.append(True))
     assert silence.value.unknown_outcome and handed == [True]

@@ -17,6 +17,7 @@ from tests.api.conftest import Api, make_app
 from tests.conftest import make_core
 from tests.helpers import Clock, new_decision, to_consultation, to_publication
 from workflow import admin, outbox, tlog, tlog_verify, transparency
+from workflow.outbound import OutboundPolicy
 from workflow.persistence.db import Database
 from workflow.persistence.store import DY, E, N
 from workflow.service import Juece
@@ -67,11 +68,13 @@ def test_beat_task_publishes_a_head_and_queues_it_to_the_witnesses(core: Juece, 
     from worker.app import create_celery
 
     # The office's group channel speaks DingTalk; its witness still gets the plain signed JSON.
+    core.outbound = OutboundPolicy(("127.0.0.1",))  # a test server on this machine: allowed explicitly
     admin.update_org_settings(core, "古塘街道", {"witness_email": "dangan@gutang.gov.cn, sifasuo@gutang.gov.cn",
                                              "witness_webhook": witness_url, "webhook_format": "dingtalk"})
     to_consultation(core, new_decision(core))
     settings = Settings(instance_dir=tmp_path, database_url=core.db.url, broker_url="memory://",
-                        secret_key="test-secret", log_origin=ORIGIN, log_publish_seconds=900.0)
+                        secret_key="test-secret", log_origin=ORIGIN, log_publish_seconds=900.0,
+                        outbound_allow=("127.0.0.1",))
     app = create_celery(settings)
     assert app.conf.beat_schedule["tree-head"] == {"task": "juece.publish_tree_head", "schedule": 900.0}
     assert "tree-head" not in create_celery(Settings(instance_dir=tmp_path, database_url=core.db.url,
@@ -103,6 +106,7 @@ def test_beat_task_publishes_a_head_and_queues_it_to_the_witnesses(core: Juece, 
 
 
 def test_witness_deliveries_are_claimed_like_any_other(core: Juece, clock: Clock) -> None:
+    core.outbound = OutboundPolicy(("127.0.0.1",))
     admin.update_org_settings(core, "古塘街道", {"witness_webhook": "http://127.0.0.1:9/witness"})
     new_decision(core)
     head = transparency.publish(core, ORIGIN)

@@ -124,7 +124,8 @@ class Juece:
                     raise InvalidInput(f"字段“{name}”应为文本、文件或文档哈希",
                                        f"field '{name}' must be text, a file or a stored hash", details={"field": name})
                 if len(content) > MAX_DOCUMENT_BYTES:
-                    raise InvalidInput("文件过大（上限 20 MB）", "document larger than 20 MB", details={"field": name})
+                    raise InvalidInput("文件过大（上限 20 MB）", "document larger than 20 MB", code="payload_too_large",
+                                       details={"field": name})
                 sha = hashlib.sha256(content).hexdigest()
                 st.store_document(sha, content, media, now)
                 st.own_document(sha, actor.id, actor.org_id, now)

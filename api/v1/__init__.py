@@ -345,7 +345,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("API_V1_OPENAPI_JSON_PATH", "openapi.json")
     app.config.setdefault("API_V1_OPENAPI_SWAGGER_UI_PATH", "docs")
     app.config.setdefault("API_V1_OPENAPI_SWAGGER_UI_URL", f"{PREFIX}/docs/assets/" if assets else CDN_SWAGGER_UI)
-    app.config.setdefault("API_V1_OPENAPI_SWAGGER_UI_CONFIG", {"persistAuthorization": True, "validatorUrl": None})
+    # A token typed into the docs page stays in that page's memory: never in localStorage for the next user.
+    app.config.setdefault("API_V1_OPENAPI_SWAGGER_UI_CONFIG", {"persistAuthorization": False, "validatorUrl": None})
     app.config.setdefault("JUECE_API_RATE_LIMIT", os.environ.get("JUECE_API_RATE_LIMIT", DEFAULT_RATE_LIMIT))
     app.config.setdefault("JUECE_API_RATELIMIT_STORAGE_URI", rate_limit_storage(
         os.environ, app.config["JUECE_SETTINGS"].broker_url if "JUECE_SETTINGS" in app.config else ""))

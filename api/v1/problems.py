@@ -54,6 +54,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "idempotency_key_reused": 422,
     "idempotency_key_in_use": 409,
     "precondition_failed": 412,
+    "payload_too_large": 413,
 }
 STATUS_BY_CLASS: list[tuple[type[WorkflowError], int]] = [
     (StaleVersion, 412),

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from api.v1 import MAX_BODY
 from api.web import admin, auth, decisions, labels, lists, signing
 from api.web.common import CsrfForm, core, due_time, label, lang, local_time
 from config.runtime import instance_secret
@@ -76,6 +77,8 @@ def _configure(app: Flask) -> None:
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
     )
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
+    # Every path stops a body over the limit before reading it (413); the API sets the same per request.
+    app.config.setdefault("MAX_CONTENT_LENGTH", MAX_BODY)
 
 
 def _is_web() -> bool:

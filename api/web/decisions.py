@@ -177,6 +177,7 @@ def act(decision_id: int, action_id: str) -> Any:
             result = c.act(decision_id, action_id, person.name, data, int(str(form.expected_version.data)),
                            password=password, grant=grant)
         except UploadRefused as exc:
+            status = exc.status
             failure = {"code": "upload_refused", "message": str(exc), "article": None, "rule": None,
                        "field": exc.field}
         except WorkflowError as exc:
@@ -205,6 +206,8 @@ def _status(exc: WorkflowError) -> int:
         return 422  # the form is shown again for the password to be typed: like any refused input
     if isinstance(exc, Forbidden):
         return 403
+    if exc.code == "payload_too_large":
+        return 413
     if isinstance(exc, NotFound):
         return 404 if exc.code == "not_found" else 422
     return 422
@@ -254,6 +257,7 @@ def correct(decision_id: int, action_id: str) -> Any:
                                      int(str(form.expected_version.data)),
                                      password=str(form["password"].data or "") if action.signed else None)
         except UploadRefused as exc:
+            status = exc.status
             failure = {"code": "upload_refused", "message": str(exc), "article": None, "rule": None,
                        "field": exc.field}
         except WorkflowError as exc:

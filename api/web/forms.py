@@ -45,9 +45,10 @@ def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
 class UploadRefused(ValueError):
     """An upload over the size limit or of a type not accepted; ``field`` names the form field."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, status: int = 422) -> None:
         super().__init__(message)
         self.field = field
+        self.status = status
 
 
 class CheckboxesField(SelectMultipleField):  # type: ignore[misc]  # wtforms ships no types
@@ -153,7 +154,7 @@ def _upload(storage: FileStorage, name: str) -> tuple[bytes, str]:
                                     types="、".join(sorted(ALLOWED_EXTENSIONS))))
     content = storage.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
-        raise UploadRefused(name, _("文件过大：上限 20 MB"))
+        raise UploadRefused(name, _("文件过大：上限 20 MB"), 413)  # the API's status for the same upload
     if not content:
         raise UploadRefused(name, _("文件是空的：%(name)s", name=filename))
     return content, filename
