@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, current_app, render_template, request
 from flask_babel import Babel
 from flask_babel import gettext as _
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -78,7 +79,8 @@ def _configure(app: Flask) -> None:
     )
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
     # Every path stops a body over the limit before reading it (413); the API sets the same per request.
-    app.config.setdefault("MAX_CONTENT_LENGTH", MAX_BODY)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit at all
+        app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
 
 
 def _is_web() -> bool:
@@ -103,6 +105,8 @@ def _error(exc: HTTPException) -> Any:
                 404: _("页面不存在"), 405: _("不支持此请求方式"), 413: _("文件过大：上限 20 MB"),
                 429: _("请求过于频繁，请稍后再试")}
     code = exc.code or 500
+    if code == 413:  # the body stays unread: the page's own forms (sign-out) must not try to parse it again
+        request.__dict__.update(form=ImmutableMultiDict(), files=ImmutableMultiDict())
     return render_template("error.html", code=code, message=messages.get(code, exc.name)), code
 
 
