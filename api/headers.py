@@ -12,6 +12,7 @@ import hashlib
 import re
 
 from flask import Flask, request
+from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Response
 
 #: Inline scripts of the docs page, allowed one by one by their hash.
@@ -29,13 +30,21 @@ def docs_csp(html: str, assets: str) -> str:
             "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 
+class QuietHandler(WSGIRequestHandler):
+    """Werkzeug's request handler for ``juece up``, saying ``Server: juece`` instead of its and Python's versions."""
+
+    def version_string(self) -> str:
+        """The ``Server`` header: a name, no version."""
+        return "juece"
+
+
 def init_app(app: Flask, prefix: str) -> None:
-    """Set ``Server``, the API's ``Cache-Control`` and the docs page's headers on every answer."""
+    """Set the API's ``Cache-Control`` and the docs page's headers on every answer."""
     docs, assets = f"{prefix}/docs", f"{prefix}/docs/assets/"
 
     @app.after_request
     def headers(response: Response) -> Response:
-        response.headers["Server"] = "juece"
+        response.headers.pop("Server", None)  # the server in front says its name (``QuietHandler``, gunicorn)
         path = request.path
         if path.startswith(prefix) and not path.startswith(assets):
             response.headers["Cache-Control"] = "no-store"

@@ -70,6 +70,7 @@ def up(c: Ctx, host: str, port: int, with_demo: bool, web_only: bool) -> None:
     from werkzeug.serving import run_simple
 
     from api import create_app
+    from api.headers import QuietHandler
     from workflow.keys import retire_legacy
 
     if with_demo and c.settings.production:
@@ -90,7 +91,7 @@ def up(c: Ctx, host: str, port: int, with_demo: bool, web_only: bool) -> None:
                + ("" if web_only else "  (worker and beat started)"))
     previous = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        run_simple(host, port, app, threaded=True)
+        run_simple(host, port, app, threaded=True, request_handler=QuietHandler)
     except KeyboardInterrupt:
         pass
     finally:
