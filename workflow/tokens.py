@@ -23,6 +23,7 @@ from workflow.errors import InvalidInput, NotFound, WorkflowError
 from workflow.persistence.api_models import ApiToken
 from workflow.persistence.store import ORG, U, aware, naive
 from workflow.service import Juece
+from workflow.textrules import one_line
 
 T = cast(Table, ApiToken.__table__)
 
@@ -93,7 +94,7 @@ _LIST = select(T, U.c.name.label("user_name"), U.c.org_id).join(U, U.c.id == T.c
 def create_token(core: Juece, user: str, *, name: str = "", days: int | None = None,
                  expires_at: dt.datetime | None = None, by: str = "admin") -> IssuedToken:
     """Issue a token for ``user`` valid for ``days`` (default 90, at most 366) or until ``expires_at``."""
-    now = core.clock()
+    now, name = core.clock(), one_line("name", name)
     if expires_at is None:
         days = DEFAULT_DAYS if days is None else days
         if not 1 <= days <= MAX_DAYS:
