@@ -35,9 +35,10 @@ def create_app(settings: Settings | None = None, core: Juece | None = None) -> F
     if trusted:  # only behind proxies we were told of is X-Forwarded-For the client's address
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)  # type: ignore[method-assign]
     app.extensions["juece"] = core or open_core(settings)
-    from api import transparency, v1, web
+    from api import availability, transparency, v1, web
 
     web.init_app(app)
     v1.init_app(app)
+    availability.init_app(app)
     app.register_blueprint(transparency.bp)
     return app
