@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, current_app, jsonify, request
 from sqlalchemy import exc
 
 from api.v1.problems import database_unavailable
@@ -25,7 +25,7 @@ from workflow.service import Juece
 bp = Blueprint("health", __name__)
 HEALTH_PATHS = ("/healthz", "/readyz")
 #: The exception classes a lost database raises (each still checked by ``unavailable``).
-DATABASE_ERRORS: tuple[type[BaseException], ...] = (exc.DBAPIError, exc.DisconnectionError, exc.TimeoutError,
+DATABASE_ERRORS: tuple[type[Exception], ...] = (exc.DBAPIError, exc.DisconnectionError, exc.TimeoutError,
                                                      exc.PendingRollbackError, psycopg.Error)
 
 
@@ -69,7 +69,8 @@ def database_error(error: BaseException) -> Any:
                      retry=True)
     if request.path.startswith("/api/"):
         return database_unavailable()
-    page = render_template("maintenance.html")
+    # Rendered without the context processors: Flask-Login's would ask the database who is signed in.
+    page = current_app.jinja_env.get_template("maintenance.html").render(path=request.path)
     return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
 
 
