@@ -130,8 +130,11 @@ class Database:
     def read(self) -> Iterator[Connection]:
         """A read-only transaction (consistent snapshot; never commits anything)."""
         joined = self._joined()
-        if joined is not None:  # the shared transaction's own writes must be visible to its reads
-            yield joined
+        if joined is not None:
+            # The shared transaction's own writes must be visible to its reads; the savepoint keeps a
+            # failed query from aborting the whole transaction on PostgreSQL.
+            with joined.begin_nested():
+                yield joined
             return
         with self.engine.connect() as conn:
             conn.info["readonly"] = True
