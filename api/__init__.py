@@ -38,10 +38,11 @@ def create_app(settings: Settings | None = None, core: Juece | None = None) -> F
     app.extensions["juece"] = core or open_core(settings)
     # Under production mode an unsafe setting stops here: gunicorn reports "Worker failed to boot" and exits.
     refuse_unsafe(settings, app.extensions["juece"])
-    from api import headers, transparency, v1, web
+    from api import availability, headers, transparency, v1, web
 
     web.init_app(app)
     v1.init_app(app)
     headers.init_app(app, v1.PREFIX)
+    availability.init_app(app)
     app.register_blueprint(transparency.bp)
     return app

@@ -51,6 +51,21 @@ def emit(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
+#: sysexits.h EX_TEMPFAIL: the database cannot be reached now; the same command may succeed later.
+EXIT_UNAVAILABLE = 75
+
+
+def fail_unavailable(error: Exception, as_json: bool = False) -> NoReturn:
+    """Print that the database cannot be reached (nothing was done, or a retry will tell) and exit 75."""
+    zh, en = "数据库暂时无法访问，请稍后重试", "the database cannot be reached right now; try again shortly"
+    if as_json:
+        emit({"ok": False, "error": {"code": "database_unavailable", "message_zh": zh, "message_en": en,
+                                     "details": {"cause": str(error).splitlines()[0][:500]}}})
+    else:
+        click.echo(f"错误 / error: database_unavailable\n{zh}\n{en}\n({str(error).splitlines()[0][:500]})", err=True)
+    sys.exit(EXIT_UNAVAILABLE)
+
+
 def fail(error: WorkflowError, as_json: bool = False) -> NoReturn:
     """Print a refusal or error and exit 1."""
     if as_json:

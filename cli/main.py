@@ -1,7 +1,8 @@
 """``juece``: the command line. Thin: parse, call the service, print; errors translated here once.
 
 A refused action exits with status 1 and prints its code, article and message in Chinese and
-English (or a JSON object with ``--json``). Usage errors exit with status 2.
+English (or a JSON object with ``--json``). Usage errors exit with status 2. A database that cannot be
+reached exits with status 75 (``database_unavailable``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any
 import click
 
 from cli import transparency as _transparency
-from cli.common import Ctx, emit, fail, json_option, pass_ctx
+from cli.common import Ctx, emit, fail, fail_unavailable, json_option, pass_ctx
 from config import load_settings
 from workflow.errors import DefinitionError, WorkflowError
+from workflow.persistence.db import unavailable
 from workflow.sessions import WrongSigningPassword, name_key, record_failure
 
 
@@ -30,6 +32,10 @@ class JueceGroup(click.Group):
             if isinstance(error, WrongSigningPassword) and isinstance(ctx.obj, Ctx):
                 record_failure(ctx.obj.core, name_key(error.user))  # the same lock-out as the pages and the API
             fail(error, as_json=bool(ctx.meta.get("json")))
+        except Exception as error:
+            if not unavailable(error):
+                raise
+            fail_unavailable(error, as_json=bool(ctx.meta.get("json")))
         finally:
             if isinstance(ctx.obj, Ctx):
                 ctx.obj.close()

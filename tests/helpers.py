@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import create_engine
 
 from workflow.service import Juece
 
@@ -215,3 +219,19 @@ def public_story(core: Juece, clock: Clock) -> PublicStory:
     core.act(opened, "open_public_comment", "owner", {
         "opens_at": local_iso(clock.now), "closes_at": local_iso(clock.now + dt.timedelta(days=32))})
     return PublicStory(reviewed, opened, internal, contract)
+
+
+@contextmanager
+def database_down(core: Juece) -> Iterator[None]:
+    """While inside, ``core``'s database cannot be reached: its engine points at a port nobody listens on."""
+    with socket.socket() as sock:  # a port just freed: connecting to it is refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    live = core.db.engine
+    dead = create_engine(f"postgresql+psycopg://postgres@127.0.0.1:{port}/gone", pool_pre_ping=True)
+    core.db.engine = dead
+    try:
+        yield
+    finally:
+        core.db.engine = live
+        dead.dispose()

@@ -14,6 +14,7 @@ from cli.common import Ctx
 from cli.main import main
 from config.settings import Settings
 from tests.helpers import PASSWORD, Clock
+from tests.system import free_port
 from workflow.keywrap import FAST
 from workflow.persistence.db import Database
 from workflow.persistence.store import E
@@ -314,3 +315,12 @@ def test_wrong_signing_passwords_lock_the_signer_and_deactivation(cli: Cli, cloc
         actions = list(conn.execute(select(E.c.action).where(E.c.stream == "system").order_by(E.c.seq)).scalars())
     assert actions[-3:] == ["user_deactivated", "user_reactivated", "user_roles_changed"]
     assert cli("audit", "verify").output.startswith("ok:")
+
+
+def test_an_unreachable_database_exits_75_saying_so(tmp_path: Path, clock: Clock) -> None:
+    settings = Settings(instance_dir=tmp_path / "instance", broker_url="memory://",
+                        database_url=f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/gone")
+    result = CliRunner().invoke(main, ["decisions", "list"], obj=Ctx(settings, clock, kdf=FAST))
+    assert result.exit_code == 75 and "database_unavailable" in result.output and "数据库暂时无法访问" in result.output
+    as_json = CliRunner().invoke(main, ["decisions", "list", "--json"], obj=Ctx(settings, clock, kdf=FAST))
+    assert as_json.exit_code == 75 and json.loads(as_json.output)["error"]["code"] == "database_unavailable"

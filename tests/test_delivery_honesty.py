@@ -199,3 +199,33 @@ def test_webhook_refused_is_known_and_a_webhook_without_answer_is_not(core: Juec
             send_webhook(dataclasses.replace(claim, target=f"http://127.0.0.1:{silent.getsockname()[1]}/hook"), "",
                          policy=LOCAL, deadline=time.monotonic() + 0.5, handed_over=lambda: handed.append(True))
     assert silence.value.unknown_outcome and handed == [True]
+
+
+def test_a_delivery_whose_channel_raises_ends_failed_with_the_error(
+        core: Juece, deliver: Callable[..., str], monkeypatch: pytest.MonkeyPatch) -> None:
+    first = one_email(core)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise UnicodeEncodeError("ascii", "决策", 0, 1, "a bug in the channel, not a refusal")
+
+    monkeypatch.setattr(tasks, "send_email", broken)
+    outcomes = [deliver(first) for _ in range(5)]  # JUECE_DELIVERY_MAX_ATTEMPTS defaults to 5
+    assert outcomes == ["pending"] * 4 + ["failed"]
+    status, attempts, unconfirmed, error = delivery(core, first)
+    assert (status, attempts, unconfirmed) == ("failed", 5, 0)
+    assert error.startswith("UnicodeEncodeError:") and "a bug in the channel" in error
+    assert deliver(first) == "skipped"  # given up: no worker takes it again
+
+
+def test_a_channel_that_raises_after_the_hand_over_counts_an_unknown_outcome(
+        core: Juece, deliver: Callable[..., str], monkeypatch: pytest.MonkeyPatch) -> None:
+    first = one_email(core)
+
+    def broken_after_hand_over(*args: object, handed_over: Callable[[], None], **kwargs: object) -> None:
+        handed_over()
+        raise RuntimeError("lost after the hand-over")
+
+    monkeypatch.setattr(tasks, "send_email", broken_after_hand_over)
+    assert deliver(first) == "pending"
+    status, attempts, unconfirmed, error = delivery(core, first)
+    assert (status, attempts, unconfirmed) == ("pending", 1, 1) and "RuntimeError: lost after" in error

@@ -68,9 +68,11 @@ def deliver(delivery_id: int) -> str:
     if claim is None:
         return "skipped"
     recorded: list[str] = []
+    handed: list[bool] = []
 
     def handed_over() -> None:
         outbox.handed_over(core, delivery_id)
+        handed.append(True)
 
     def accepted() -> None:
         answered = time.monotonic()
@@ -91,11 +93,19 @@ def deliver(delivery_id: int) -> str:
                          deadline=deadline, handed_over=handed_over)
         else:
             raise DeliveryError(f"unknown channel {claim.channel}")
-    except DeliveryError as error:
+    except Exception as error:  # noqa: BLE001 - whatever a channel raises is recorded, retried, then failed
+        if recorded:  # the receiver's answer is on record: what failed afterwards (QUIT) changes nothing
+            return recorded[0]
+        reason = str(error) if isinstance(error, DeliveryError) else f"{type(error).__name__}: {error}"
+        # Unknown to the channel (a bug, an encoding error): after the hand-over the receiver may have it.
+        unknown = error.unknown_outcome if isinstance(error, DeliveryError) else bool(handed)
         backoff = tuple(dt.timedelta(seconds=s) for s in settings.delivery_backoff_seconds) or outbox.BACKOFF
-        status = outbox.complete(core, delivery_id, str(error), backoff=backoff,
-                                 max_attempts=settings.delivery_max_attempts, unknown_outcome=error.unknown_outcome)
-        log.warning("delivery %s attempt %s failed (%s): %s", delivery_id, claim.attempt, status, error)
+        status = outbox.complete(core, delivery_id, reason, backoff=backoff,
+                                 max_attempts=settings.delivery_max_attempts, unknown_outcome=unknown)
+        if isinstance(error, DeliveryError):
+            log.warning("delivery %s attempt %s failed (%s): %s", delivery_id, claim.attempt, status, reason)
+        else:
+            log.exception("delivery %s attempt %s raised (%s)", delivery_id, claim.attempt, status)
         return status
     return recorded[0] if recorded else outbox.complete(core, delivery_id)
 

@@ -47,6 +47,7 @@ from api.v1.schemas import IdempotencyHeaders, Problem
 from api.v1.smorest_types import Blp
 from workflow import sessions
 from workflow.errors import WorkflowError
+from workflow.persistence.db import unavailable
 from workflow.service import Juece
 
 PREFIX = "/api/v1"
@@ -74,7 +75,8 @@ hard rule refused, `message_zh`, `message_en`, and `field` for bad input:
 405 method not allowed · 409 action not possible in the current state, name taken, or the same
 Idempotency-Key still in progress · 412 If-Match stale (who acted, what, when) · 413 body too large ·
 415 a body that is not JSON · 422 refused by a hard rule, a year without an official calendar, or an
-Idempotency-Key reused with a different request · 429 rate limit (Retry-After).
+Idempotency-Key reused with a different request · 429 rate limit (Retry-After) · 503
+`database_unavailable`: the database cannot be reached now (Retry-After); never a 500 for that.
 
 **Signing**: a signed step (legality opinion, expert or adviser opinion, hearing record, the chief
 executive's decision) is signed with the acting person's own key, which only their password opens:
@@ -84,7 +86,9 @@ person has set their own password). A deputy (代理) acts in their own name wit
 
 **Concurrency**: a decision's `ETag` is its version; send it back in `If-Match` with an action.
 **Retries**: send `Idempotency-Key` with a POST; a retry with the same key and body is answered from
-the first answer (`Idempotent-Replayed: true`) and never acts twice.
+the first answer (`Idempotent-Replayed: true`) and never acts twice. The key's record is written in the
+same transaction as the action: an action that committed is replayed even when its first answer was a
+503 or never arrived; one that did not commit runs when retried.
 """
 
 TAGS = [
@@ -315,8 +319,15 @@ def make_blueprint(core: Juece) -> ApiBlueprint:
     for code in default_exceptions:
         blp.register_error_handler(code, http_error)
 
+    @blp.teardown_request
+    def teardown(_: BaseException | None) -> None:
+        idempotency.abandon()
+
     @blp.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
+        if unavailable(error):
+            current_app.logger.warning("database unavailable in %s %s: %s", request.method, request.path, error)
+            return problems.database_unavailable()
         current_app.logger.exception("unexpected error in %s %s", request.method, request.path)
         code, zh, en = problems.HTTP_CODES[500]
         return problems.problem(500, code, zh, en)

@@ -1,11 +1,16 @@
 """``Idempotency-Key`` on POST: a retried request is answered from the first answer, never acted twice.
 
-The key is scoped to the token. The first request with a key records the SHA-256 of its method, path,
-query and body and is marked *processing*; its answer (any status below 500) is stored with it. A
-retry with the same key and the same request gets the stored answer again (``Idempotent-Replayed:
-true``); the same key with a different request is refused with 422 ``idempotency_key_reused``; a
-retry while the first is still being processed gets 409 ``idempotency_key_in_use``. A 5xx answer is
-not kept, so the request may be retried. Keys are kept 24 hours.
+The key is scoped to the token. A request with a key runs in one database transaction shared by the
+key's row and everything the request changes (``Database.shared``): the row (the SHA-256 of method,
+path, query and body) is inserted first, the answer (any status below 500) is written into it after
+the view, and then all of it commits together. So an action that committed always has its answer
+stored, and a retry with the same key and request gets that answer again (``Idempotent-Replayed:
+true``), even when the first answer was lost (a 503 because the connection broke during the commit,
+a dropped client). A request that did not commit (a 5xx, a database that went away) leaves no key
+behind, so its retry runs it. A concurrent retry waits for the first to end (the key's unique index
+on PostgreSQL, the write lock on SQLite) and is answered from it. The same key with a different
+request is refused with 422 ``idempotency_key_reused``; 409 ``idempotency_key_in_use`` is left for a
+row still *processing* from before keys shared the action's transaction. Keys are kept 24 hours.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from api.v1.auth import core
+from api.v1.problems import database_unavailable
 from workflow.errors import InvalidInput
 from workflow.persistence.api_models import IdempotencyKey
+from workflow.persistence.db import unavailable
 from workflow.persistence.store import naive
 from workflow.tokens import Principal
 
@@ -52,6 +59,7 @@ def begin(who: Principal, key: str) -> Response | None:
     juece = core()
     now = juece.clock()
     wanted = request_hash()
+    g.api_shared = juece.db.shared()  # committed or rolled back by finish() / abandon()
     for _ in range(2):
         try:
             with juece.db.write() as conn:
@@ -77,17 +85,37 @@ def begin(who: Principal, key: str) -> Response | None:
 
 
 def finish(response: Response) -> Response:
-    """Keep the answer of a request that claimed a key (a 5xx frees the key instead)."""
+    """Write the answer into the key's row and commit it with the request's changes (a 5xx rolls all back)."""
+    shared = g.pop("api_shared", None)
     claimed = g.pop("api_idempotency", None)
-    if claimed is None:
+    if shared is None or not shared.open:
+        return response
+    if response.status_code >= 500:
+        shared.rollback()
         return response
     juece = core()
-    with juece.db.write() as conn:
-        if response.status_code >= 500:
-            conn.execute(delete(IK).where(IK.c.id == claimed))
-        else:
+    try:
+        if claimed is not None:
             headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
-            conn.execute(update(IK).where(IK.c.id == claimed).values(
+            shared.conn.execute(update(IK).where(IK.c.id == claimed).values(
                 status="done", response_status=response.status_code, response_headers=headers,
                 response_body=response.get_data(), completed_at=naive(juece.clock())))
+        shared.commit()
+    except Exception as error:
+        if not unavailable(error):
+            raise
+        # Whether the commit reached the server is unknown: a retry with the key either replays the
+        # stored answer (it did) or runs the request (it did not) — never both.
+        current_app.logger.warning("database unavailable at commit of %s %s: %s", request.method, request.path, error)
+        if shared.open:
+            shared.rollback()
+        return database_unavailable()
     return response
+
+
+def abandon() -> None:
+    """Roll back a shared transaction that no answer ended (the request failed before finish())."""
+    shared = g.pop("api_shared", None)
+    g.pop("api_idempotency", None)
+    if shared is not None and shared.open:
+        shared.rollback()

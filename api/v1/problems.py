@@ -17,6 +17,8 @@ refused, and the message in Chinese and English. The status policy (also in the 
 422    a hard rule refused (``article``, ``rule``); a year without an official calendar; an
        ``Idempotency-Key`` reused with a different request
 429    too many requests for this token (``Retry-After``)
+503    ``database_unavailable``: the database cannot be reached now (``Retry-After``); nothing was
+       done, or — for a request with an ``Idempotency-Key`` — a retry with the key says what was
 =====  ==========================================================================================
 """
 
@@ -40,6 +42,7 @@ from workflow.errors import (
     StaleVersion,
     WorkflowError,
 )
+from workflow.persistence.db import RETRY_AFTER_SECONDS
 from workflow.tokens import InvalidToken
 
 PROBLEM_JSON = "application/problem+json"
@@ -82,6 +85,9 @@ HTTP_CODES: dict[int, tuple[str, str, str]] = {
     429: ("rate_limited", "请求过于频繁，请稍后再试", "Too many requests; slow down"),
     500: ("internal_error", "服务器内部错误", "Internal error"),
 }
+#: The database cannot be reached (a restart, a network failure, a lock held too long): try again shortly.
+DATABASE_UNAVAILABLE = ("database_unavailable", "系统维护中：数据库暂时无法访问，请稍后重试",
+                        "The database cannot be reached right now; try again shortly")
 
 
 def status_of(error: WorkflowError) -> int:
@@ -129,6 +135,12 @@ def from_workflow_error(error: WorkflowError) -> Response:
             'Bearer realm="juece"' if error.code == "token_missing" else 'Bearer realm="juece", error="invalid_token"')
     return problem(status, error.code, error.zh, error.en, article=error.article, rule=error.rule,
                    details=details, field=field, headers=headers)
+
+
+def database_unavailable() -> Response:
+    """503 ``database_unavailable`` with ``Retry-After``: the database cannot be reached now."""
+    code, zh, en = DATABASE_UNAVAILABLE
+    return problem(503, code, zh, en, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from api.v1 import MAX_BODY
+from api.availability import HEALTH_PATHS, health_error
 from api.web import admin, auth, decisions, labels, lists, signing
 from api.web.common import CsrfForm, core, due_time, label, lang, local_time
 from config.runtime import instance_secret
@@ -35,14 +36,6 @@ shell = Blueprint("web", __name__, static_folder="static", static_url_path="/sta
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 WEB_BLUEPRINTS = ("web", "auth", "inbox", "decisions", "admin", "signing")
-
-
-@shell.get("/healthz")
-def healthz() -> dict[str, str]:
-    """Liveness: the database answers."""
-    with core().db.read() as conn:
-        conn.exec_driver_sql("SELECT 1")
-    return {"status": "ok"}
 
 
 def compile_catalogues(root: Path = TRANSLATIONS) -> None:
@@ -99,6 +92,8 @@ def _headers(response: Response) -> Response:
 
 
 def _error(exc: HTTPException) -> Any:
+    if request.path in HEALTH_PATHS:
+        return health_error(exc)
     if not _is_web():
         return exc
     messages = {400: _("请求无效（页面可能已过期，请刷新后重试）"), 403: _("您无权进行此操作"),
@@ -111,6 +106,8 @@ def _error(exc: HTTPException) -> Any:
 
 
 def _server_error(exc: Exception) -> Any:
+    if request.path in HEALTH_PATHS:
+        return health_error(exc)
     if not _is_web():
         return exc
     current_app.logger.exception("page failed")

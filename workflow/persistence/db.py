@@ -1,20 +1,61 @@
 """Database access: the engine, the unit of work (the only place a transaction commits), migrations.
 
 SQLite runs in WAL mode with ``BEGIN IMMEDIATE`` for writes, so two writers queue on the file lock
-instead of failing halfway; PostgreSQL takes row locks (``FOR UPDATE``) in the store.
+instead of failing halfway; PostgreSQL takes row locks (``FOR UPDATE``) in the store. PostgreSQL
+connections are tested before use (pre-ping), so after a server restart the next request gets a live
+one. ``unavailable`` tells a database that cannot be reached from every other error: each edge
+answers it as "try again shortly" (503, a maintenance page), never as a failure of the request.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: Seconds a client is asked to wait (``Retry-After``) while the database cannot be reached.
+RETRY_AFTER_SECONDS = 5
+#: SQLSTATEs of a server that is shutting down, restarting, starting or full (PostgreSQL Appendix A).
+_UNAVAILABLE_STATES = ("57P01", "57P02", "57P03", "53300")
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk i/o error")
+#: The transaction every write() and read() of this context joins while one is shared (``Database.shared``).
+_SHARED: ContextVar[tuple[Engine, Connection] | None] = ContextVar("juece_shared_transaction", default=None)
+log = logging.getLogger(__name__)
+
+
+def unavailable(error: BaseException) -> bool:
+    """True when ``error`` says the database cannot be reached now (down, restarting, locked), not that a
+    statement was wrong: a retry later may succeed."""
+    if isinstance(error, exc.DisconnectionError | exc.TimeoutError):
+        return True
+    if isinstance(error, exc.PendingRollbackError):  # a connection lost inside a transaction, used again
+        return "invalid transaction" in str(error)
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        return _driver_unavailable(error.orig)
+    return _driver_unavailable(error)
+
+
+def _driver_unavailable(error: BaseException | None) -> bool:
+    if error is None or type(error).__module__.split(".")[0] not in ("psycopg", "sqlite3"):
+        return False
+    if type(error).__module__.startswith("sqlite3"):
+        return type(error).__name__ == "OperationalError" and str(error).lower().startswith(_SQLITE_UNAVAILABLE)
+    import psycopg
+
+    if not isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
+        return False
+    state = getattr(error, "sqlstate", None)
+    # No SQLSTATE: the failure is the connection itself (refused, reset, closed by the server).
+    return state is None or state.startswith("08") or state in _UNAVAILABLE_STATES
 
 
 def normalize_url(url: str) -> str:
@@ -54,12 +95,32 @@ class Database:
             self.engine = create_engine(url, connect_args={"timeout": 30})
             _sqlite_setup(self.engine)
         else:
-            # No pre-ping: it costs a round trip on every checkout; recycled connections cover restarts.
-            self.engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+            # Pre-ping costs a round trip per checkout; it buys that the first request after a server
+            # restart gets a live connection instead of a dead one from the pool.
+            self.engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+                                        pool_pre_ping=True)
+
+    def _joined(self) -> Connection | None:
+        shared = _SHARED.get()
+        return shared[1] if shared is not None and shared[0] is self.engine else None
+
+    def shared(self) -> SharedTransaction:
+        """Begin a transaction that every write() and read() of this context joins until it ends.
+
+        An edge that must record its answer in the same transaction as the change it answers (the
+        API's ``Idempotency-Key``) opens it; each write() inside is a savepoint, so a refused change
+        rolls back alone.
+        """
+        return SharedTransaction(self.engine)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction: commits when the block ends, rolls back on any exception."""
+        joined = self._joined()
+        if joined is not None:
+            with joined.begin_nested():
+                yield joined
+            return
         with self.engine.connect() as conn:
             conn.info["readonly"] = False
             with conn.begin():
@@ -68,6 +129,13 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only transaction (consistent snapshot; never commits anything)."""
+        joined = self._joined()
+        if joined is not None:
+            # The shared transaction's own writes must be visible to its reads; the savepoint keeps a
+            # failed query from aborting the whole transaction on PostgreSQL.
+            with joined.begin_nested():
+                yield joined
+            return
         with self.engine.connect() as conn:
             conn.info["readonly"] = True
             with conn.begin() as tx:
@@ -92,3 +160,50 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+class SharedTransaction:
+    """A write transaction joined by every ``Database.write()``/``read()`` of the context that began it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.conn = engine.connect()
+        self.conn.info["readonly"] = False
+        try:
+            self._tx = self.conn.begin()
+        except BaseException:
+            self.conn.close()
+            raise
+        self._token: Token[tuple[Engine, Connection] | None] | None = _SHARED.set((engine, self.conn))
+
+    def _release(self) -> None:
+        if self._token is not None:
+            try:
+                _SHARED.reset(self._token)
+            except ValueError:  # ended in another context than it began in: leave none joined here either
+                _SHARED.set(None)
+            self._token = None
+        self.conn.close()
+
+    def commit(self) -> None:
+        """Commit everything done in it; an error (the server gone at that instant) propagates."""
+        try:
+            self._tx.commit()
+        finally:
+            self._release()
+
+    def rollback(self) -> None:
+        """Undo everything done in it (a lost connection has undone it already)."""
+        try:
+            if self._tx.is_active:
+                self._tx.rollback()
+        except Exception as error:  # noqa: BLE001 - the server rolls back a transaction whose connection is gone
+            if not unavailable(error):
+                raise
+            log.warning("rollback on a lost connection: %s", error)
+        finally:
+            self._release()
+
+    @property
+    def open(self) -> bool:
+        """Not yet committed or rolled back."""
+        return self._token is not None

@@ -1,0 +1,87 @@
+"""Health checks and the answer every edge gives while the database cannot be reached.
+
+* ``/healthz`` (liveness): the process answers; JSON ``{"status": "ok"}``, whatever the database does,
+  so that an orchestrator does not restart a healthy web process because PostgreSQL restarts.
+* ``/readyz`` (readiness): the database answers a query now; 200 ``{"status": "ready"}``, else 503
+  ``{"status": "unavailable", "code": "database_unavailable"}`` with ``Retry-After``. Always JSON.
+* A page whose database is unreachable is a 503 maintenance page in Chinese (English by the switch)
+  with ``Retry-After``; ``/api/…`` paths outside the v1 blueprint get the problem document. Only
+  connection-level failures count (``workflow.persistence.db.unavailable``); any other database error
+  stays a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from flask import Blueprint, Flask, current_app, jsonify, request
+from sqlalchemy import exc
+
+from api.v1.problems import database_unavailable
+from workflow.persistence.db import RETRY_AFTER_SECONDS, unavailable
+from workflow.service import Juece
+
+bp = Blueprint("health", __name__)
+HEALTH_PATHS = ("/healthz", "/readyz")
+#: The exception classes a lost database raises (each still checked by ``unavailable``).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (exc.DBAPIError, exc.DisconnectionError, exc.TimeoutError,
+                                                     exc.PendingRollbackError, psycopg.Error)
+
+
+def _json(body: dict[str, Any], status: int, retry: bool = False) -> Any:
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    if retry:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+@bp.get("/healthz")
+def healthz() -> Any:
+    """Liveness: the process answers (the database is /readyz's business)."""
+    return _json({"status": "ok"}, 200)
+
+
+@bp.get("/readyz")
+def readyz() -> Any:
+    """Readiness: the database answers a query now; 503 JSON with Retry-After when it does not."""
+    core: Juece = current_app.extensions["juece"]
+    try:
+        with core.db.read() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except Exception as error:  # noqa: BLE001 - readiness answers JSON whatever went wrong
+        reachable = not unavailable(error)
+        current_app.logger.warning("readiness check failed: %s", error)
+        return _json({"status": "unavailable", "database": "error" if reachable else "unreachable",
+                      "code": "database_error" if reachable else "database_unavailable"}, 503, retry=True)
+    return _json({"status": "ready", "database": "ok"}, 200)
+
+
+def database_error(error: BaseException) -> Any:
+    """The answer to a database that cannot be reached: JSON, a problem document or the maintenance page."""
+    if not unavailable(error):
+        raise error  # not an outage: the ordinary 500 path
+    current_app.logger.warning("database unavailable in %s %s: %s", request.method, request.path, error)
+    if request.path in HEALTH_PATHS:
+        return _json({"status": "unavailable", "database": "unreachable", "code": "database_unavailable"}, 503,
+                     retry=True)
+    if request.path.startswith("/api/"):
+        return database_unavailable()
+    # Rendered without the context processors: Flask-Login's would ask the database who is signed in.
+    page = current_app.jinja_env.get_template("maintenance.html").render(path=request.path)
+    return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+
+
+def health_error(error: Exception) -> Any:
+    """Any other failure of a health path (a wrong method, a bug) is still JSON."""
+    status = int(getattr(error, "code", None) or 500)
+    return _json({"status": "error", "code": f"http_{status}"}, status)
+
+
+def init_app(app: Flask) -> None:
+    """Register the health checks and the database-unavailable answer for every path."""
+    app.register_blueprint(bp)
+    for cls in DATABASE_ERRORS:
+        app.register_error_handler(cls, database_error)
