@@ -23,8 +23,8 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from api.v1 import MAX_BODY
 from api.availability import HEALTH_PATHS, health_error
+from api.v1 import MAX_BODY
 from api.web import admin, auth, decisions, labels, lists, signing
 from api.web.common import CsrfForm, core, due_time, label, lang, local_time
 from config.runtime import instance_secret
