@@ -243,7 +243,7 @@ def decide(decision: DecisionView, action_id: str, actor: Actor, data: Mapping[s
     if action.approval is not None and "approver" in data:
         # The field forms used to carry: a typed name is not an approval (issue 11, item 2).
         raise RuleViolation.of(rules.APPROVAL_NOT_TYPED, action=action.label.zh, approvers=roles_zh(action),
-                               approvers_en=" or ".join(action.approval.by))
+                               approvers_en=" or ".join(r.replace("_", " ") for r in action.approval.by))
     clean = normalize(action, data, procedure, cal.tz, resolve_user)
     effective = backfill.occurred_at if backfill else now
     _check(decision, action, actor, clean, effective, office, cal, history or {}, effective)
