@@ -3,8 +3,24 @@ approvals`` lists it; ``decisions approve`` (the chief's password) applies it; `
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from tests.helpers import PASSWORD, Clock
-from tests.test_cli import Cli, bare_cli, cli  # noqa: F401  (the fixtures: juece with the 古塘街道 people)
+from tests.test_cli import Cli
+from workflow.persistence.db import Database
+
+
+@pytest.fixture()
+def office(database: Database, clock: Clock, tmp_path: Path) -> Cli:
+    """``juece`` with 古塘街道's owner and chief executive, each with their own password (and key)."""
+    runner = Cli(database, clock, tmp_path)
+    runner("db", "upgrade")
+    for name, role in [("王建国", "owner"), ("孙海峰", "chief_executive")]:
+        runner("users", "add", name, "--role", role, "--org", "古塘街道", "--unit", "城建办")
+        runner("account", "passwd", name, "--password-stdin", input=PASSWORD + "\n")
+    return runner
 
 
 def _consulting(cli: Cli) -> str:
@@ -15,7 +31,8 @@ def _consulting(cli: Cli) -> str:
     return did
 
 
-def test_request_then_approval_on_the_command_line(cli: Cli) -> None:
+def test_request_then_approval_on_the_command_line(office: Cli) -> None:
+    cli = office
     did = _consulting(cli)
     cli("users", "add", "钱外", "--role", "chief_executive", "--org", "外街道")
     cli("account", "passwd", "钱外", "--password-stdin", input=PASSWORD + "\n")
@@ -36,7 +53,8 @@ def test_request_then_approval_on_the_command_line(cli: Cli) -> None:
     assert cli("audit", "verify", did).exit_code == 0
 
 
-def test_decline_and_the_chiefs_direct_withdrawal_on_the_command_line(cli: Cli) -> None:
+def test_decline_and_the_chiefs_direct_withdrawal_on_the_command_line(office: Cli) -> None:
+    cli = office
     did = _consulting(cli)
     cli.act(did, "withdraw", "王建国", reason="上级政策调整")
     seq = str(cli.json("decisions", "approvals", did)[0]["seq"])
@@ -46,7 +64,8 @@ def test_decline_and_the_chiefs_direct_withdrawal_on_the_command_line(cli: Cli) 
     assert "terminated" in cli.act(did, "withdraw", "孙海峰", reason="政策调整").output  # signed: password on stdin
 
 
-def test_only_the_chief_extends_a_deadline_and_signs_it(cli: Cli, clock: Clock) -> None:
+def test_only_the_chief_extends_a_deadline_and_signs_it(office: Cli, clock: Clock) -> None:
+    cli = office
     clock.set("2026-03-02T09:00")
     cli("users", "add", "管理员", "--role", "admin", "--org", "古塘街道")
     did = _consulting(cli)
