@@ -57,14 +57,14 @@ def file_request(core: Juece, st: Store, row: Any, view: DecisionView, actor: Ac
     """The action, checked and accepted, recorded as a request for approval; the approvers are notified."""
     action_id = str(decided.event["action"])
     action = view.procedure.actions[action_id]
-    waiting = [r for r in _pending(st, view) if r["action"] == action_id]
+    approval = action.approval
+    if approval is None:  # only actions that need approval are requested (the service checks)
+        raise ValueError(f"{action_id} needs no approval")
+    waiting = [r for r in open_requests(st, view) if r["action"] == action_id]
     if waiting:
         raise RuleViolation.of(rules.APPROVAL_ALREADY_PENDING, action=action.label.zh, request=waiting[0]["seq"])
     data = dict(decided.event["data"])
     seq, digest = append_meta(st, row, actor, "approval_requested", {"action": action_id, "data": data}, now)
-    approval = action.approval
-    if approval is None:  # only actions that need approval are requested (the service checks)
-        raise ValueError(f"{action_id} needs no approval")
     reason = str(data.get("reason") or "")
     alerts.notify_roles(
         st.conn, now, org_id=int(row.org_id), decision_id=view.id, roles=approval.by, owner_id=None,
@@ -87,10 +87,11 @@ def pending(core: Juece, decision_id: int) -> list[dict[str, Any]]:
         procedure = core.catalog.get(f"{found.procedure_id}@{found.procedure_version}")
         view = DecisionView(int(found.id), int(found.org_id), int(found.owner_id), procedure, str(found.state),
                             int(found.version), dict(found.facts))
-        return _pending(st, view)
+        return open_requests(st, view)
 
 
-def _pending(st: Store, view: DecisionView) -> list[dict[str, Any]]:
+def open_requests(st: Store, view: DecisionView) -> list[dict[str, Any]]:
+    """The decision's requests neither approved nor declined that its current state still allows."""
     requests: dict[int, dict[str, Any]] = {}
     for e in st.events_of(stream_of(view.id)):
         if e.action == "approval_requested":
@@ -110,7 +111,7 @@ def _answer(core: Juece, st: Store, decision_id: int, request_seq: int, approver
     """The locked decision and the pending request, if ``approver_name`` may answer it."""
     # The approver's own office only: another office's decision is "no such decision" (404).
     row, approver, office, cal, view = core._locked(st, decision_id, approver_name, None)
-    found = [r for r in _pending(st, view) if r["seq"] == request_seq]
+    found = [r for r in open_requests(st, view) if r["seq"] == request_seq]
     if not found:
         raise NotFound(f"没有待批准的申请：{request_seq}", f"no pending approval request {request_seq}",
                        code="approval_not_pending", details={"request": request_seq})
@@ -182,4 +183,4 @@ def decline(core: Juece, decision_id: int, request_seq: int, approver_name: str,
         return seq
 
 
-__all__ = ["append_meta", "confirm", "decline", "file_request", "is_approver", "pending"]
+__all__ = ["append_meta", "confirm", "decline", "file_request", "is_approver", "open_requests", "pending"]

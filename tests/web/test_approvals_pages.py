@@ -34,7 +34,9 @@ def _state(core: Juece, did: int) -> str:
 def test_the_chief_approves_on_the_page_with_their_password(core: Juece, people: People) -> None:
     did, seq = _requested_on_the_page(core, people)
     chief = people.client("chief")
-    assert "【待批准】" in chief.get("/").get_data(as_text=True)  # 我的待办
+    inbox = chief.get("/").get_data(as_text=True)  # 我的待办: the request, and the notification
+    assert f"待您签名批准：申请第 {seq} 号" in inbox and "【待批准】" in inbox
+    assert "待您签名批准" not in people.client("owner").get("/").get_data(as_text=True)
     page = chief.get(f"/decisions/{did}").get_data(as_text=True)
     assert f"/decisions/{did}/approvals/{seq}/confirm" in page
     wrong = chief.post(f"/decisions/{did}/approvals/{seq}/confirm", data={"csrf_token": token(page), "password": "x"})
