@@ -16,10 +16,10 @@ from workflow import approvals, keys
 from workflow.admin import add_user
 from workflow.audit import verify_all
 from workflow.catalog import Catalog
-from workflow.errors import Forbidden, NotFound, RuleViolation, WorkflowError
+from workflow.errors import DefinitionError, Forbidden, NotFound, RuleViolation, WorkflowError
 from workflow.inbox import notifications
 from workflow.loader import builtin_paths, load_definition
-from workflow.persistence.store import Store
+from workflow.persistence.store import Store, U
 from workflow.service import Juece, stream_of
 
 REASON = {"reason": "上级政策调整"}
@@ -58,6 +58,16 @@ def test_withdraw_declares_its_approval_as_data() -> None:
     for path in builtin_paths():
         for action in load_definition(path).actions.values():
             assert all(f.type != "user" for f in action.fields.values()), (path.name, action.id)
+
+
+def test_an_approver_must_be_able_to_take_the_action_itself(tmp_path: Path) -> None:
+    source = (builtin_paths()[0].parent / "cn-713@2019-09-01.yaml").read_text(encoding="utf-8")
+    wrong = tmp_path / "cn-713@2019-09-01.yaml"
+    wrong.write_text(source.replace('approval: {by: [chief_executive], article: "Art. 30"}',
+                                    'approval: {by: [publisher], article: "Art. 30"}'), encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:
+        load_definition(wrong)
+    assert "approver role 'publisher' may not take action 'withdraw' itself" in str(info.value)
 
 
 def test_the_owner_cannot_terminate_by_typing_a_chiefs_name(core: Juece) -> None:
@@ -130,12 +140,10 @@ def test_the_requester_cannot_confirm_their_own_request(core: Juece) -> None:
 
 
 def test_a_chief_cannot_confirm_a_request_they_made_as_owner(core: Juece, clock: Clock) -> None:
-    # A deputy owner who is also chief would be an approver; the rule bites on a request made by the same name.
     did = _consulting(core)
     request = core.act(did, "withdraw", "owner", REASON).request
     assert request is not None
-    with core.db.write() as conn:  # the requester later becomes a chief executive
-        from workflow.persistence.store import U
+    with core.db.write() as conn:  # the requester is made a chief executive while the request waits
         conn.execute(U.update().where(U.c.name == "owner").values(roles=["owner", "chief_executive"]))
     with pytest.raises(RuleViolation) as info:
         approvals.confirm(core, did, request, "owner", password=PASSWORD)
