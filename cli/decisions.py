@@ -77,13 +77,18 @@ def create(c: Ctx, procedure_id: str, title: str, owner: str, flags: tuple[str, 
 def act(c: Ctx, decision_id: int, action: str, actor: str, data: str | None, expect_version: int | None,
         grant: int | None, password_stdin: bool, as_json: bool) -> None:
     """Take ACTION on a decision as a user (a signed action asks for the actor's own password)."""
-    password = read_password(password_stdin) if signed_action(c, decision_id, action) else None
+    signed = signed_action(c, decision_id, action, actor, deputy=grant is not None)
+    password = read_password(password_stdin) if signed else None
     result = c.core.act(decision_id, action, actor, _parse_data(data), expect_version, password=password,
                         grant=grant)
     if as_json:
         emit({"ok": True, "decision": result.decision_id, "action": result.action, "from": result.from_state,
               "state": result.state, "version": result.version, "hash": result.hash,
-              "linked_decision": result.linked_decision})
+              "linked_decision": result.linked_decision, "approval_request": result.request})
+        return
+    if result.request is not None:
+        click.echo(f"{result.decision_id} {result.action}: 已提交申请 {result.request}，待批准人签名确认 / "
+                   f"request {result.request} awaits approval (version {result.version})")
         return
     moved = f"{result.from_state} → {result.state}" if result.from_state != result.state else result.state
     click.echo(f"{result.decision_id} {result.action}: {moved} (version {result.version})")
@@ -171,6 +176,8 @@ def show(c: Ctx, decision_id: int, viewer: str | None, as_json: bool) -> None:
         if e.get("backfill"):
             b = e["backfill"]
             mark = f"  [补录 back-entry: 发生于 {b['occurred_at']}，理由：{b['reason']}，{b['approved_by']} 确认]"
+        if e.get("approval"):
+            mark = f"  [批准 approval: {e['approval']['requested_by']} 申请（#{e['approval']['request_seq']}），{e['actor']} 签名批准]"
         if e.get("correction"):
             mark = f"  [更正 correction → 第{e['correction']['version']}版：{e['correction']['reason']}]"
         click.echo(f"  {e['seq']:>3} {e['at']} {e['actor']}: {e['action']} {e['from'] or ''}→{e['to']}{sign}{mark}")
@@ -281,6 +288,55 @@ def reject_backfill(c: Ctx, decision_id: int, request: int, approver: str, reaso
         emit({"ok": True, "decision": decision_id, "version": seq})
     else:
         click.echo(f"{decision_id}: 补录申请 {request} 不予确认 (version {seq})")
+
+
+@decisions.command("approvals")
+@click.argument("decision_id", type=int)
+@json_option
+@pass_ctx
+def approvals_list(c: Ctx, decision_id: int, as_json: bool) -> None:
+    """List requests awaiting approval (an action someone without the approving role asked for)."""
+    from workflow.approvals import pending
+
+    rows = pending(c.core, decision_id)
+    if as_json:
+        emit(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['seq']}\t{r['action']}\t{r['requested_by']}\t{r['requested_at']}\t"
+                   f"{json.dumps(r['data'], ensure_ascii=False)}")
+
+
+@decisions.command("approve")
+@click.argument("decision_id", type=int)
+@click.argument("request", type=int)
+@click.option("--as", "approver", required=True, help="an approver of the office, not the requester")
+@password_stdin_option
+@json_option
+@pass_ctx
+def approve(c: Ctx, decision_id: int, request: int, approver: str, password_stdin: bool, as_json: bool) -> None:
+    """Approve a request with your own signature (password asked): the action applies now."""
+    from workflow.approvals import confirm
+
+    _print_result(confirm(c.core, decision_id, request, approver, password=read_password(password_stdin)), as_json)
+
+
+@decisions.command("decline-approval")
+@click.argument("decision_id", type=int)
+@click.argument("request", type=int)
+@click.option("--as", "approver", required=True)
+@click.option("--reason", required=True)
+@json_option
+@pass_ctx
+def decline_approval(c: Ctx, decision_id: int, request: int, approver: str, reason: str, as_json: bool) -> None:
+    """Decline a request awaiting approval, with a reason; the decision stays as it was."""
+    from workflow.approvals import decline
+
+    seq = decline(c.core, decision_id, request, approver, reason)
+    if as_json:
+        emit({"ok": True, "decision": decision_id, "version": seq})
+    else:
+        click.echo(f"{decision_id}: 申请 {request} 不予批准 / request declined (version {seq})")
 
 
 @decisions.command("correct")

@@ -8,6 +8,7 @@ import click
 from sqlalchemy import select
 
 from cli.common import Ctx, emit, json_option, pass_ctx
+from cli.signing import password_stdin_option, read_password
 from workflow.persistence.store import DY, N, U
 from workflow.queries import iso
 from workflow.visibility import public_only, visible_ids
@@ -63,10 +64,13 @@ def deadlines_scan(c: Ctx, as_json: bool) -> None:
         click.echo(f"problem: {problem}", err=True)
 
 
-def _change(c: Ctx, decision_id: int, key: str, actor: str, reason: str, until: dt.datetime | None) -> None:
+def _change(c: Ctx, decision_id: int, key: str, actor: str, reason: str, until: dt.datetime | None,
+            password_stdin: bool) -> None:
     from workflow.deadline_changes import change_deadline
 
-    emit(change_deadline(c.core, decision_id, key, actor, reason, until.date() if until else None))
+    # The chief executive signs the move with their own key: the password is asked every time.
+    emit(change_deadline(c.core, decision_id, key, actor, reason, until.date() if until else None,
+                         password=read_password(password_stdin)))
 
 
 @deadlines.command("extend")
@@ -74,22 +78,25 @@ def _change(c: Ctx, decision_id: int, key: str, actor: str, reason: str, until: 
 @click.argument("key")
 @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="the new last day")
 @click.option("--reason", required=True)
-@click.option("--as", "actor", required=True)
+@click.option("--as", "actor", required=True, help="the chief executive (signs with their password)")
+@password_stdin_option
 @pass_ctx
-def deadlines_extend(c: Ctx, decision_id: int, key: str, until: dt.datetime, reason: str, actor: str) -> None:
-    """Move a decision's deadline KEY to a new last day (audited, with a reason)."""
-    _change(c, decision_id, key, actor, reason, until)
+def deadlines_extend(c: Ctx, decision_id: int, key: str, until: dt.datetime, reason: str, actor: str,
+                     password_stdin: bool) -> None:
+    """Move a decision's deadline KEY to a new last day (the chief executive, signed, with a reason)."""
+    _change(c, decision_id, key, actor, reason, until, password_stdin)
 
 
 @deadlines.command("pause")
 @click.argument("decision_id", type=int)
 @click.argument("key")
 @click.option("--reason", required=True)
-@click.option("--as", "actor", required=True)
+@click.option("--as", "actor", required=True, help="the chief executive (signs with their password)")
+@password_stdin_option
 @pass_ctx
-def deadlines_pause(c: Ctx, decision_id: int, key: str, reason: str, actor: str) -> None:
-    """Pause a decision's deadline KEY (no alerts) until it is extended to a new day (audited)."""
-    _change(c, decision_id, key, actor, reason, None)
+def deadlines_pause(c: Ctx, decision_id: int, key: str, reason: str, actor: str, password_stdin: bool) -> None:
+    """Pause a decision's deadline KEY (no alerts) until it is extended to a new day (the chief, signed)."""
+    _change(c, decision_id, key, actor, reason, None, password_stdin)
 
 
 @click.group()

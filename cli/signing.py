@@ -29,13 +29,20 @@ def read_password(password_stdin: bool, prompt: str = "签名密码 / signing pa
     return None  # not interactive and not given: the service refuses with signing_password_required
 
 
-def signed_action(c: Ctx, decision_id: int, action: str) -> bool:
-    """Whether ``action`` on this decision is signed (so its password is asked for)."""
+def signed_action(c: Ctx, decision_id: int, action: str, actor: str | None = None, deputy: bool = False) -> bool:
+    """Whether ``action`` on this decision is signed (so its password is asked for).
+
+    An action that needs approval is signed when an approver takes it (a deputy may hold the approving
+    role); anyone else only requests it, which signs nothing.
+    """
     with c.core.db.read() as conn:
         row = conn.execute(select(D.c.procedure_id, D.c.procedure_version).where(D.c.id == decision_id)).first()
+        roles = conn.execute(select(U.c.roles).where(U.c.name == actor)).scalar() if actor else None
     if row is None:
         return False  # the service says "no such decision"
     spec = c.core.catalog.get(f"{row.procedure_id}@{row.procedure_version}").actions.get(action)
+    if spec is not None and spec.approval is not None:
+        return deputy or actor is None or bool(set(roles or ()) & set(spec.approval.by))
     return bool(spec and spec.signed)
 
 

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tests.helpers import PASSWORD, Clock, new_decision, review_requested_feb_12
-from workflow import admin, outbox
+from workflow import admin, keys, outbox
 from workflow.alerts import acknowledge, scan
 from workflow.audit import verify_all
 from workflow.deadline_changes import change_deadline
-from workflow.errors import Forbidden, NotFound
+from workflow.errors import Forbidden, NotFound, WorkflowError
 from workflow.outbound import OutboundPolicy
 from workflow.persistence.store import DL, DY, N
 from workflow.service import Juece
@@ -134,12 +134,20 @@ def test_stalled_decision_alerts_owner_and_supervisor_once(core: Juece, clock: C
 
 def test_extend_and_pause_are_audited_and_only_for_the_chief(core: Juece, clock: Clock) -> None:
     did = review_requested(core, clock)
-    with pytest.raises(Forbidden):
-        change_deadline(core, did, "legality_review_due", "owner", "材料补充", dt.date(2026, 3, 10))
-    change_deadline(core, did, "legality_review_due", "chief", "审查事项复杂，延长审查期限", dt.date(2026, 3, 10))
+    admin.add_user(core, "管理员", ["admin"], "古塘街道", "党政综合办")
+    keys.change_password(core, "管理员", PASSWORD)
+    # The 行政首长 answers for statutory deadlines: neither the owner nor an administrator moves one.
+    for who in ("owner", "管理员"):
+        with pytest.raises(Forbidden):
+            change_deadline(core, did, "legality_review_due", who, "材料补充", dt.date(2026, 3, 10), password=PASSWORD)
+    with pytest.raises(WorkflowError) as info:  # the chief's own act, signed: a typed name is not enough
+        change_deadline(core, did, "legality_review_due", "chief", "审查事项复杂", dt.date(2026, 3, 10))
+    assert info.value.code == "signing_password_required"
+    change_deadline(core, did, "legality_review_due", "chief", "审查事项复杂，延长审查期限", dt.date(2026, 3, 10),
+                    password=PASSWORD)
     clock.set("2026-03-01T00:30")
     assert scan(core).overdue == 0
-    change_deadline(core, did, "legality_review_due", "chief", "等待上级答复", None)
+    change_deadline(core, did, "legality_review_due", "chief", "等待上级答复", None, password=PASSWORD)
     clock.set("2026-03-11T00:30")
     assert scan(core).overdue == 0
     with core.db.read() as conn:

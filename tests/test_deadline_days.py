@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from config.settings import load_settings, month_day
-from tests.helpers import CST, Clock, local_iso, new_decision, to_consultation, to_implementation
+from tests.helpers import CST, PASSWORD, Clock, local_iso, new_decision, to_consultation, to_implementation
 from workflow import admin
 from workflow.alerts import scan
 from workflow.calendar import WorkCalendar, years_to_import
@@ -106,7 +106,7 @@ def test_an_extension_into_a_missing_year_waits_for_its_reminders(core: Juece, c
     core.act(did, "submit_legality_review", "owner")
     from workflow.deadline_changes import change_deadline
 
-    change_deadline(core, did, "legality_review_due", "chief", "材料较多", D(2027, 1, 15))
+    change_deadline(core, did, "legality_review_due", "chief", "材料较多", D(2027, 1, 15), password=PASSWORD)
     with core.db.read() as conn:
         rows = [(d["kind"], d["status"], d["awaiting_year"]) for d in show_decision(
             conn, core.catalog, did, clock.now)["deadlines"] if d["key"] == "legality_review_due"]

@@ -22,7 +22,7 @@ from tests.helpers import (
     to_publication,
 )
 from workflow import admin, keys
-from workflow.errors import ActionNotAllowed, Forbidden, RuleViolation
+from workflow.errors import ActionNotAllowed, Forbidden, InvalidInput, RuleViolation
 from workflow.service import Juece
 
 
@@ -479,8 +479,9 @@ def test_suspension_only_by_the_chief_executive_with_reason_and_urgency(core: Ju
     with pytest.raises(Forbidden):
         core.act(did, "suspend", "owner", {"reason": "资金未到位", "urgency": "紧急"})
     assert refused(core, did, "suspend", "chief", {"reason": "资金未到位"}).code == "suspension_reason_required"
-    assert core.act(did, "suspend", "chief", {"reason": "施工发现文物", "urgency": "须立即停工保护"}).state == "suspended"
-    assert core.act(did, "resume", "chief", {"reason": "文物已迁移保护"}).state == "implementation"
+    assert core.act(did, "suspend", "chief", {"reason": "施工发现文物", "urgency": "须立即停工保护"},
+                    password=PASSWORD).state == "suspended"
+    assert core.act(did, "resume", "chief", {"reason": "文物已迁移保护"}, password=PASSWORD).state == "implementation"
 
 
 def test_major_change_starts_a_new_linked_decision(core: Juece, clock: Clock) -> None:
@@ -683,12 +684,15 @@ def test_art33_raising_the_expert_minimum_later_does_not_unmake_the_record(core:
 
 # -- withdrawal -------------------------------------------------------------------------------------------
 
-def test_withdrawal_needs_reason_and_the_chief_executives_approval(core: Juece) -> None:
+def test_withdrawal_needs_reason_and_the_chief_executives_own_approval(core: Juece) -> None:
     did = new_decision(core)
     to_consultation(core, did)
-    assert refused(core, did, "withdraw", "owner", {"reason": "上级政策调整", "approver": "member1"}).code == (
-        "withdraw_approver_required")
-    assert core.act(did, "withdraw", "owner", {"reason": "上级政策调整", "approver": "chief"}).state == "terminated"
+    with pytest.raises(InvalidInput):
+        core.act(did, "withdraw", "owner", {})
+    assert refused(core, did, "withdraw", "owner", {"reason": "上级政策调整", "approver": "chief"}).code == (
+        "approval_not_typed")
+    assert core.act(did, "withdraw", "owner", {"reason": "上级政策调整"}).state == "consultation"  # a request
+    assert core.act(did, "withdraw", "chief", {"reason": "上级政策调整"}, password=PASSWORD).state == "terminated"
 
 
 @pytest.mark.parametrize("when", ["0001-01-01T00:00", "9999-12-31T23:59", "1899-05-01T08:00+08:00"])

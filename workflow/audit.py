@@ -10,7 +10,7 @@ Signatures and deputy acts are judged against the keys and grants the system str
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +64,7 @@ def _check_stream(conn: Connection, stream: str, ring: Keyring, report: Report) 
     """Walk one stream; return (last seq, last hash, last to_state)."""
     prev, expected_seq, last_to = GENESIS, 1, None
     requests: dict[int, Any] = {}  # back-entry requests, whose signatures their confirmed steps carry
+    hashes: dict[int, str] = {}  # and approval requests, whose hash the approved act names
     for row in conn.execute(select(E).where(E.c.stream == stream).order_by(E.c.seq)):
         report.events += 1
         event = row.event
@@ -77,8 +78,12 @@ def _check_stream(conn: Connection, stream: str, ring: Keyring, report: Report) 
         if row.action != event.get("action") or utc_iso(aware(row.at)) != event.get("at") or (  # type: ignore[arg-type]
                 stream != "system" and row.actor_id != actor_id):
             report.problems.append(Problem(stream, row.seq, "columns differ from the hashed event"))
-        if row.action == "backfill_requested":
-            requests[int(row.seq)] = event
+        if row.action in ("backfill_requested", "approval_requested"):
+            requests[int(row.seq)], hashes[int(row.seq)] = event, str(row.hash)
+        if event.get("approval"):
+            problem = _approval_problem(event, requests, hashes)
+            if problem:
+                report.problems.append(Problem(stream, row.seq, problem))
         if event.get("signature"):
             report.signatures += 1
             problem = ring.signature_problem(stream, event, requests.get)
@@ -89,6 +94,22 @@ def _check_stream(conn: Connection, stream: str, ring: Keyring, report: Report) 
             report.problems.append(Problem(stream, row.seq, deputy))
         prev, expected_seq, last_to = row.hash, row.seq + 1, row.to_state
     return expected_seq - 1, prev, last_to
+
+
+def _approval_problem(event: Mapping[str, Any], requests: Mapping[int, Mapping[str, Any]],
+                      hashes: Mapping[int, str]) -> str | None:
+    """Why an approved act does not match the request it names, or None when it does."""
+    marker = event["approval"]
+    seq = int(marker.get("request_seq", 0))
+    found = requests.get(seq)
+    if (found is None or found.get("action") != "approval_requested" or hashes.get(seq) != marker.get("request_hash")
+            or (found.get("data") or {}).get("action") != event.get("action")
+            or (found.get("actor") or {}).get("name") != marker.get("requested_by")
+            or (found.get("data") or {}).get("data") != event.get("data")):
+        return f"the approved act does not match approval request #{seq}"
+    if (found.get("actor") or {}).get("name") == (event.get("actor") or {}).get("name"):
+        return f"approval request #{seq} was approved by its own requester"
+    return None
 
 
 def verify_all(conn: Connection, catalog: Catalog, decision_ids: Iterable[int] | None = None) -> Report:

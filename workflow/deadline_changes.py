@@ -1,7 +1,11 @@
 """Extending or pausing a statutory deadline: audited in the decision's own chain, with a reason.
 
-Only the chief executive or an administrator may move a deadline. The event goes into the
-decision's hash chain (it changes neither state nor facts, so replay passes over it).
+Only the chief executive moves a statutory deadline, and signs the move with their own key (password
+typed at that moment). The 行政首长 answers for the decision's deadlines (Art. 26 review period, Art. 38
+supervision of delay); an administrator keeps the system, not the procedure, so an administrator does
+not extend a deadline — they ask the chief, who acts. (Approvals are acts, never a typed name: issue 11.)
+The event goes into the decision's hash chain (it changes neither state nor facts, so replay passes
+over it).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from workflow import keys
 from workflow.context import utc_iso
 from workflow.deadlines import schedule
 from workflow.errors import Forbidden, InvalidInput, NotFound
@@ -18,12 +23,12 @@ from workflow.persistence.store import DL, D, Store, U, naive
 from workflow.service import Juece, stream_of
 from workflow.signing import chain_hash
 
-MAY_MOVE = frozenset({"chief_executive", "admin"})
+MAY_MOVE = frozenset({"chief_executive"})
 
 
 def change_deadline(core: Juece, decision_id: int, key: str, actor_name: str, reason: str,
-                    until: dt.date | None = None) -> dict[str, Any]:
-    """Extend (``until`` given) or pause (no ``until``) a decision's open deadline ``key``."""
+                    until: dt.date | None = None, *, password: str | None = None) -> dict[str, Any]:
+    """Extend (``until`` given) or pause (no ``until``) a decision's open deadline ``key``, signed by the chief."""
     if not reason.strip():
         raise InvalidInput("必须说明理由", "a reason is required", details={"field": "reason"})
     now = core.clock()
@@ -34,8 +39,9 @@ def change_deadline(core: Juece, decision_id: int, key: str, actor_name: str, re
         if actor is None or row is None or row.org_id != actor.org_id:
             raise NotFound(f"没有这个决策事项：{decision_id}", f"no such decision: {decision_id}")
         if not set(actor.roles) & MAY_MOVE:
-            raise Forbidden("只有行政首长或管理员可以调整期限", "only the chief executive or an administrator may "
-                            "move a deadline", code="role_not_permitted")
+            raise Forbidden("法定期限由行政首长本人调整并签名；请报请行政首长办理",
+                            "only the chief executive moves a statutory deadline, signed with their own key",
+                            code="role_not_permitted", details={"roles": sorted(MAY_MOVE)})
         rows = conn.execute(select(DL).where(DL.c.decision_id == decision_id, DL.c.key == key,
                                              DL.c.status.in_(["open", "fired", "paused", "awaiting"]))).all()
         due_rows = [r for r in rows if r.kind == "due"]
@@ -62,6 +68,7 @@ def change_deadline(core: Juece, decision_id: int, key: str, actor_name: str, re
                                              "roles": sorted(actor.roles)}, "at": utc_iso(now), "data": data}
         seq = int(row.version) + 1
         stream = stream_of(decision_id)
+        event["signature"] = keys.sign_event(st, int(actor.id), str(actor.name), password, stream, event, now)
         digest = chain_hash(str(row.last_hash), stream, seq, row.state, row.state, event)
         st.insert_event(stream=stream, seq=seq, action=action, actor_id=actor.id, from_state=row.state,
                         to_state=row.state, at=now, event=event, prev_hash=str(row.last_hash), hash_=digest)

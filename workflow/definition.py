@@ -85,6 +85,14 @@ class FieldDef:
 
 
 @dataclass(frozen=True, slots=True)
+class ApprovalDef:
+    """Who approves an action: taken by anyone else it is only a request until one of them confirms it."""
+
+    by: tuple[str, ...]
+    article: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ActionDef:
     """An action: who may take it, from where, where it leads, what it checks and records."""
 
@@ -104,6 +112,9 @@ class ActionDef:
     #: corrected (a correction appends a version; it never rewrites the earlier one).
     record: str | None = None
     correctable_in: tuple[str, ...] = ()
+    #: An approval is an act, never a typed name: a person without one of these roles only requests the
+    #: action; an approver of the same office confirms it with their own signature (``workflow.approvals``).
+    approval: ApprovalDef | None = None
     #: The guard and effect functions, resolved from their names when the definition loads.
     checks: tuple[Callable[..., Any], ...] = ()
     apply: Callable[..., None] | None = None

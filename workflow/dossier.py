@@ -44,6 +44,8 @@ class TrailEvent:
     deputy: dict[str, Any] | None = None
     #: Why the deputy marker is not covered by its grant ("" when it is, or when there is none).
     deputy_problem: str = ""
+    #: 批准: the action was requested by someone else and approved by the actor (``workflow.approvals``).
+    approval: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +89,8 @@ def trail(conn: Connection, decision_id: int) -> list[TrailEvent]:
             int(row.seq), str(row.action), str((event.get("actor") or {}).get("name", "")), at.isoformat(),
             row.from_state, row.to_state, dict(event.get("data") or {}), event.get("outcome"), str(row.hash),
             chain_ok, bool(signature), signature_ok, signer, (event.get("draft") or {}).get("version"),
-            event.get("backfill"), event.get("correction"), event.get("deputy"), ring.deputy_problem(event) or ""))
+            event.get("backfill"), event.get("correction"), event.get("deputy"), ring.deputy_problem(event) or "",
+            event.get("approval")))
     return out
 
 

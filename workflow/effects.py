@@ -18,7 +18,8 @@ Event = Mapping[str, Any]
 Effect = Callable[[Facts, Event, ProcedureDef], None]
 EFFECTS: dict[str, Effect] = {}
 #: Audited events that are not procedure actions and change neither state nor facts.
-META_ACTIONS = frozenset({"deadline_extended", "deadline_paused", "backfill_requested", "backfill_rejected"})
+META_ACTIONS = frozenset({"deadline_extended", "deadline_paused", "backfill_requested", "backfill_rejected",
+                          "approval_requested", "approval_declined"})
 
 
 def effect(fn: Effect) -> Effect:
@@ -46,9 +47,18 @@ def _add_unique(facts: Facts, key: str, sub: str, value: Any) -> None:
 
 @effect
 def note(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
-    """The event itself is the record (reasons, dates); withdrawal is also kept in the facts."""
-    if ev["action"] == "withdraw":
-        facts["withdrawn"] = {"reason": ev["data"]["reason"], "approver": ev["data"]["approver"]["name"]}
+    """The event itself is the record (reasons, dates)."""
+
+
+@effect
+def withdrawal(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
+    """Why a decision was withdrawn and who approved it; a confirmed request also names its requester."""
+    data, approval = ev["data"], ev.get("approval")
+    # Events recorded before approvals were acts carry the typed `approver` field: they replay as they were.
+    approver = data["approver"]["name"] if "approver" in data else ev["actor"]["name"]
+    facts["withdrawn"] = {"reason": data.get("reason", ""), "approver": approver}
+    if approval:
+        facts["withdrawn"]["requested_by"] = approval["requested_by"]
 
 
 @effect

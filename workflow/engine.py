@@ -114,7 +114,8 @@ def _normalize_value(spec: FieldDef, value: Any, procedure: ProcedureDef, tz: Zo
             return sorted(set(items))
         return items
     if kind == "user":
-        user = resolve_user(str(value).strip())
+        # A person already resolved (a request being confirmed) is looked up again by name.
+        user = resolve_user(str(value.get("name", "") if isinstance(value, Mapping) else value).strip())
         if user is None:
             raise _bad(name, f"没有这个用户：{value}", f"no such user: {value}")
         return dict(user)
@@ -201,6 +202,16 @@ class Backfill:
                 "request_seq": self.request_seq, "approved_by": self.approved_by}
 
 
+#: Role names as a refusal states them (the approvers of an action).
+ROLE_ZH = {"chief_executive": "行政首长", "owner": "承办人员", "legal_reviewer": "合法性审查人员",
+           "secretary": "会议记录人员", "publisher": "公布人员", "executor": "执行人员", "admin": "管理员"}
+
+
+def roles_zh(action: ActionDef) -> str:
+    """Who approves ``action``, in Chinese."""
+    return "或".join(ROLE_ZH.get(r, r) for r in (action.approval.by if action.approval else ()))
+
+
 def _action(procedure: ProcedureDef, action_id: str) -> ActionDef:
     action = procedure.actions.get(action_id)
     if action is None:
@@ -211,11 +222,13 @@ def _action(procedure: ProcedureDef, action_id: str) -> ActionDef:
 
 def decide(decision: DecisionView, action_id: str, actor: Actor, data: Mapping[str, Any], now: dt.datetime,
            office: Office, cal: WorkCalendar, resolve_user: UserResolver, *,
-           history: timetruth.History | None = None, backfill: Backfill | None = None) -> Decided:
+           history: timetruth.History | None = None, backfill: Backfill | None = None,
+           approval: Mapping[str, Any] | None = None) -> Decided:
     """Check an action against the definition and the hard rules; return what it changes.
 
     With ``backfill`` the action is judged as of its stated occurrence time (the rules held then);
-    the event still carries the real instant of entry ``now``.
+    the event still carries the real instant of entry ``now``. ``approval`` marks the confirmation of
+    someone else's request (``workflow.approvals``): who asked, and which request.
     """
     procedure = decision.procedure
     action = _action(procedure, action_id)
@@ -227,6 +240,10 @@ def decide(decision: DecisionView, action_id: str, actor: Actor, data: Mapping[s
     if not may_act(action, actor, decision):
         raise Forbidden(f"{actor.name} 无权进行“{action.label.zh}”", f"{actor.name} may not take '{action_id}'",
                         code="role_not_permitted", details={"action": action_id, "roles": list(action.roles)})
+    if action.approval is not None and "approver" in data:
+        # The field forms used to carry: a typed name is not an approval (issue 11, item 2).
+        raise RuleViolation.of(rules.APPROVAL_NOT_TYPED, action=action.label.zh, approvers=roles_zh(action),
+                               approvers_en=" or ".join(r.replace("_", " ") for r in action.approval.by))
     clean = normalize(action, data, procedure, cal.tz, resolve_user)
     effective = backfill.occurred_at if backfill else now
     _check(decision, action, actor, clean, effective, office, cal, history or {}, effective)
@@ -238,6 +255,8 @@ def decide(decision: DecisionView, action_id: str, actor: Actor, data: Mapping[s
     event = _event(decision, action, actor, clean, now, outcome)
     if backfill is not None:
         event["backfill"] = backfill.as_record()
+    if approval is not None:
+        event["approval"] = dict(approval)
     facts = apply_event(procedure, decision.facts, event)
     deadlines = plan(procedure, action.id, outcome, clean, target, effective, office, cal, decision.org_id)
     return Decided(event, decision.state, target, facts, deadlines)

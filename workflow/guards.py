@@ -468,15 +468,6 @@ def dossier_complete(a: Attempt) -> RuleViolation | None:
 
 
 @guard
-def withdraw_approved(a: Attempt) -> RuleViolation | None:
-    """A withdrawal gives its reason and is approved by the chief executive."""
-    approver = a.data.get("approver") or {}
-    if "chief_executive" not in approver.get("roles", []) or _blank(a.data.get("reason")):
-        return RuleViolation.of(rules.WITHDRAW_APPROVER_REQUIRED)
-    return None
-
-
-@guard
 def contract_cleared_on_current_draft(a: Attempt) -> RuleViolation | None:
     """Ningbo rule art. 13: no signing before a no-objection review of this very text."""
     opinion, draft = a.facts.get("opinion"), a.facts.get("draft")

@@ -12,13 +12,14 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from workflow import approvals
 from workflow.calendar import WorkCalendar
 from workflow.catalog import Catalog
 from workflow.context import Actor, DecisionView
 from workflow.definition import ActionDef, Label
 from workflow.engine import may_act
 from workflow.errors import CalendarMissing
-from workflow.persistence.store import DL, D, N, U, aware
+from workflow.persistence.store import DL, D, E, N, Store, U, aware
 from workflow.visibility import comment_open, public_only, publicly_visible
 
 #: Due within this many working days: highlighted as "due soon".
@@ -70,6 +71,8 @@ class InboxItem:
     version: int
     actions: list[ActionDef] = field(default_factory=list)
     due: Due | None = None
+    #: Requests this person may approve or decline (``workflow.approvals``), by their event number.
+    approvals: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +170,22 @@ def inbox_items(conn: Connection, catalog: Catalog, actor: Actor, now: dt.dateti
             label = definition.label if definition else Label(str(dl.key), str(dl.key))
             year = int(dl.awaiting["year"]) if dl.status == "awaiting" and dl.awaiting else None
             item.due = due_of(str(dl.key), label, str(dl.article), aware(dl.due_at), now, cal, year)
+    if items and not citizen:
+        _approvals(conn, actor, items, views)
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     return sorted(items.values(), key=lambda i: (i.due.due_at if i.due and i.due.due_at else far, i.decision_id))
+
+
+def _approvals(conn: Connection, actor: Actor, items: dict[int, InboxItem], views: dict[int, DecisionView]) -> None:
+    """Mark the requests waiting on ``actor``'s signed approval (never their own)."""
+    asked = conn.execute(select(E.c.stream).where(E.c.stream.in_([f"decision:{i}" for i in items]),
+                                                  E.c.action == "approval_requested").distinct()).scalars()
+    st = Store(conn)
+    for stream in asked:
+        view = views[int(str(stream).split(":")[1])]
+        items[view.id].approvals = [
+            r["seq"] for r in approvals.open_requests(st, view)
+            if approvals.is_approver(view.procedure.actions[r["action"]], actor) and r["requested_by"] != actor.name]
 
 
 def notifications(conn: Connection, user_id: int, *, limit: int = 50) -> list[InboxNotification]:

@@ -19,6 +19,7 @@ from workflow.definition import (
     PSEUDO_ROLES,
     ROLES,
     ActionDef,
+    ApprovalDef,
     DeadlineDef,
     FieldDef,
     FlagDef,
@@ -230,7 +231,7 @@ def _load_actions(
             check.add(check.line_of(node, aid), f"action '{aid}' must be a mapping")
             continue
         check.keys(anode, {"zh", "en", "roles", "from", "to", "effect", "guards", "fields", "outcome_field",
-                           "outcomes", "signed", "task", "record", "correctable_in"}, f"action '{aid}'")
+                           "outcomes", "signed", "task", "record", "correctable_in", "approval"}, f"action '{aid}'")
         roles = check.names(anode, "roles", ROLES | PSEUDO_ROLES, "role")
         if not roles:
             check.add(check.line_of(node, aid), f"action '{aid}' names no role that may take it")
@@ -278,15 +279,34 @@ def _load_actions(
         correctable = check.names(anode, "correctable_in", states, "state")
         if correctable and not record:
             check.add(check.line_of(anode, "correctable_in"), "correctable_in needs 'record' (the facts key)")
+        approval = _approval(check, anode, aid, roles)
         actions[aid] = ActionDef(
             id=aid, label=_label(anode), roles=roles, sources=sources,
             target=str(target) if target is not None else None, effect=effect, guards=action_guards,
             fields=fields, outcome_field=str(outcome_field) if outcome_field else None, outcomes=outcomes,
             signed=bool(anode.get("signed")), task=str(task) if task else None,
-            record=str(record) if record else None, correctable_in=correctable,
+            record=str(record) if record else None, correctable_in=correctable, approval=approval,
             checks=tuple(guards[g] for g in action_guards if g in guards), apply=effects.get(effect),
         )
     return actions
+
+
+def _approval(check: _Checker, anode: Mapping[str, Any], aid: str, roles: tuple[str, ...]) -> ApprovalDef | None:
+    """``approval: {by: [roles], article}``: the approvers must be able to take the action themselves."""
+    node = anode.get("approval")
+    if node is None:
+        return None
+    if not isinstance(node, dict):
+        check.add(check.line_of(anode, "approval"), f"action '{aid}' approval must be a mapping")
+        return None
+    check.keys(node, {"by", "article"}, f"action '{aid}' approval")
+    by = check.names(node, "by", ROLES, "role")
+    if not by:
+        check.add(check.line_of(anode, "approval"), f"action '{aid}' approval names no approving role")
+    for role in by:
+        if role not in roles:
+            check.add(check.line_of(node, "by"), f"approver role '{role}' may not take action '{aid}' itself")
+    return ApprovalDef(by, str(node.get("article", "")))
 
 
 def _time_truth(check: _Checker, parent: Any, fname: str, fnode: Mapping[str, Any],

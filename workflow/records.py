@@ -24,15 +24,13 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import update
-
-from workflow import alerts, engine, keys, rules
+from workflow import alerts, engine, rules
+from workflow.approvals import append_meta
 from workflow.context import Actor, parse_iso, utc_iso
 from workflow.effects import META_ACTIONS, effective_at
 from workflow.errors import ActionNotAllowed, Forbidden, InvalidInput, NotFound, RuleViolation
-from workflow.persistence.store import D, Store, naive
+from workflow.persistence.store import Store
 from workflow.service import ActResult, Juece, stream_of
-from workflow.signing import chain_hash
 
 #: Who confirms a back-entry: the chief executive answers for the office's record (Art. 30, 33).
 APPROVER_ROLES = frozenset({"chief_executive"})
@@ -62,15 +60,7 @@ def _previous_step(st: Store, decision_id: int) -> dt.datetime | None:
 def _append_meta(st: Store, row: Any, actor: Actor, action: str, data: Mapping[str, Any],
                  now: dt.datetime, *, sign: bool = False, password: str | None = None) -> int:
     """An audited event in the decision's chain that changes neither state nor facts (signed with ``sign``)."""
-    stream, seq = stream_of(int(row.id)), int(row.version) + 1
-    event: dict[str, Any] = {"action": action, "actor": actor.as_record(), "at": utc_iso(now), "data": dict(data)}
-    if sign:
-        event["signature"] = keys.sign_event(st, actor.id, actor.name, password, stream, event, now)
-    digest = chain_hash(str(row.last_hash), stream, seq, row.state, row.state, event)
-    st.insert_event(stream=stream, seq=seq, action=action, actor_id=actor.id, from_state=row.state,
-                    to_state=row.state, at=now, event=event, prev_hash=str(row.last_hash), hash_=digest)
-    st.conn.execute(update(D).where(D.c.id == int(row.id)).values(version=seq, last_hash=digest, updated_at=naive(now)))
-    return seq
+    return append_meta(st, row, actor, action, data, now, sign=sign, password=password)[0]
 
 
 def request_backfill(core: Juece, decision_id: int, action_id: str, actor_name: str, data: Mapping[str, Any],

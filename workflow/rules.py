@@ -145,10 +145,19 @@ UNKNOWN_COMMENT = R(
 NOT_COMMENT_AUTHOR = R(
     "not_comment_author", "Art. 15",
     "只能修改本人提交的意见", "Only the author may edit a comment")
-WITHDRAW_APPROVER_REQUIRED = R(
-    "withdraw_approver_required", "Art. 30",
-    "撤回决策应当载明理由并经行政首长批准",
-    "Withdrawing a decision needs a reason and the chief executive's approval")
+APPROVAL_NOT_TYPED = R(
+    "approval_not_typed", "Art. 30",
+    "批准不能以填写姓名代替：“{action}”由申请人提交申请，经{approvers}本人在待办中签名确认后生效",
+    "An approval is an act, not a typed name: '{action}' is requested, and takes effect once {approvers_en} "
+    "confirms it with their own signature")
+APPROVAL_SELF_CONFIRMATION = R(
+    "approval_self_confirmation", "Art. 30",
+    "申请人不得批准本人提出的申请",
+    "A request may not be approved or declined by the person who made it")
+APPROVAL_ALREADY_PENDING = R(
+    "approval_already_pending", "Art. 30",
+    "“{action}”已有待批准的申请（第 {request} 号），请等待批准人处理",
+    "'{action}' already awaits approval (request {request})")
 DISSENT_RECORD_REQUIRED = R(
     "dissent_must_be_kept", "Art. 30",
     "持不同意见的成员意见应当如实记录", "Dissenting views must be kept in the record", 8)

@@ -54,6 +54,8 @@ class ActResult:
     version: int
     hash: str
     linked_decision: int | None = None
+    #: Set when the action needs someone else's approval: it became this request, and nothing else changed.
+    request: int | None = None
 
 
 @dataclass(slots=True)
@@ -218,6 +220,10 @@ class Juece:
         documents = self._store_documents(st, action, data, now, actor) if action else {}
         history = self.history(st, decision_id, action) if action else {}
         decided = engine.decide(view, action_id, actor, data, now, office, cal, self._resolver(st, actor.org_id), history=history)
+        if action is not None and action.approval is not None and not set(action.approval.by) & actor.roles:
+            from workflow import approvals  # it builds on this service: imported where the two meet
+
+            return approvals.file_request(self, st, row, view, actor, decided, now)
         return self.write(st, row, view, actor, office, cal, decided, documents, now, password=password)
 
     def _locked(self, st: Store, decision_id: int, actor_name: str, expected_version: int | None,
@@ -265,7 +271,10 @@ class Juece:
         decision_id, procedure, event = view.id, view.procedure, decided.event
         action_id = str(event["action"])
         stream = stream_of(decision_id)
-        if procedure.actions[action_id].signed:
+        # An action that needs approval is signed by whoever takes it: the approver, acting or confirming
+        # (a back-entry of one is approved by the chief's confirmation of the back-entry, marked in it).
+        definition = procedure.actions[action_id]
+        if definition.signed or (definition.approval is not None and "backfill" not in event):
             event["signature"] = dict(carried) if carried is not None else keys.sign_event(
                 st, actor.id, actor.name, password, stream, event, now)
         seq = int(row.version) + 1

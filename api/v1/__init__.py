@@ -33,6 +33,7 @@ from api.v1 import (
     idempotency,
     problems,
     route_helpers,
+    routes_approvals,
     routes_comments_audit,
     routes_decisions,
     routes_deputies,
@@ -234,6 +235,7 @@ def make_blueprint(core: Juece) -> ApiBlueprint:
     routes_documents.register(blp, problems_doc)
     routes_comments_audit.register(blp, problems_doc)
     routes_records.register(blp, problems_doc)
+    routes_approvals.register(blp, problems_doc)
     routes_people.register(blp, problems_doc)
     routes_log.register(blp, problems_doc)
     routes_deputies.register(blp, problems_doc)

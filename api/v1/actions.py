@@ -214,4 +214,9 @@ def describe(action_id: str, defs: list[tuple[str, ActionDef]]) -> tuple[str, st
         lines += ["", "**Signed**: send the acting person's own password in `Juece-Signing-Password`; without it "
                       "(403 `signing_password_required`), with a wrong one (403 `signing_password_wrong`) or before "
                       "they have set their own password (409 `no_signing_key`) nothing is signed or recorded."]
+    if action.approval is not None:
+        lines += ["", f"**Needs approval** by {', '.join(action.approval.by)} ({action.approval.article}): taken by "
+                      "an approver it applies at once, signed with their password in `Juece-Signing-Password`; taken "
+                      "by anyone else it answers 202 with `approval_request` and changes nothing until an approver "
+                      "of the office confirms it (`POST /decisions/{id}/approvals/{n}/confirm`, signed)."]
     return f"{action.label.zh} / {action.label.en}", "\n".join(lines)

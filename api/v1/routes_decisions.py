@@ -145,8 +145,9 @@ def _register_action(blp: Blp, catalog: Catalog, problems: Problems, action_id: 
             detail = decision_detail(conn, decision_id, who)
         out = {"decision_id": result.decision_id, "action": result.action, "from_state": result.from_state,
                "state": result.state, "version": result.version, "hash": result.hash,
-               "linked_decision": result.linked_decision, "decision": detail}
-        return out, 200, {"ETag": etag(decision_id, result.version)}
+               "linked_decision": result.linked_decision, "approval_request": result.request, "decision": detail}
+        # 202: the action needs an approver and became a request (workflow.approvals); nothing else changed.
+        return out, 200 if result.request is None else 202, {"ETag": etag(decision_id, result.version)}
 
     act.__name__ = f"act_{action_id}"
     act.__doc__ = None

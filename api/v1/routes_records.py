@@ -16,13 +16,14 @@ from workflow import records
 from workflow.service import ActResult
 
 
-def _result(result: ActResult) -> tuple[dict[str, Any], int, dict[str, str]]:
+def result_out(result: ActResult) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """An action's answer: the result, the decision after it and its ETag."""
     who, juece = principal(), core()
     with juece.db.read() as conn:
         detail = decision_detail(conn, result.decision_id, who)
     out = {"decision_id": result.decision_id, "action": result.action, "from_state": result.from_state,
            "state": result.state, "version": result.version, "hash": result.hash,
-           "linked_decision": result.linked_decision, "decision": detail}
+           "linked_decision": result.linked_decision, "approval_request": result.request, "decision": detail}
     return out, 200, {"ETag": etag(result.decision_id, result.version)}
 
 
@@ -70,7 +71,7 @@ def register(blp: Blp, problems: Problems) -> None:
         who = principal()
         with core().db.read() as conn:
             internal_decision(conn, decision_id, who)
-        return _result(records.confirm_backfill(core(), decision_id, request, who.user))
+        return result_out(records.confirm_backfill(core(), decision_id, request, who.user))
 
     @blp.route(f"/decisions/<{ID}:decision_id>/backfills/<{ID}:request>/reject", methods=["POST"],
                tags=["records"])
@@ -104,4 +105,4 @@ def register(blp: Blp, problems: Problems) -> None:
         result = records.correct(core(), decision_id, action, who.user, body["data"], body["reason"],
                                  body.get("of_version"), expected_version(headers.get("if_match"), decision_id),
                                  password=signing_password(headers), grant=headers.get("deputy_grant"))
-        return _result(result)
+        return result_out(result)

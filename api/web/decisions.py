@@ -28,9 +28,17 @@ from api.web.common import (
     roles_required,
     viewer_of,
 )
-from api.web.forms import MAX_UPLOAD_BYTES, BackfillDecisionForm, UploadRefused, build_form, choices, form_data
-from api.web.present import action_label, page_context
-from workflow import deputies, dossier, records
+from api.web.forms import (
+    MAX_UPLOAD_BYTES,
+    ApprovalDecisionForm,
+    BackfillDecisionForm,
+    UploadRefused,
+    build_form,
+    choices,
+    form_data,
+)
+from api.web.present import action_label, page_context, signs
+from workflow import approvals, deputies, dossier, records
 from workflow.calendar import SHANGHAI
 from workflow.context import Actor
 from workflow.engine import may_act
@@ -147,8 +155,9 @@ def act(decision_id: int, action_id: str) -> Any:
         with c.db.read() as conn:
             people = [p["name"] for p in dossier.office_people(conn, view.org_id)]
             inputs = dossier.inputs(dossier.trail(conn, view.id), dict(view.facts))
+    signed = signs(action, acting)
     form = build_form(action, view.procedure, lang=lang(), people=people, inputs=inputs, version=view.version,
-                      formdata=CombinedMultiDict((request.files, request.form)))
+                      formdata=CombinedMultiDict((request.files, request.form)), signs=signed)
     failure: dict[str, Any] | None = None
     status = 422
     if not form.validate_on_submit():
@@ -158,11 +167,11 @@ def act(decision_id: int, action_id: str) -> Any:
     elif not str(form.expected_version.data or "").isdigit():
         status, failure = 400, {"code": "invalid_input", "message": _("缺少版本号，请刷新后重试。"), "article": None,
                                 "rule": None, "field": None}
-    elif action.signed and _failures().locked(f"name:{person.name}"):
+    elif signed and _failures().locked(f"name:{person.name}"):
         status, failure = 429, {"code": "locked", "message": _("尝试次数过多，请 15 分钟后再试。"), "article": None,
                                 "rule": None, "field": "password"}
     else:
-        password = str(form["password"].data or "") if action.signed else None
+        password = str(form["password"].data or "") if signed else None
         try:
             data = form_data(form, action)
             occurred = str(form.backfill_occurred_at.data or "").strip()
@@ -184,6 +193,10 @@ def act(decision_id: int, action_id: str) -> Any:
             _signing_refused(exc, person)
             status, failure = _status(exc), _refusal(exc, view.procedure)
         else:
+            if result.request is not None:
+                flash(_("已提交申请（第 %(n)s 号）：%(action)s，待批准人签名批准后生效。", n=result.request,
+                        action=label(action.label)), "ok")
+                return redirect(url_for("decisions.show", decision_id=decision_id) + "#approvals", 303)
             flash(_("已完成：%(action)s（第 %(v)s 版）", action=label(action.label), v=result.version), "ok")
             if result.linked_decision:
                 flash(_("已启动新的关联决策事项 %(id)s。", id=result.linked_decision), "ok")
@@ -296,6 +309,36 @@ def answer_backfill(decision_id: int, request_seq: int, answer: str) -> Any:
     except WorkflowError as exc:
         flash(msg(exc) + (f"（{exc.article}）" if exc.article else ""), "error")
         return redirect(url_for("decisions.show", decision_id=decision_id) + "#backfills", 303)
+    return redirect(url_for("decisions.show", decision_id=decision_id) + "#timeline", 303)
+
+
+@bp.post("/decisions/<int:decision_id>/approvals/<int:request_seq>/<answer>")
+@login_required
+def answer_approval(decision_id: int, request_seq: int, answer: str) -> Any:
+    """Approve (signed with the approver's own password) or decline a request (an approver, not the requester)."""
+    c, person = core(), actor()
+    load_decision(decision_id, person)  # another office's decision: 404
+    if answer not in ("confirm", "decline"):
+        abort(404)
+    form = ApprovalDecisionForm()
+    back = redirect(url_for("decisions.show", decision_id=decision_id) + "#approvals", 303)
+    if not form.validate_on_submit():
+        flash(_("页面已过期或表单无效，请刷新后重试。"), "error")
+        return back
+    if answer == "confirm" and _failures().locked(f"name:{person.name}"):
+        flash(_("尝试次数过多，请 15 分钟后再试。"), "error")
+        return back
+    try:
+        if answer == "confirm":
+            approvals.confirm(c, decision_id, request_seq, person.name, password=str(form.password.data or ""))
+            flash(_("已签名批准，已记入办理过程。"), "ok")
+        else:
+            approvals.decline(c, decision_id, request_seq, person.name, str(form.reason.data or ""))
+            flash(_("已不予批准该申请。"), "ok")
+    except WorkflowError as exc:
+        _signing_refused(exc, person)
+        flash(msg(exc) + (f"（{exc.article}）" if exc.article else ""), "error")
+        return back
     return redirect(url_for("decisions.show", decision_id=decision_id) + "#timeline", 303)
 
 

@@ -77,6 +77,13 @@ class BackfillDecisionForm(FlaskForm):
     reason = StringField(_l("不予确认的理由"), validators=[Length(max=2000)])
 
 
+class ApprovalDecisionForm(FlaskForm):
+    """An approver's answer to a request: their own password to approve, a reason to decline."""
+
+    password = PasswordField(_l("输入您的密码以签名批准"), render_kw={"autocomplete": "current-password"})
+    reason = StringField(_l("不予批准的理由"), validators=[Length(max=2000)])
+
+
 def _placeholder(kind: str, lang: str) -> str:
     if kind == "list":
         return "每行一项" if lang != "en" else "one item per line"
@@ -85,8 +92,11 @@ def _placeholder(kind: str, lang: str) -> str:
 
 def build_form(action: ActionDef, procedure: ProcedureDef, *, lang: str, people: list[str],
                inputs: list[dict[str, str]], version: int, formdata: Any = None,
-               prefix: str | None = None) -> ActionForm:
-    """A Flask-WTF form for ``action``, fields prefixed by the action id so many fit on one page."""
+               prefix: str | None = None, signs: bool = False) -> ActionForm:
+    """A Flask-WTF form for ``action``, fields prefixed by the action id so many fit on one page.
+
+    ``signs``: this person's taking of it is signed though the step is not (an approver's own act).
+    """
     attrs: dict[str, Any] = {}
     order: list[str] = []
     for spec in action.fields.values():
@@ -137,7 +147,7 @@ def build_form(action: ActionDef, procedure: ProcedureDef, *, lang: str, people:
         if field is not None:
             attrs[spec.name] = field
         order.append(spec.name)
-    if action.signed:
+    if action.signed or signs:
         attrs["password"] = PasswordField(_("再次输入您的密码以签名"), render_kw={
             "required": True, "autocomplete": "current-password"})
     form_class = type(f"{action.id.title().replace('_', '')}Form", (ActionForm,), attrs)

@@ -67,6 +67,7 @@ NOTIFICATION_KIND: dict[str, Label] = {
     "escalation": Label("督办", "Escalation"),
     "stall": Label("久拖不决", "Stalled"),
     "backfill": Label("补录", "Back-entry"),
+    "approval": Label("待批准", "Approval"),
     "calendar": Label("节假日日历", "Holiday calendar"),
 }
 SPECIAL_ACTIONS: dict[str, Label] = {
@@ -75,6 +76,8 @@ SPECIAL_ACTIONS: dict[str, Label] = {
     "deadline_paused": Label("暂停期限", "Deadline paused"),
     "backfill_requested": Label("申请补录", "Back-entry requested"),
     "backfill_rejected": Label("补录不予确认", "Back-entry declined"),
+    "approval_requested": Label("申请批准", "Approval requested"),
+    "approval_declined": Label("不予批准", "Approval declined"),
 }
 #: Text fields that take more than one line.
 LONG_TEXT = frozenset({

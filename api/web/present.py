@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from api.web import labels
 from api.web.common import core, due_time, label, lang, local_time
-from api.web.forms import ActionForm, BackfillDecisionForm, build_form, field_rows
-from workflow import deputies, dossier, keys
+from api.web.forms import ActionForm, ApprovalDecisionForm, BackfillDecisionForm, build_form, field_rows
+from workflow import approvals, deputies, dossier, keys
 from workflow.audit import verify_all
 from workflow.calendar import WorkCalendar
 from workflow.context import Actor, DecisionView, Office
-from workflow.definition import Label, ProcedureDef
+from workflow.definition import ActionDef, Label, ProcedureDef
 from workflow.engine import may_act
 from workflow.graph import edges
 from workflow.inbox import actions_for, due_of
@@ -92,7 +92,8 @@ def trail_rows(procedure: ProcedureDef, events: list[dossier.TrailEvent]) -> lis
                      "to": label(procedure.states[e.to_state].label) if e.to_state else "",
                      "outcome": labels.option(e.outcome, lang()) if e.outcome else "", "data": data,
                      "backfill": e.backfill and {**e.backfill, "occurred_at": local_time(str(e.backfill["occurred_at"]))},
-                     "correction": e.correction, "deputy": e.deputy, "deputy_problem": e.deputy_problem})
+                     "correction": e.correction, "deputy": e.deputy, "deputy_problem": e.deputy_problem,
+                     "approval": e.approval})
     return rows
 
 
@@ -158,21 +159,26 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
     for action in available:
         is_failed = bool(failed and failed["action"] == action.id)
         form: ActionForm = failed["form"] if failed and is_failed else build_form(
-            action, procedure, lang=lang(), people=people, inputs=inputs, version=view.version)
+            action, procedure, lang=lang(), people=people, inputs=inputs, version=view.version,
+            signs=signs(action, person))
         held = [g for g, _ in stand_ins if str(form.grant.data or "") == str(g["id"])]
         forms.append({"action": action, "label": label(action.label), "form": form,
                       "rows": field_rows(form, action), "failed": failed if is_failed else None, "can_sign": can_sign,
-                      "deputy": held[0] if held else None})
+                      "deputy": held[0] if held else None, "signs": signs(action, person),
+                      "requests": not approvals.is_approver(action, person), "approvers": approvers_of(action)})
     offered = {a.id for a in available}
     for grant, as_deputy in stand_ins:  # what this person may do for someone else, in their own name
         for action in actions_for(as_deputy, view, include_any=False):
             if action.id in offered:
                 continue
             offered.add(action.id)
-            form = build_form(action, procedure, lang=lang(), people=people, inputs=inputs, version=view.version)
+            form = build_form(action, procedure, lang=lang(), people=people, inputs=inputs, version=view.version,
+                              signs=signs(action, as_deputy))
             form.grant.data = str(grant["id"])
             forms.append({"action": action, "label": label(action.label), "form": form,
-                          "rows": field_rows(form, action), "failed": None, "deputy": grant, "can_sign": can_sign})
+                          "rows": field_rows(form, action), "failed": None, "deputy": grant, "can_sign": can_sign,
+                          "signs": signs(action, as_deputy), "requests": not approvals.is_approver(action, as_deputy),
+                          "approvers": approvers_of(action)})
     corrections = correction_forms(person, view, people, inputs, failed)
     if failed and failed["action"].startswith("fix-") and not any(f["failed"] for f in corrections):
         # The record can no longer be corrected (state moved on): say so where the form was.
@@ -193,6 +199,7 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
         "comment_window": view.facts.get("comment_window"),
         "corrections": corrections, "superseded": superseded_rows(procedure, view.facts),
         "backfills": pending_rows(procedure, events, person), "backfill_form": BackfillDecisionForm(),
+        "approvals": approval_rows(view, events, person), "approval_form": ApprovalDecisionForm(),
         "grants": grants,
     }
 
@@ -242,3 +249,33 @@ def pending_rows(procedure: ProcedureDef, events: list[dossier.TrailEvent], pers
         elif e.backfill:
             pending.pop(int(e.backfill.get("request_seq", 0)), None)
     return list(pending.values())
+
+
+def signs(action: ActionDef, person: Actor) -> bool:
+    """Whether this person's taking of ``action`` is signed: a signed step, or an approver's own act."""
+    return action.signed or (action.approval is not None and approvals.is_approver(action, person))
+
+
+def approvers_of(action: ActionDef) -> str:
+    """Who approves ``action``, as the page names the roles."""
+    by = action.approval.by if action.approval else ()
+    return ("、" if lang() != "en" else " or ").join(labels.pick(labels.ROLES.get(r), lang(), r) for r in by)
+
+
+def approval_rows(view: DecisionView, events: list[dossier.TrailEvent], person: Actor) -> list[dict[str, Any]]:
+    """Requests awaiting approval that can still apply, and whether this person may answer them."""
+    pending: dict[int, dict[str, Any]] = {}
+    for e in events:
+        if e.action == "approval_requested":
+            action = view.procedure.actions.get(str(e.data.get("action", "")))
+            if action is None or action.approval is None:
+                continue
+            pending[e.seq] = {"seq": e.seq, "action": label(action.label), "action_id": action.id, "by": e.actor,
+                              "at": local_time(e.at), "reason": str((e.data.get("data") or {}).get("reason", "")),
+                              "approvers": approvers_of(action),
+                              "may_answer": approvals.is_approver(action, person) and person.name != e.actor}
+        elif e.action == "approval_declined":
+            pending.pop(int(e.data.get("request_seq", 0)), None)
+        elif e.approval:
+            pending.pop(int(e.approval.get("request_seq", 0)), None)
+    return [r for r in pending.values() if view.state in view.procedure.actions[r["action_id"]].sources]

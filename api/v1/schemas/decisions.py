@@ -94,6 +94,9 @@ class HistoryEntry(ma.Schema):
         "description": "更正: this event is a new version of a record, with its reason and version numbers"})
     deputy = fields.Dict(keys=fields.String(), values=fields.Raw(), allow_none=True, metadata={
         "description": "代理: the actor acted for someone else: grant, for (id, name), role, until"})
+    approval = fields.Dict(keys=fields.String(), values=fields.Raw(), allow_none=True, metadata={
+        "description": "批准: the action was requested by requested_by (request_seq, request_hash) and approved, "
+                       "signed, by the actor"})
 
 
 class DecisionDetail(DecisionSummary):
@@ -123,6 +126,9 @@ class ActionResultOut(ma.Schema):
     version = fields.Integer(required=True)
     hash = fields.String(required=True, metadata={"description": "the hash of the new audit event"})
     linked_decision = fields.Integer(allow_none=True, required=True)
+    approval_request = fields.Integer(allow_none=True, load_default=None, metadata={
+        "description": "set (with status 202) when the action needs an approver's signed confirmation: the "
+                       "action became this request and the decision did not change"})
     decision = fields.Nested(DecisionDetail, required=True)
 
 

@@ -49,3 +49,21 @@ class CorrectionCreate(ma.Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_REASON))
     of_version = fields.Integer(validate=validate.Range(min=1, max=10_000), metadata={
         "description": "refuse unless this is the version in force"})
+
+
+class ApprovalRequestOut(ma.Schema):
+    seq = fields.Integer(required=True, metadata={"description": "the request's event number"})
+    action = fields.String(required=True)
+    data = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
+    requested_by = fields.String(required=True)
+    requested_at = fields.String(required=True, metadata=DATE_TIME)
+
+
+class ApprovalList(ma.Schema):
+    items = fields.List(fields.Nested(ApprovalRequestOut), required=True)
+
+
+class ApprovalDeclined(ma.Schema):
+    decision_id = fields.Integer(required=True)
+    request = fields.Integer(required=True)
+    version = fields.Integer(required=True)
