@@ -9,7 +9,6 @@ values) and fuzzing phases, positive and negative data, every built-in check.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -101,7 +100,6 @@ def test_every_operation_conforms(core: Juece, clock: Clock, tmp_path: Path, fuz
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
     schema.auth(refresh_interval=None)(Bearer)
-    started = time.monotonic()
     failures: list[str] = []
     errors: list[str] = []
     operations: set[str] = set()
@@ -115,10 +113,8 @@ def test_every_operation_conforms(core: Juece, clock: Clock, tmp_path: Path, fuz
             errors.append(f"{event.label}: {str(event.value)[:2000]}")
         elif isinstance(event, events.FatalError):
             errors.append(f"fatal: {event.exception!r}")
-    elapsed = time.monotonic() - started
     paths = app.extensions["flask-smorest"]["apis"]["API_V1_"]["ext_obj"].spec.to_dict()["paths"]
     documented = {f"{method.upper()} {path}" for path, ops in paths.items() for method in ops if method != "parameters"}
     assert not errors, "\n".join(sorted(set(errors))[:10])
     assert not failures, "\n".join(sorted(set(failures))[:40])
     assert documented <= operations, sorted(documented - operations)
-    assert elapsed < 170, elapsed
