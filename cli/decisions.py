@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from cli.common import Ctx, emit, json_option, pass_ctx
 from cli.signing import password_stdin_option, read_password, signed_action
+from workflow.audit import DAMAGED, Report, damage_report, verify_decision
 from workflow.errors import InvalidInput
 from workflow.persistence.store import U
 from workflow.visibility import Viewer
@@ -140,10 +142,18 @@ def show(c: Ctx, decision_id: int, viewer: str | None, as_json: bool) -> None:
         _show_public(c, decision_id, who, as_json)
         return
     with c.core.db.read() as conn:
-        info = show_decision(conn, c.core.catalog, decision_id, c.core.clock(), who.org_id if who else None)
+        try:
+            info = show_decision(conn, c.core.catalog, decision_id, c.core.clock(), who.org_id if who else None)
+        except DAMAGED:
+            damage = damage_report(conn, c.core.catalog, decision_id, who.org_id if who else None)
+            if damage is None:
+                raise
+            _broken(damage, as_json, f"记录已损坏，无法显示 / the record of decision {decision_id} is damaged and "
+                                     "cannot be shown")
+        report = verify_decision(conn, c.core.catalog, decision_id)
     if as_json:
-        emit(info)
-        return
+        emit(info | {"verification": report.as_dict()})
+        sys.exit(0 if report.ok else 1)
     click.echo(f"#{info['id']} {info['title']}  [{info['procedure']}]  {info['office']}  承办：{info['owner']}")
     click.echo(f"环节 state: {info['state_zh']} ({info['state']})  version {info['version']}")
     if info["flags"]:
@@ -175,6 +185,19 @@ def show(c: Ctx, decision_id: int, viewer: str | None, as_json: bool) -> None:
             mark = f"  [更正 correction → 第{e['correction']['version']}版：{e['correction']['reason']}]"
         click.echo(f"  {e['seq']:>3} {e['at']} {e['actor']}: {e['action']} {e['from'] or ''}→{e['to']}{sign}{mark}")
     click.echo("可进行 next: " + ", ".join(info["next_actions"]))
+    if not report.ok:
+        _broken(report, False, "记录校验失败 / the record does not verify")
+
+
+def _broken(report: Report, as_json: bool, heading: str) -> NoReturn:
+    """Print what verification found in a decision's record and exit 1."""
+    if as_json:
+        emit({"ok": False, "verification": report.as_dict()})
+    else:
+        click.echo(heading, err=True)
+        for i, problem in enumerate(report.problems):
+            click.echo(f"{'BROKEN' if i == 0 else '  also'}: {problem}", err=True)
+    sys.exit(1)
 
 
 @decisions.command("list")

@@ -42,6 +42,9 @@ from workflow.signing import GENESIS, canonical, chain_hash, sha256_hex
 
 #: What a failed check of one event may raise on a well-formed but wrongly typed value (a number for a date…).
 _MALFORMED = (KeyError, TypeError, ValueError, AttributeError, OverflowError, IndexError)
+#: What reading a damaged row may raise anywhere else (JSON that does not parse is a ValueError; too deep, a
+#: RecursionError): the edges answer it with the decision's verification instead of a traceback.
+DAMAGED = (*_MALFORMED, RecursionError)
 #: Decision columns a verification reads; facts as raw text, so that unreadable JSON is a finding.
 DECISION_COLUMNS = (D.c.id, D.c.procedure_id, D.c.procedure_version, D.c.state, D.c.version, D.c.last_hash,
                     cast(D.c.facts, Text).label("facts_raw"))
@@ -196,9 +199,9 @@ class Checker:
         if walk.seq != row.version or walk.hash != row.last_hash:
             self.problem(stream, walk.seq, f"decision row (version {row.version}) does not match the chain head "
                                            f"(#{walk.seq}): events missing or row altered")
-        facts, unreadable = parse_json(row.facts_raw, "facts")
+        facts, unreadable = parse_json(row.facts_raw, "facts column")
         if unreadable is None and not isinstance(facts, dict):
-            unreadable = f"facts are a {type(facts).__name__}, not an object"
+            unreadable = f"facts column is a {type(facts).__name__}, not an object"
         if unreadable:
             self.problem(stream, None, f"decision row: {unreadable}")
         try:
@@ -269,6 +272,16 @@ class Checker:
 def decision_row(conn: Connection, decision_id: int) -> Any:
     """A decision's row as verification reads it (facts as raw text), or None."""
     return conn.execute(select(*DECISION_COLUMNS).where(D.c.id == decision_id)).first()
+
+
+def damage_report(conn: Connection, catalog: Catalog, decision_id: int, org_id: int | None) -> Report | None:
+    """The findings that explain why a decision of office ``org_id`` cannot be read, or None (no such decision
+    there, or nothing wrong: then the error was not the record's)."""
+    row = conn.execute(select(D.c.org_id).where(D.c.id == decision_id)).first()
+    if row is None or (org_id is not None and row.org_id != org_id):
+        return None
+    report = verify_decision(conn, catalog, decision_id)
+    return None if report.ok else report
 
 
 def verify_decision(conn: Connection, catalog: Catalog, decision_id: int) -> Report:
