@@ -18,26 +18,40 @@ from workflow.persistence.store import U
 from workflow.visibility import Viewer
 
 
+def _bad_data(zh: str, en: str) -> click.BadParameter:
+    """A usage error of --data (exit status 2), in English and Chinese."""
+    return click.BadParameter(f"{en} / {zh}", param_hint="'--data'")
+
+
 def _parse_data(raw: str | None) -> dict[str, Any]:
+    """--data as a JSON object (inline or @FILE), with {"path": …} documents read; a usage error otherwise."""
     if not raw:
         return {}
-    text = Path(raw[1:]).read_text(encoding="utf-8") if raw.startswith("@") else raw
+    text = raw
+    if raw.startswith("@"):
+        source = Path(raw[1:])
+        try:
+            text = source.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise _bad_data(f"无法读取文件 {source}", f"cannot read {source}: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise _bad_data(f"文件 {source} 不是 UTF-8 文本", f"{source} is not UTF-8 text") from exc
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"--data 不是有效的 JSON：{exc.msg}（第{exc.lineno}行第{exc.colno}列）",
-                           f"--data is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-                           details={"field": "data"}) from exc
+        raise _bad_data(f"不是有效的 JSON：{exc.msg}（第{exc.lineno}行第{exc.colno}列）",
+                        f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
+    except RecursionError as exc:
+        raise _bad_data("JSON 嵌套过深", "JSON nested too deeply to read") from exc
     if not isinstance(value, dict):
-        raise InvalidInput("--data 应为 JSON 对象", "--data must be a JSON object", details={"field": "data"})
+        raise _bad_data("应为 JSON 对象", "must be a JSON object")
     for name, item in list(value.items()):
         if isinstance(item, dict) and set(item) == {"path"}:  # a document from this machine's files
             path = Path(str(item["path"]))
             try:
                 value[name] = path.read_bytes()
             except OSError as exc:
-                raise InvalidInput(f"无法读取文件：{path}", f"cannot read {path}: {exc.strerror}",
-                                   details={"field": name}) from exc
+                raise _bad_data(f"{name}：无法读取文件 {path}", f"{name}: cannot read {path}: {exc.strerror}") from exc
             if name == "content" and not value.get("filename"):
                 value["filename"] = path.name
     return value
@@ -71,8 +85,9 @@ def create(c: Ctx, procedure_id: str, title: str, owner: str, flags: tuple[str, 
 @click.argument("action")
 @click.option("--as", "actor", required=True, help="the user taking the action")
 @click.option("--data", "data", help="JSON object, or @FILE")
-@click.option("--expect-version", type=int, help="refuse if the decision changed since this version")
-@click.option("--grant", type=int, help="act as a deputy under this grant (代理), in your own name")
+@click.option("--expect-version", type=click.IntRange(min=1),
+              help="refuse if the decision changed since this version")
+@click.option("--grant", type=click.IntRange(min=1), help="act as a deputy under this grant (代理), in your own name")
 @password_stdin_option
 @json_option
 @pass_ctx

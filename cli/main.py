@@ -219,7 +219,7 @@ def calendar() -> None:
 
 
 @calendar.command("import")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @pass_ctx
 def calendar_import(c: Ctx, file: Path) -> None:
     """Import a year's official holiday notice (YAML: year, source, holidays, workdays)."""
