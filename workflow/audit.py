@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Text, cast, select
+from sqlalchemy import Connection, Text, bindparam, cast, select
 
 from workflow.audit_read import (
     StoredEvent,
@@ -46,6 +46,9 @@ _MALFORMED = (KeyError, TypeError, ValueError, AttributeError, OverflowError, In
 #: RecursionError): the edges answer it with the decision's verification instead of a traceback.
 DAMAGED = (*_MALFORMED, RecursionError)
 #: Decision columns a verification reads; facts as raw text, so that unreadable JSON is a finding.
+_DOCS_PRESENT = select(DOC.c.sha256).where(DOC.c.sha256.in_(bindparam("shas", expanding=True)))
+_VERSIONS = (select(DV.c.kind, DV.c.version_no, DV.c.sha256, DV.c.event_seq)
+             .where(DV.c.decision_id == bindparam("decision_id")))
 DECISION_COLUMNS = (D.c.id, D.c.procedure_id, D.c.procedure_version, D.c.state, D.c.version, D.c.last_hash,
                     cast(D.c.facts, Text).label("facts_raw"))
 
@@ -229,6 +232,7 @@ class Checker:
                    new: list[StoredEvent]) -> set[str]:
         """Check the documents named by ``new`` events exist and the decision's versions match their events."""
         named: set[str] = set()
+        wanted: dict[str, tuple[int, str]] = {}
         for stored in new:
             event = stored.event or {}
             action = procedure.actions.get(str(event.get("action", "")))
@@ -240,11 +244,14 @@ class Checker:
                     self.problem(stream, stored.seq, f"document field {name} is not a hash")
                     continue
                 named.add(sha)
-                if self.conn.execute(select(DOC.c.sha256).where(DOC.c.sha256 == sha)).first() is None:
-                    self.problem(stream, stored.seq, f"document {sha[:12]} ({name}) is missing")
+                wanted.setdefault(sha, (stored.seq, name))
+        if wanted:
+            stored_shas = set(self.conn.execute(_DOCS_PRESENT, {"shas": sorted(wanted)}).scalars())
+            for sha, (seq, name) in wanted.items():
+                if sha not in stored_shas:
+                    self.problem(stream, seq, f"document {sha[:12]} ({name}) is missing")
         by_seq = {e.seq: e.event for e in events}
-        for row in self.conn.execute(select(DV.c.kind, DV.c.version_no, DV.c.sha256, DV.c.event_seq)
-                                     .where(DV.c.decision_id == decision_id)):
+        for row in self.conn.execute(_VERSIONS, {"decision_id": decision_id}):
             named.add(str(row.sha256))
             owner = by_seq.get(row.event_seq)
             if owner is None or row.sha256 not in (owner.get("data") or {}).values():

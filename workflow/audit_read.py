@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Text, cast, select
+from sqlalchemy import Connection, Text, bindparam, cast, select
 
 from workflow.persistence.store import E
 
@@ -91,16 +91,21 @@ _COLUMNS = (E.c.seq, E.c.action, E.c.actor_id, E.c.from_state, E.c.to_state, E.c
             cast(E.c.event, Text).label("raw"))
 
 
+# Built once: a full run issues these once per decision.
+_AFTER = (select(*_COLUMNS).where(E.c.stream == bindparam("stream"), E.c.seq > bindparam("after"))
+          .order_by(E.c.seq))
+_ONE = select(*_COLUMNS).where(E.c.stream == bindparam("stream"), E.c.seq == bindparam("seq"))
+
+
 def stream_events(conn: Connection, stream: str, after: int = 0) -> Iterator[StoredEvent]:
     """A stream's events with seq > ``after``, oldest first, each parsed safely."""
-    query = select(*_COLUMNS).where(E.c.stream == stream, E.c.seq > after).order_by(E.c.seq)
-    for row in conn.execute(query):
+    for row in conn.execute(_AFTER, {"stream": stream, "after": after}):
         yield _stored(row)
 
 
 def stream_event(conn: Connection, stream: str, seq: int) -> StoredEvent | None:
     """One event of a stream by sequence number, parsed safely; None when there is no such row."""
-    row = conn.execute(select(*_COLUMNS).where(E.c.stream == stream, E.c.seq == seq)).first()
+    row = conn.execute(_ONE, {"stream": stream, "seq": seq}).first()
     return None if row is None else _stored(row)
 
 
