@@ -59,7 +59,7 @@ from tests.conftest import make_core  # noqa: E402
 from tests.helpers import PASSWORD, Clock, new_decision, to_publication  # noqa: E402
 from tests.web.conftest import People  # noqa: E402
 from workflow import keywrap  # noqa: E402
-from workflow.audit import row_hash  # noqa: E402
+from workflow.audit import DECISION_COLUMNS, row_hash  # noqa: E402
 from workflow.audit_positions import VD, VS  # noqa: E402
 from workflow.engine import replay  # noqa: E402
 from workflow.keys import unlock  # noqa: E402
@@ -179,9 +179,11 @@ def grow(core: Juece, cloner: Cloner, upto: int, seed: bool, batch: int = 1000) 
             conn.execute(insert(DV), chunk["version"])
             if seed:
                 now = naive(core.clock())
-                conn.execute(insert(VS), [{"stream": f"decision:{d['id']}", "seq": d["version"], "hash": d["last_hash"],
-                                           "row_hash": row_hash(d["state"], d["facts"]), "verified_at": now}
-                                          for d in chunk["decision"]])
+                ids = [d["id"] for d in chunk["decision"]]
+                stored = conn.execute(select(*DECISION_COLUMNS).where(D.c.id.in_(ids))).all()
+                conn.execute(insert(VS), [{"stream": f"decision:{r.id}", "seq": r.version, "hash": r.last_hash,
+                                           "row_hash": row_hash(r.state, r.facts_raw), "verified_at": now}
+                                          for r in stored])
                 conn.execute(insert(VD), [{"sha256": d["sha256"], "verified_at": now} for d in chunk["document"]])
         have = min(upto, have + batch)
     return time.monotonic() - started

@@ -38,7 +38,7 @@ from workflow.engine import replay
 from workflow.errors import NotFound
 from workflow.keyring import GRANT_EVENTS, KEY_EVENTS, Keyring
 from workflow.persistence.store import DOC, DV, D, H, K, aware
-from workflow.signing import GENESIS, canonical, chain_hash, sha256_hex
+from workflow.signing import GENESIS, chain_hash, sha256_hex
 
 #: What a failed check of one event may raise on a well-formed but wrongly typed value (a number for a date…).
 _MALFORMED = (KeyError, TypeError, ValueError, AttributeError, OverflowError, IndexError)
@@ -99,9 +99,13 @@ class Walk:
     events: list[StoredEvent]
 
 
-def row_hash(state: Any, facts: Any) -> str:
-    """The fingerprint of a decision row's state and facts, recorded when they replayed clean."""
-    return sha256_hex(canonical({"state": state, "facts": facts}))
+def row_hash(state: Any, facts_raw: Any) -> str:
+    """The fingerprint of a decision row's state and stored facts text, recorded when they replayed clean.
+
+    Taken over the text as stored, not the parsed value: parsing and re-encoding every row's facts would
+    cost an incremental run most of its time, and any change of the text only means a re-check."""
+    raw = facts_raw.decode("utf-8", "replace") if isinstance(facts_raw, bytes) else str(facts_raw)
+    return sha256_hex(f"{state}\n{raw}".encode())
 
 
 class Checker:
@@ -226,7 +230,7 @@ class Checker:
                     self.problem(stream, None, "stored state or facts differ from the replay of its events")
         named = self._documents(stream, int(row.id), procedure, events, walk.events)
         clean = len(self.report.problems) == before
-        return clean, named, row_hash(row.state, facts) if clean else None
+        return clean, named, row_hash(row.state, row.facts_raw) if clean else None
 
     def _documents(self, stream: str, decision_id: int, procedure: ProcedureDef, events: list[StoredEvent],
                    new: list[StoredEvent]) -> set[str]:

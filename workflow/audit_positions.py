@@ -21,7 +21,6 @@ from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from workflow.audit import DECISION_COLUMNS, Checker, Report, row_hash
-from workflow.audit_read import parse_json
 from workflow.persistence.store import DOC, D, E, naive
 from workflow.persistence.verify_models import VerifiedDocument, VerifiedStream
 from workflow.signing import GENESIS
@@ -80,9 +79,8 @@ def system_start(conn: Connection, check: Checker) -> tuple[int, str]:
 
 
 def _unchanged(row: Any, position: Position) -> bool:
-    facts, error = parse_json(row.facts_raw, "facts")
-    return (error is None and row.version == position.seq and row.last_hash == position.hash
-            and position.row_hash == row_hash(row.state, facts))
+    return (row.version == position.seq and row.last_hash == position.hash
+            and position.row_hash == row_hash(row.state, row.facts_raw))
 
 
 def verify_record(core: Juece, *, full: bool = False, progress: Progress | None = None) -> Report:
