@@ -221,7 +221,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     app = create_app(settings, core)
     app.config["TESTING"] = True
     browser = People(core, app).client("owner")
-    out: dict[str, Any] = {"template": {"events": len(cloner.events), "documents": len(cloner.docs),
+    out: dict[str, Any] = {"folder": str(folder), "template": {"events": len(cloner.events), "documents": len(cloner.docs),
                                         "signed_events": sum("signature" in e["event"] for e in cloner.events)},
                            "sizes": []}
     for size in args.sizes:
@@ -256,6 +256,61 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def interleaved(folders: list[Path], repeat: int) -> dict[str, Any]:
+    """Page and ``audit verify ID`` on existing bench archives, one sample of each archive in turn, so that the
+    load of a shared machine falls on every size alike."""
+    from workflow.catalog import default_catalog
+    from workflow.keywrap import FAST
+
+    clock = Clock(dt.datetime.fromisoformat("2026-06-01T09:00").replace(tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    cells = []
+    for folder in folders:
+        url = f"sqlite:///{folder / 'juece.db'}"
+        core = Juece(Database(url), default_catalog(), b"test-secret", clock, kdf=FAST)
+        with core.db.read() as conn:
+            size = int(conn.execute(select(sqlalchemy.func.count()).select_from(D)).scalar_one())
+        settings = Settings(instance_dir=folder / "instance", database_url=url, broker_url="memory://",
+                            secret_key="bench-secret")
+        app = create_app(settings, core)
+        app.config["TESTING"] = True
+        cells.append({"decisions": size, "probe": size // 2, "settings": settings,
+                      "browser": People(core, app).client("owner"), "page": [], "verify_id": []})
+    for _ in range(repeat + 1):  # the first round warms up
+        for cell in cells:
+            started = time.perf_counter()
+            response = cell["browser"].get(f"/decisions/{cell['probe']}")
+            assert response.status_code == 200 and "完整，未被篡改" in response.get_data(as_text=True)
+            cell["page"].append(1000 * (time.perf_counter() - started))
+            started = time.perf_counter()
+            cli(cell["settings"], clock, str(cell["probe"]))
+            cell["verify_id"].append(1000 * (time.perf_counter() - started))
+    return {"sizes": [{"decisions": c["decisions"], **{k: {"median_ms": statistics.median(c[k][1:]),
+                                                            "min_ms": min(c[k][1:]), "max_ms": max(c[k][1:]),
+                                                            "n": repeat} for k in ("page", "verify_id")}}
+                      for c in cells]}
+
+
+def interleaved_markdown(result: dict[str, Any]) -> str:
+    """The summary of an --interleave run."""
+    m, sizes = result["machine"], result["sizes"]
+    base = sizes[0]
+    lines = ["# Decision page and `audit verify ID`, sizes measured in turn", "",
+             f"Command: `{result['command']}`  ",
+             f"Started {result['started']}, took {result['seconds']:.0f} s. Machine: {m['nproc']} CPUs "
+             f"({m['cpu_model']}), shared with other work (load average at start "
+             f"{', '.join(f'{x:.2f}' for x in m['load_average'])}); SQLite {m['sqlite']}. git {m['git_head']}.", "",
+             "The archives `bench/verify.py` built (one per size), opened together; each round takes one page and "
+             "one `audit verify ID` sample of each archive in turn, so a busy neighbour slows every size alike. "
+             "Median in ms (range) and the ratio to the 1 000 figure.", "",
+             "| decisions | page ms | page ratio | verify ID ms | verify ID ratio |", "|---|---|---|---|---|"]
+    for c in sizes:
+        p, v = c["page"], c["verify_id"]
+        lines.append(f"| {c['decisions']:,} | {p['median_ms']:.1f} ({p['min_ms']:.1f}–{p['max_ms']:.1f}) | "
+                     f"{p['median_ms'] / base['page']['median_ms']:.2f} | {v['median_ms']:.1f} "
+                     f"({v['min_ms']:.1f}–{v['max_ms']:.1f}) | {v['median_ms'] / base['verify_id']['median_ms']:.2f} |")
+    return "\n".join(lines + [""])
+
+
 def markdown(result: dict[str, Any]) -> str:
     m, t = result["machine"], result["template"]
     sizes = result["sizes"]
@@ -271,7 +326,9 @@ def markdown(result: dict[str, Any]) -> str:
              f"({t['signed_events']} signed), {t['documents']} documents of its own; see bench/verify.py for how "
              "clones stay valid.", "",
              "## (a) decision page and (b) `juece audit verify ID`", "",
-             "Median of the runs in ms (range), and the ratio to the 1 000-decision figure.", "",
+             "Median of the runs in ms (range), and the ratio to the 1 000-decision figure. Each size is measured "
+             "when the archive has grown to it, so a busy neighbour on the shared machine lands on one size and "
+             "not the others; `verify-interleaved.md` measures the sizes in turn (`--interleave`).", "",
              "| decisions | events | documents | page ms | page ratio | verify ID ms | verify ID ratio |",
              "|---|---|---|---|---|---|---|"]
     for c in sizes:
@@ -312,6 +369,8 @@ def main_() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--full-at", default="1000,10000", help="sizes at which --full and incremental run")
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--interleave", default="", help="FOLDER,FOLDER…: only measure page and verify ID on "
+                        "archives earlier runs left (their 'folder'), round-robin")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "verify.json")
     args = parser.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",")]
@@ -319,6 +378,13 @@ def main_() -> None:
     started, clock0 = dt.datetime.now(dt.UTC), time.monotonic()
     result = {"command": "python bench/verify.py " + " ".join(sys.argv[1:]), "machine": machine_info(),
               "started": started.isoformat(timespec="seconds")}
+    if args.interleave:
+        result |= interleaved([Path(f) for f in args.interleave.split(",")], args.repeat)
+        result["seconds"] = time.monotonic() - clock0
+        args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str))
+        args.out.with_suffix(".md").write_text(interleaved_markdown(result))
+        log(f"wrote {args.out} and {args.out.with_suffix('.md')}")
+        return
     result |= run(args)
     result["seconds"] = time.monotonic() - clock0
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str))
