@@ -3,39 +3,55 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from cli.common import Ctx, emit, json_option, pass_ctx
 from cli.signing import password_stdin_option, read_password, signed_action
+from workflow.audit import DAMAGED, Report, damage_report, verify_decision
 from workflow.errors import InvalidInput
 from workflow.persistence.store import U
 from workflow.visibility import Viewer
 
 
+def _bad_data(zh: str, en: str) -> click.BadParameter:
+    """A usage error of --data (exit status 2), in English and Chinese."""
+    return click.BadParameter(f"{en} / {zh}", param_hint="'--data'")
+
+
 def _parse_data(raw: str | None) -> dict[str, Any]:
+    """--data as a JSON object (inline or @FILE), with {"path": …} documents read; a usage error otherwise."""
     if not raw:
         return {}
-    text = Path(raw[1:]).read_text(encoding="utf-8") if raw.startswith("@") else raw
+    text = raw
+    if raw.startswith("@"):
+        source = Path(raw[1:])
+        try:
+            text = source.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise _bad_data(f"无法读取文件 {source}", f"cannot read {source}: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise _bad_data(f"文件 {source} 不是 UTF-8 文本", f"{source} is not UTF-8 text") from exc
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"--data 不是有效的 JSON：{exc.msg}（第{exc.lineno}行第{exc.colno}列）",
-                           f"--data is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-                           details={"field": "data"}) from exc
+        raise _bad_data(f"不是有效的 JSON：{exc.msg}（第{exc.lineno}行第{exc.colno}列）",
+                        f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
+    except RecursionError as exc:
+        raise _bad_data("JSON 嵌套过深", "JSON nested too deeply to read") from exc
     if not isinstance(value, dict):
-        raise InvalidInput("--data 应为 JSON 对象", "--data must be a JSON object", details={"field": "data"})
+        raise _bad_data("应为 JSON 对象", "must be a JSON object")
     for name, item in list(value.items()):
         if isinstance(item, dict) and set(item) == {"path"}:  # a document from this machine's files
             path = Path(str(item["path"]))
             try:
                 value[name] = path.read_bytes()
             except OSError as exc:
-                raise InvalidInput(f"无法读取文件：{path}", f"cannot read {path}: {exc.strerror}",
-                                   details={"field": name}) from exc
+                raise _bad_data(f"{name}：无法读取文件 {path}", f"{name}: cannot read {path}: {exc.strerror}") from exc
             if name == "content" and not value.get("filename"):
                 value["filename"] = path.name
     return value
@@ -69,8 +85,9 @@ def create(c: Ctx, procedure_id: str, title: str, owner: str, flags: tuple[str, 
 @click.argument("action")
 @click.option("--as", "actor", required=True, help="the user taking the action")
 @click.option("--data", "data", help="JSON object, or @FILE")
-@click.option("--expect-version", type=int, help="refuse if the decision changed since this version")
-@click.option("--grant", type=int, help="act as a deputy under this grant (代理), in your own name")
+@click.option("--expect-version", type=click.IntRange(min=1),
+              help="refuse if the decision changed since this version")
+@click.option("--grant", type=click.IntRange(min=1), help="act as a deputy under this grant (代理), in your own name")
 @password_stdin_option
 @json_option
 @pass_ctx
@@ -145,10 +162,18 @@ def show(c: Ctx, decision_id: int, viewer: str | None, as_json: bool) -> None:
         _show_public(c, decision_id, who, as_json)
         return
     with c.core.db.read() as conn:
-        info = show_decision(conn, c.core.catalog, decision_id, c.core.clock(), who.org_id if who else None)
+        try:
+            info = show_decision(conn, c.core.catalog, decision_id, c.core.clock(), who.org_id if who else None)
+        except DAMAGED:
+            damage = damage_report(conn, c.core.catalog, decision_id, who.org_id if who else None)
+            if damage is None:
+                raise
+            _broken(damage, as_json, f"记录已损坏，无法显示 / the record of decision {decision_id} is damaged and "
+                                     "cannot be shown")
+        report = verify_decision(conn, c.core.catalog, decision_id)
     if as_json:
-        emit(info)
-        return
+        emit(info | {"verification": report.as_dict()})
+        sys.exit(0 if report.ok else 1)
     click.echo(f"#{info['id']} {info['title']}  [{info['procedure']}]  {info['office']}  承办：{info['owner']}")
     click.echo(f"环节 state: {info['state_zh']} ({info['state']})  version {info['version']}")
     if info["flags"]:
@@ -182,6 +207,19 @@ def show(c: Ctx, decision_id: int, viewer: str | None, as_json: bool) -> None:
             mark = f"  [更正 correction → 第{e['correction']['version']}版：{e['correction']['reason']}]"
         click.echo(f"  {e['seq']:>3} {e['at']} {e['actor']}: {e['action']} {e['from'] or ''}→{e['to']}{sign}{mark}")
     click.echo("可进行 next: " + ", ".join(info["next_actions"]))
+    if not report.ok:
+        _broken(report, False, "记录校验失败 / the record does not verify")
+
+
+def _broken(report: Report, as_json: bool, heading: str) -> NoReturn:
+    """Print what verification found in a decision's record and exit 1."""
+    if as_json:
+        emit({"ok": False, "verification": report.as_dict()})
+    else:
+        click.echo(heading, err=True)
+        for i, problem in enumerate(report.problems):
+            click.echo(f"{'BROKEN' if i == 0 else '  also'}: {problem}", err=True)
+    sys.exit(1)
 
 
 @decisions.command("list")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -224,7 +225,7 @@ def calendar() -> None:
 
 
 @calendar.command("import")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @pass_ctx
 def calendar_import(c: Ctx, file: Path) -> None:
     """Import a year's official holiday notice (YAML: year, source, holidays, workdays)."""
@@ -291,26 +292,52 @@ def audit() -> None:
     """The tamper-evident record."""
 
 
+#: A full run shows progress on stderr only when it has at least this many decisions to go through.
+PROGRESS_FROM = 500
+
+
+def _progress(as_json: bool) -> Callable[[int, int], None] | None:
+    """Prints "verified 1200/10000 decisions" on stderr about every twentieth of a long run."""
+    if as_json:
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total >= PROGRESS_FROM and (done == total or done % max(1, total // 20) == 0):
+            click.echo(f"verified {done}/{total} decisions", err=True)
+    return show
+
+
 @audit.command("verify")
 @click.argument("decision_id", required=False, type=int)
+@click.option("--full", is_flag=True, help="redo everything, ignoring the positions earlier runs verified")
 @click.option("--against", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="also prove, against this published tree head (JSON), that nothing it covers changed")
 @_transparency.key_option
 @json_option
 @pass_ctx
-def audit_verify(c: Ctx, decision_id: int | None, against: Path | None, vkey: str | None, as_json: bool) -> None:
-    """Verify hash chains, signatures, documents and decision rows; exit 1 naming the first break."""
-    from workflow.audit import verify_all
+def audit_verify(c: Ctx, decision_id: int | None, full: bool, against: Path | None, vkey: str | None,
+                 as_json: bool) -> None:
+    """Verify hash chains, signatures, documents and decision rows; exit 1 naming the first break.
 
-    with c.core.db.read() as conn:
-        report = verify_all(conn, c.core.catalog, None if decision_id is None else [decision_id])
+    With ID only that decision (and the keys its signatures need); without, the whole record, each
+    stream from where it last verified clean (--full: from the start).
+    """
+    from workflow.audit import verify_decision
+    from workflow.audit_positions import verify_record
+
+    if decision_id is not None:
+        with c.core.db.read() as conn:
+            report = verify_decision(conn, c.core.catalog, decision_id)
+    else:
+        report = verify_record(c.core, full=full, progress=_progress(as_json))
     log = _transparency.verify_log(c, against, vkey) if against is not None else None
     problems = [str(p) for p in report.problems] + (log.problems if log else [])
     if as_json:
         emit(report.as_dict() | ({"log": log.as_dict(), "ok": report.ok and log.ok} if log else {}))
     elif not problems:
-        click.echo(f"ok: {report.decisions} decisions, {report.events} events, {report.signatures} signatures, "
-                   f"{report.documents} documents verified")
+        unchanged = f" ({report.skipped} more unchanged since verified)" if report.skipped else ""
+        click.echo(f"ok: {report.decisions} decisions{unchanged}, {report.events} events, {report.signatures} "
+                   f"signatures, {report.documents} documents verified")
         if log:
             click.echo(f"ok: the log ({log.log_size} leaves) extends the tree head of size {log.head_size} "
                        f"({log.key_source})")

@@ -25,6 +25,8 @@ def read_json(path: Path) -> dict[str, Any]:
         value = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise click.BadParameter(f"{path}: {exc}") from exc
+    except RecursionError as exc:
+        raise click.BadParameter(f"{path}: JSON nested too deeply to read") from exc
     if not isinstance(value, dict):
         raise click.BadParameter(f"{path}: not a JSON object")
     return value

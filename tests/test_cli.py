@@ -128,7 +128,7 @@ def test_refused_action_prints_code_article_and_both_languages(cli: Cli) -> None
 def test_bad_json_and_unknown_fields_are_clear_errors(cli: Cli) -> None:
     did = cli("decisions", "create", "--procedure", "cn-713", "--title", "测试", "--owner", "王建国").output.strip()
     bad = cli("decisions", "act", did, "initiate", "--as", "王建国", "--data", "{oops", ok=False)
-    assert bad.exit_code == 1 and "--data" in bad.output and "Traceback" not in bad.output
+    assert bad.exit_code == 2 and "--data" in bad.output and "Traceback" not in bad.output  # a usage error
     unknown = cli("decisions", "act", did, "initiate", "--as", "王建国", "--data", '{"owner_unit": "x", "colour": 1}',
                   ok=False)
     assert unknown.exit_code == 1 and "colour" in unknown.output

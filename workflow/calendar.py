@@ -199,6 +199,9 @@ def parse_notice_text(text: str) -> YearNotice:
     except yaml.YAMLError as exc:
         raise InvalidInput(f"无法读取节假日文件：{exc}", f"cannot read the holiday file: {exc}",
                            details={"field": "file"}) from exc
+    except RecursionError as exc:
+        raise InvalidInput("无法读取节假日文件：嵌套过深", "cannot read the holiday file: nested too deeply",
+                           details={"field": "file"}) from exc
     if not isinstance(raw, Mapping) or not isinstance(raw.get("year"), int):
         raise InvalidInput("节假日文件应写明年份（year: 2027）", "the holiday file must give 'year: YYYY'",
                            details={"field": "year"})

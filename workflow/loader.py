@@ -153,6 +153,8 @@ def load_definition(path: str | Path) -> ProcedureDef:
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         raise DefinitionError([DefinitionProblem(name, line, f"not valid YAML: {exc.problem}")]) from exc
+    except RecursionError as exc:
+        raise DefinitionError([DefinitionProblem(name, 0, "not readable: nested too deeply")]) from exc
     finally:
         loader.dispose()
     check = _Checker(name)

@@ -39,6 +39,7 @@ from api.web.forms import (
 )
 from api.web.present import action_label, page_context, signs
 from workflow import approvals, deputies, dossier, records
+from workflow.audit import DAMAGED, damage_report
 from workflow.calendar import SHANGHAI
 from workflow.context import Actor
 from workflow.engine import may_act
@@ -97,10 +98,19 @@ def new_decision() -> Any:
 def show(decision_id: int) -> str:
     """One decision: diagram, timeline, deadlines, documents, audit, and the actions this person may take."""
     person = actor()
-    row, view = load_decision(decision_id, person)
-    if public_only(person.roles):
-        return render_template("public_decision.html", **public.decision_context(decision_id, person))
-    return render_template("decision.html", **page_context(row, view, person))
+    try:
+        row, view = load_decision(decision_id, person)
+        if public_only(person.roles):
+            return render_template("public_decision.html", **public.decision_context(decision_id, person))
+        return render_template("decision.html", **page_context(row, view, person))
+    except DAMAGED:
+        # A stored row that cannot be read: officials of the office see what verification finds, nobody a 500.
+        with core().db.read() as conn:
+            report = None if public_only(person.roles) else damage_report(conn, core().catalog, decision_id,
+                                                                          person.org_id)
+        if report is None:
+            raise
+        return render_template("damaged_decision.html", decision_id=decision_id, report=report)
 
 
 def _refusal(exc: WorkflowError, procedure: Any) -> dict[str, Any]:

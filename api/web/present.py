@@ -12,7 +12,7 @@ from api.web import labels
 from api.web.common import core, due_time, label, lang, local_time
 from api.web.forms import ActionForm, ApprovalDecisionForm, BackfillDecisionForm, build_form, field_rows
 from workflow import approvals, deputies, dossier, keys
-from workflow.audit import verify_all
+from workflow.audit import verify_decision
 from workflow.calendar import WorkCalendar
 from workflow.context import Actor, DecisionView, Office
 from workflow.definition import ActionDef, Label, ProcedureDef
@@ -125,7 +125,7 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
         people = [p["name"] for p in dossier.office_people(conn, view.org_id)]
         deadline_rows = conn.execute(select(DL).where(DL.c.decision_id == view.id)
                                      .order_by(DL.c.due_at.is_(None), DL.c.due_at, DL.c.id)).all()
-        report = verify_all(conn, c.catalog, [view.id])
+        report = verify_decision(conn, c.catalog, view.id)
         store = Store(conn)
         cal = c.calendar_for(store, store.system_seq(), view.org_id)
         opinion_text = None
