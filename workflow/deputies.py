@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy.orm import aliased
 
-from workflow import keys
+from workflow import keys, people
 from workflow.context import Actor, Deputy, parse_iso, utc_iso
 from workflow.errors import ActionNotAllowed, Forbidden, InvalidInput, NotFound
 from workflow.keyring import Keyring
@@ -80,8 +80,8 @@ def acting_now(conn: Connection, actor: Actor, grant_id: int, now: dt.datetime) 
 
 
 def _person(st: Store, name: str, org_id: int | None, field: str) -> Any:
-    row = st.actor(name)
-    if row is None or not row.active or (org_id is not None and int(row.org_id) != org_id):
+    row = people.find_person(st.conn, name, org_id)
+    if row is None or not row.active:
         raise NotFound(f"没有这个用户：{name}", f"no such user: {name}", details={"field": field, "user": name})
     return row
 

@@ -76,6 +76,13 @@ class Database:
 
     def upgrade(self, revision: str = "heads") -> str:
         """Create or migrate the schema to the newest revision (or ``revision``); return where it is now."""
+        return self._migrate("upgrade", revision)
+
+    def downgrade(self, revision: str) -> str:
+        """Migrate the schema back to ``revision`` (a migration may refuse when data would be lost)."""
+        return self._migrate("downgrade", revision)
+
+    def _migrate(self, direction: str, revision: str) -> str:
         from alembic import command
         from alembic.config import Config
         from alembic.runtime.migration import MigrationContext
@@ -85,7 +92,7 @@ class Database:
         with self.engine.connect() as conn:
             conn.info["readonly"] = False
             config.attributes["connection"] = conn
-            command.upgrade(config, revision)
+            getattr(command, direction)(config, revision)
             conn.commit()
             return ",".join(sorted(MigrationContext.configure(conn).get_current_heads()))
 
