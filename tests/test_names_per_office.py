@@ -172,6 +172,9 @@ def _old_schema_with_people(database: Database) -> None:
             conn.execute(text("INSERT INTO app_user (org_id, name, roles, unit, active, created_at) "
                               "VALUES (:org, :name, '[\"owner\"]', '', :yes, '2026-01-01')"),
                          {"org": org, "name": name, "yes": True})
+        conn.execute(text("INSERT INTO decision (org_id, procedure_id, procedure_version, title, owner_id, state, "
+                          "version, facts, last_hash, created_at, updated_at) VALUES (1, 'cn-713', '2019', '界牌', 1, "
+                          "'proposed', 1, '{}', :h, '2026-01-01', '2026-01-01')"), {"h": "0" * 64})
     with database.write() as conn, pytest.raises(IntegrityError):
         conn.execute(text("INSERT INTO app_user (org_id, name, roles, unit, active, created_at) "
                           "VALUES (2, :name, '[]', '', :yes, '2026-01-01')"), {"name": ZW, "yes": True})
@@ -183,6 +186,7 @@ def _check_upgrade_and_downgrade(database: Database) -> None:
     with database.read() as conn:
         assert conn.execute(text("SELECT name, org_id FROM app_user ORDER BY id")).all() == [
             (ZW, 1), ("王建国", 1), ("赵外", 2)]
+        assert conn.execute(text("SELECT owner_id FROM decision")).scalar() == 1
     with database.write() as conn:  # now another office may use the name …
         conn.execute(text("INSERT INTO app_user (org_id, name, roles, unit, active, created_at) "
                           "VALUES (2, :name, '[]', '', :yes, '2026-01-01')"), {"name": ZW, "yes": True})
@@ -196,6 +200,7 @@ def _check_upgrade_and_downgrade(database: Database) -> None:
     assert database.downgrade("0005l") == "0005l"
     with database.read() as conn:
         assert conn.execute(text("SELECT count(*) FROM app_user")).scalar() == 3
+        assert conn.execute(text("SELECT owner_id FROM decision")).scalar() == 1
 
 
 def test_migration_on_sqlite_keeps_the_people_and_scopes_names_to_offices(tmp_path: Path) -> None:

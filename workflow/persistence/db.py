@@ -89,12 +89,25 @@ class Database:
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
+        sqlite = self.engine.dialect.name == "sqlite"
         with self.engine.connect() as conn:
             conn.info["readonly"] = False
-            config.attributes["connection"] = conn
-            getattr(command, direction)(config, revision)
-            conn.commit()
-            return ",".join(sorted(MigrationContext.configure(conn).get_current_heads()))
+            raw = conn.connection.driver_connection if sqlite else None
+            if raw is not None:
+                # Batch mode rebuilds tables that others reference. SQLite ignores this pragma inside a
+                # transaction, so it is set on the driver's connection before one begins; checked after.
+                raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                config.attributes["connection"] = conn
+                getattr(command, direction)(config, revision)
+                conn.commit()
+                if raw is not None and raw.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                    raise RuntimeError("a migration left a foreign key dangling")
+                return ",".join(sorted(MigrationContext.configure(conn).get_current_heads()))
+            finally:
+                if raw is not None:
+                    conn.rollback()
+                    raw.execute("PRAGMA foreign_keys=ON")
 
     def dispose(self) -> None:
         """Close every pooled connection."""

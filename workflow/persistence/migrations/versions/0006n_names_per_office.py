@@ -15,7 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Batch mode: SQLite cannot drop a constraint in place, so Alembic copies the table there.
+    # Batch mode: SQLite cannot drop a constraint in place, so Alembic rebuilds the table there (with the
+    # foreign keys off for the run: ``Database.upgrade``).
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_app_user_name'), type_='unique')
         batch_op.create_unique_constraint(batch_op.f('uq_app_user_org_id_name'), ['org_id', 'name'])
