@@ -114,8 +114,8 @@ def deactivate_user(core: Juece, name: str, by: str = "admin", reason: str = "")
             return 0
         conn.execute(update(U).where(U.c.id == person.id).values(active=False))
         ended = sessions.end_sessions(conn, int(person.id), core.clock(), "deactivated")
-        core.append_system(conn, "user_deactivated", by, {"user": str(person.name), "org": str(person.org_name), "reason": reason.strip(),
-                                                          "sessions_ended": ended})
+        core.append_system(conn, "user_deactivated", by, {"user": str(person.name), "org": str(person.org_name),
+                                                          "reason": reason.strip(), "sessions_ended": ended})
         return ended
 
 
@@ -142,7 +142,8 @@ def set_roles(core: Juece, name: str, roles: list[str], by: str = "admin") -> in
             return 0
         conn.execute(update(U).where(U.c.id == person.id).values(roles=new))
         ended = sessions.end_sessions(conn, int(person.id), core.clock(), "roles_changed")
-        core.append_system(conn, "user_roles_changed", by, {"user": str(person.name), "org": str(person.org_name), "roles": new, "was": sorted(person.roles),
+        core.append_system(conn, "user_roles_changed", by, {"user": str(person.name), "org": str(person.org_name),
+                                                            "roles": new, "was": sorted(person.roles),
                                                             "sessions_ended": ended})
         return ended
 

@@ -122,8 +122,8 @@ def grant(core: Juece, granter: str, principal: str, deputy: str, role: str, end
             ends_at=naive(end), reason=reason.strip(), granted_by=boss.id, granted_at=naive(now), system_seq=0,
         ).returning(G.c.id)).scalar_one())
         data = {"grant": grant_id, "org": str(boss.org_name), "principal": str(holder.name),
-                "principal_id": int(holder.id), "deputy": str(stand_in.name), "deputy_id": int(stand_in.id), "role": role, "starts_at": utc_iso(start),
-                "ends_at": utc_iso(end), "reason": reason.strip()}
+                "principal_id": int(holder.id), "deputy": str(stand_in.name), "deputy_id": int(stand_in.id),
+                "role": role, "starts_at": utc_iso(start), "ends_at": utc_iso(end), "reason": reason.strip()}
         seq = core.append_system(conn, "deputy_granted", str(boss.name), data, signer=lambda event: keys.sign_event(
             st, int(boss.id), str(boss.name), password, "system", event, now))
         conn.execute(update(G).where(G.c.id == grant_id).values(system_seq=seq))

@@ -94,7 +94,8 @@ _LOCK_WITH_ACTOR = (
            U.c.org_id.label("actor_org_id"), U.c.unit.label("actor_unit"), U.c.active.label("actor_active"),
            ORG.c.name.label("org_name"), ORG.c.settings.label("org_settings"),
            select(H.c.seq).where(H.c.stream == "system").scalar_subquery().label("system_seq"))
-    .select_from(D).join(U, (U.c.name == bindparam("name")) & (U.c.org_id == bindparam("org_id"))).join(ORG, ORG.c.id == U.c.org_id)
+    .select_from(D).join(U, (U.c.name == bindparam("name")) & (U.c.org_id == bindparam("org_id")))
+    .join(ORG, ORG.c.id == U.c.org_id)
     .where(D.c.id == bindparam("decision_id")).with_for_update(of=D)
 )
 
