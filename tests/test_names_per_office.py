@@ -213,3 +213,18 @@ def test_migration_on_sqlite_keeps_the_people_and_scopes_names_to_offices(tmp_pa
 
 def test_migration_on_postgresql_keeps_the_people_and_scopes_names_to_offices(pg_database: Database) -> None:
     _check_upgrade_and_downgrade(pg_database)
+
+
+def test_cli_tokens_and_passwords_go_to_the_named_offices_zhang(names_cli: Cli, database: Database) -> None:
+    cli = names_cli
+    assert "ambiguous_name" in cli("tokens", "create", ZW, ok=False).output
+    issued = cli.json("tokens", "create", f"{ZW}@{B}")
+    assert "ambiguous_name" in cli("users", "passwd", ZW, "--password-stdin", input="temporary-pass-1\n",
+                                   ok=False).output
+    cli("users", "passwd", f"{ZW}@{A}", "--password-stdin", input="temporary-pass-1\n")
+    with database.read() as conn:
+        owners = conn.execute(text("SELECT o.name FROM api_token t JOIN app_user u ON u.id = t.user_id "
+                                   "JOIN org o ON o.id = u.org_id WHERE t.id = :id"), {"id": issued["id"]}).all()
+        hashed = conn.execute(select(ORG.c.name).join(U, U.c.org_id == ORG.c.id)
+                              .where(U.c.name == ZW, U.c.password_hash.is_not(None))).scalars().all()
+    assert [r.name for r in owners] == [B] and hashed == [A]
