@@ -12,9 +12,9 @@ import click
 
 from cli.common import Ctx, emit, json_option, pass_ctx
 from cli.signing import password_stdin_option, read_password, signed_action
+from workflow import people
 from workflow.audit import DAMAGED, Report, damage_report, verify_decision
 from workflow.errors import InvalidInput
-from workflow.persistence.store import U
 from workflow.visibility import Viewer
 
 
@@ -116,10 +116,9 @@ def act(c: Ctx, decision_id: int, action: str, actor: str, data: str | None, exp
 def _viewer(c: Ctx, name: str | None) -> Viewer | None:
     if name is None:
         return None
-    from sqlalchemy import select
 
     with c.core.db.read() as conn:
-        row = conn.execute(select(U.c.id, U.c.org_id, U.c.roles).where(U.c.name == name)).first()
+        row = people.find_person(conn, name)
     if row is None:
         raise InvalidInput(f"没有这个用户：{name}", f"no such user: {name}", details={"field": "as"})
     return Viewer(int(row.id), int(row.org_id), frozenset(row.roles))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from cli.common import Ctx, emit, json_option, pass_ctx
 from cli.signing import password_stdin_option, read_password
+from workflow import people
 from workflow.persistence.store import DY, N, U
 from workflow.queries import iso
 from workflow.visibility import public_only, visible_ids
@@ -112,10 +113,10 @@ def notifications_list(c: Ctx, viewer: str | None, as_json: bool) -> None:
     """List notifications with each delivery's state (sent / failed with reason / pending)."""
     with c.core.db.read() as conn:
         query = select(N, U.c.name.label("user_name")).outerjoin(U, U.c.id == N.c.user_id).order_by(N.c.id)
-        if viewer:
-            query = query.where(U.c.name == viewer)
+        person = people.resolve_person(conn, viewer) if viewer else None
+        if person is not None:
+            query = query.where(N.c.user_id == person.id)
         rows = conn.execute(query).all()
-        person = conn.execute(select(U.c.org_id, U.c.roles).where(U.c.name == viewer)).first() if viewer else None
         if person is not None and public_only(person.roles):  # a citizen: notices about what they may see
             seen = visible_ids(conn, int(person.org_id), [r.decision_id for r in rows if r.decision_id],
                                c.core.clock())

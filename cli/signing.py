@@ -13,7 +13,8 @@ import click
 from sqlalchemy import select
 
 from cli.common import Ctx, emit, json_option, pass_ctx
-from workflow.persistence.store import D, U
+from workflow import people
+from workflow.persistence.store import D
 
 password_stdin_option = click.option(
     "--password-stdin", is_flag=True,
@@ -37,7 +38,11 @@ def signed_action(c: Ctx, decision_id: int, action: str, actor: str | None = Non
     """
     with c.core.db.read() as conn:
         row = conn.execute(select(D.c.procedure_id, D.c.procedure_version).where(D.c.id == decision_id)).first()
-        roles = conn.execute(select(U.c.roles).where(U.c.name == actor)).scalar() if actor else None
+        try:
+            person = people.find_person(conn, actor) if actor else None
+        except people.AmbiguousName:
+            person = None  # the service refuses the ambiguous name itself
+        roles = person.roles if person is not None else None
     if row is None:
         return False  # the service says "no such decision"
     spec = c.core.catalog.get(f"{row.procedure_id}@{row.procedure_version}").actions.get(action)
@@ -64,7 +69,7 @@ def account_passwd(c: Ctx, name: str, password_stdin: bool) -> None:
     from workflow import keys
 
     with c.core.db.read() as conn:
-        has_password = conn.execute(select(U.c.password_hash).where(U.c.name == name)).scalar() is not None
+        has_password = people.resolve_person(conn, name).password_hash is not None
     if password_stdin:
         current = sys.stdin.readline().rstrip("\r\n") if has_password else None
         new = sys.stdin.readline().rstrip("\r\n")
@@ -180,12 +185,9 @@ def deputies_revoke(c: Ctx, grant_id: int, by: str, reason: str, password_stdin:
 def deputies_list(c: Ctx, viewer: str, as_json: bool) -> None:
     """The office's grants, newest first, with their standing."""
     from workflow.deputies import office_grants
-    from workflow.errors import NotFound
 
     with c.core.db.read() as conn:
-        org_id = conn.execute(select(U.c.org_id).where(U.c.name == viewer)).scalar()
-        if org_id is None:
-            raise NotFound(f"没有这个用户：{viewer}", f"no such user: {viewer}", details={"field": "as"})
+        org_id = people.resolve_person(conn, viewer, field="as").org_id
         rows = office_grants(conn, int(org_id), c.core.clock())
     if as_json:
         emit(rows)

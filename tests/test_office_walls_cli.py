@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from tests.helpers import Clock
 from tests.test_cli import Cli
+from workflow import alerts
 from workflow.calendar import WorkCalendar
 from workflow.persistence.db import Database
-from workflow.persistence.store import CD, OCD
+from workflow.persistence.store import CD, OCD, D, N
 
 DRAFT = "古塘街道 机密草案第一稿"
 SHA = hashlib.sha256(DRAFT.encode()).hexdigest()
@@ -67,3 +68,27 @@ def test_calendar_set_with_office_moves_only_that_office(walls_cli: Cli, databas
     with database.read() as conn:
         assert [str(r.day) for r in conn.execute(select(CD.c.day))] == ["2026-03-06"]
     assert WorkCalendar().is_workday(dt.date(2026, 3, 4))
+
+
+def test_another_offices_decision_notification_and_lists_are_out_of_reach(walls_cli: Cli, database: Database,
+                                                                          clock: Clock) -> None:
+    cli = walls_cli
+    a, b = _two_offices(cli)
+    with database.write() as conn:  # a reminder to office A's owner about A's decision
+        org_a, owner = conn.execute(select(D.c.org_id, D.c.owner_id).where(D.c.id == int(a))).one()
+        alerts.notify_roles(conn, clock(), org_id=org_a, decision_id=int(a), roles=["owner"], owner_id=owner,
+                            kind="reminder", key="walls-test", subject="界牌 征求意见即将截止", body="", payload={})
+        note = conn.execute(select(N.c.id)).scalar_one()
+    for args, said in ((("decisions", "show", a, "--as", "赵外"), "no such decision"),
+                       (("decisions", "act", a, "initiate", "--as", "赵外", "--data", "{}"), "no such decision"),
+                       (("deadlines", "extend", a, "public_comment_due", "--until", "2026-06-01", "--reason", "x",
+                         "--as", "钱外"), "no such decision"),
+                       (("notifications", "ack", str(note), "--as", "赵外"), "no such notification")):
+        refused = cli(*args, ok=False)
+        assert refused.exit_code == 1 and said in refused.output and "界牌" not in refused.output, args
+    listed = cli("decisions", "list", "--as", "赵外").output
+    assert "外街道旧改" in listed and "界牌" not in listed
+    assert "界牌" not in cli("notifications", "list", "--as", "赵外").output
+    assert "界牌" in cli("notifications", "list", "--as", "王建国").output
+    with database.read() as conn:
+        assert conn.execute(select(N.c.acknowledged_at).where(N.c.id == note)).scalar() is None

@@ -13,7 +13,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from sqlalchemy import delete, insert, select, update
 
-from workflow import keys, sessions
+from workflow import keys, people, sessions
 from workflow.awaiting import resolve_awaiting
 from workflow.calendar import YearNotice, parse_year_notice
 from workflow.context import DEFAULT_OFFICE_SETTINGS
@@ -77,7 +77,8 @@ def add_user(core: Juece, name: str, roles: list[str], org: str, unit: str = "",
     org_id = ensure_org(core, org)
     now = naive(core.clock())
     with core.db.write() as conn:
-        if conn.execute(select(U.c.id).where(U.c.name == name)).first():
+        # Only this office's names count: a name used in another office is no duplicate, and says nothing.
+        if conn.execute(select(U.c.id).where(U.c.name == name, U.c.org_id == org_id)).first():
             raise InvalidInput(f"用户已存在：{name}", f"user already exists: {name}", code="already_exists",
                                details={"field": "name"})
         user_id = int(conn.execute(insert(U).values(
@@ -102,10 +103,7 @@ def set_password(core: Juece, name: str, password: str, by: str = "admin") -> No
 
 
 def _person(conn: Any, name: str) -> Any:
-    row = conn.execute(select(U.c.id, U.c.active, U.c.roles).where(U.c.name == name)).first()
-    if row is None:
-        raise NotFound(f"没有这个用户：{name}", f"no such user: {name}", details={"user": name})
-    return row
+    return people.resolve_person(conn, name)
 
 
 def deactivate_user(core: Juece, name: str, by: str = "admin", reason: str = "") -> int:
@@ -113,7 +111,7 @@ def deactivate_user(core: Juece, name: str, by: str = "admin", reason: str = "")
 
     Returns how many live sessions were ended; deactivating an inactive person changes nothing.
     """
-    if name == by:
+    if name == by and people.office_of(name) == people.office_of(by):
         raise InvalidInput("不能停用自己", "you cannot deactivate yourself", code="cannot_deactivate_self",
                            details={"user": name})
     with core.db.write() as conn:
@@ -122,8 +120,8 @@ def deactivate_user(core: Juece, name: str, by: str = "admin", reason: str = "")
             return 0
         conn.execute(update(U).where(U.c.id == person.id).values(active=False))
         ended = sessions.end_sessions(conn, int(person.id), core.clock(), "deactivated")
-        core.append_system(conn, "user_deactivated", by, {"user": name, "reason": reason.strip(),
-                                                          "sessions_ended": ended})
+        core.append_system(conn, "user_deactivated", by, {"user": str(person.name), "org": str(person.org_name),
+                                                          "reason": reason.strip(), "sessions_ended": ended})
         return ended
 
 
@@ -134,7 +132,7 @@ def reactivate_user(core: Juece, name: str, by: str = "admin") -> None:
         if person.active:
             return
         conn.execute(update(U).where(U.c.id == person.id).values(active=True))
-        core.append_system(conn, "user_reactivated", by, {"user": name})
+        core.append_system(conn, "user_reactivated", by, {"user": str(person.name), "org": str(person.org_name)})
 
 
 def set_roles(core: Juece, name: str, roles: list[str], by: str = "admin") -> int:
@@ -150,19 +148,43 @@ def set_roles(core: Juece, name: str, roles: list[str], by: str = "admin") -> in
             return 0
         conn.execute(update(U).where(U.c.id == person.id).values(roles=new))
         ended = sessions.end_sessions(conn, int(person.id), core.clock(), "roles_changed")
-        core.append_system(conn, "user_roles_changed", by, {"user": name, "roles": new, "was": sorted(person.roles),
+        core.append_system(conn, "user_roles_changed", by, {"user": str(person.name), "org": str(person.org_name),
+                                                            "roles": new, "was": sorted(person.roles),
                                                             "sessions_ended": ended})
         return ended
 
 
-def check_password(core: Juece, name: str, password: str) -> bool:
-    """Whether ``password`` is ``name``'s (constant work whether or not the user exists)."""
+def check_password(core: Juece, name: str, password: str, office: str | None = None) -> bool:
+    """Whether ``password`` signs in the person ``name`` (of ``office``, when given): see ``sign_in``."""
+    return sign_in(core, name, password, office) is not None
+
+
+def sign_in(core: Juece, name: str, password: str, office: str | None = None) -> int | None:
+    """The id of the active person called ``name`` (in office ``office`` when named) whose password this is.
+
+    Names are unique per office only. Without an office every active person of that name is tried and
+    exactly one must match, so a name shared with another office neither blocks the sign-in nor is
+    revealed: the answer is the same None as for a wrong password or an unknown name, after the same
+    one hash check when nobody of that name exists.
+    """
+    query = select(U.c.id, U.c.password_hash).where(U.c.name == name, U.c.active.is_(True),
+                                                    U.c.password_hash.is_not(None))
+    if office:
+        query = query.join(ORG, ORG.c.id == U.c.org_id).where(ORG.c.name == office)
+    with core.db.read() as conn:
+        candidates = conn.execute(query.order_by(U.c.id)).all()
+    if not candidates:
+        _verifies(_DUMMY, password)
+        return None
+    matched = [int(row.id) for row in candidates if _verifies(str(row.password_hash), password)]
+    return matched[0] if len(matched) == 1 else None
+
+
+def _verifies(stored: str, password: str) -> bool:
     from argon2.exceptions import VerificationError
 
-    with core.db.read() as conn:
-        stored = conn.execute(select(U.c.password_hash).where(U.c.name == name, U.c.active.is_(True))).scalar()
     try:
-        return _HASHER.verify(stored or _DUMMY, password) and stored is not None
+        return bool(_HASHER.verify(stored, password))
     except VerificationError:
         return False
 

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, func, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnClause
 
-from workflow import deputies
+from workflow import deputies, people
 from workflow.awaiting import resolve_if_covered
 from workflow.calendar import NOTICE_FROM_DEFAULT, WorkCalendar, years_to_import
 from workflow.context import Office, utc_iso
@@ -270,7 +270,7 @@ def acknowledge(core: Juece, notification_id: int, user: str) -> dict[str, Any]:
     """A person acknowledges a notification (theirs or their office's); an overdue item stops escalating."""
     now = core.clock()
     with core.db.write() as conn:
-        person = conn.execute(select(U.c.id, U.c.org_id).where(U.c.name == user)).first()
+        person = people.find_person(conn, user)
         row = conn.execute(select(N).where(N.c.id == notification_id)).first()
         if person is None or row is None or row.org_id != person.org_id or (
                 row.user_id is not None and row.user_id != person.id):

@@ -62,7 +62,7 @@ class Actor:
 
     def as_record(self) -> dict[str, Any]:
         """The actor as it is written into an audit event."""
-        return {"id": self.id, "name": self.name, "unit": self.unit, "roles": sorted(self.roles)}
+        return {"id": self.id, "name": str(self.name), "unit": self.unit, "roles": sorted(self.roles)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from workflow import keys
+from workflow import keys, people
 from workflow.context import utc_iso
 from workflow.deadlines import schedule
 from workflow.errors import Forbidden, InvalidInput, NotFound
-from workflow.persistence.store import DL, D, Store, U, naive
+from workflow.persistence.store import DL, D, Store, naive
 from workflow.service import Juece, stream_of
 from workflow.signing import chain_hash
 
@@ -34,7 +34,7 @@ def change_deadline(core: Juece, decision_id: int, key: str, actor_name: str, re
     now = core.clock()
     with core.db.write() as conn:
         st = Store(conn)
-        actor = conn.execute(select(U).where(U.c.name == actor_name)).first()
+        actor = people.find_person(conn, actor_name)
         row = st.lock_decision(decision_id)
         if actor is None or row is None or row.org_id != actor.org_id:
             raise NotFound(f"没有这个决策事项：{decision_id}", f"no such decision: {decision_id}")

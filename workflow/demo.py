@@ -11,10 +11,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import select
 
-from workflow import admin, keys
+from workflow import admin, keys, people
 from workflow.persistence.store import ORG, D, U
 from workflow.service import Juece
 
@@ -63,20 +64,22 @@ def load_demo(core: Juece) -> int:
         return max(next(ticks), moments["now"])
 
     demo = dataclasses.replace(core, clock=clock)
-    admin.ensure_org(demo, OFFICE, {"collective_body": "街道党工委会议、主任办公会议",
+    org_id = admin.ensure_org(demo, OFFICE, {"collective_body": "街道党工委会议、主任办公会议",
                                     "legality_review_unit": "司法所", "supervisor": "孙海峰"})
     for name, roles, unit in PEOPLE:
         with core.db.read() as conn:
-            known = conn.execute(select(U.c.id).where(U.c.name == name)).first()
+            known = people.person_id(conn, name, org_id)
         if not known:
             admin.add_user(demo, name, roles, OFFICE, unit=unit)
-            keys.change_password(demo, name, DEMO_PASSWORD)
+            keys.change_password(demo, people.Named(name, org_id), DEMO_PASSWORD)
 
     def at(day: str) -> None:
         moments["now"] = dt.datetime.fromisoformat(day).replace(tzinfo=CST)
 
-    did = demo.create_decision("cn-713", TITLE, "王建国", ["technical", "affects_specific_group"])
-    act = demo.act
+    did = demo.create_decision("cn-713", TITLE, people.Named("王建国", org_id), ["technical", "affects_specific_group"])
+
+    def act(decision_id: int, action: str, name: str, data: dict[str, Any], **kw: Any) -> None:
+        demo.act(decision_id, action, people.Named(name, org_id), data, **kw)  # these people, of this office
     act(did, "initiate", "王建国", {"owner_unit": "城建办", "lead_unit": "城建办",
                                    "flags": ["technical", "affects_specific_group"]})
     act(did, "upload_draft", "王建国", {"content": "界牌新潮塘未来社区建设实施方案（征求意见稿）……",

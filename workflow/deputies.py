@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy.orm import aliased
 
-from workflow import keys
+from workflow import keys, people
 from workflow.context import Actor, Deputy, parse_iso, utc_iso
 from workflow.errors import ActionNotAllowed, Forbidden, InvalidInput, NotFound
 from workflow.keyring import Keyring
@@ -80,8 +80,8 @@ def acting_now(conn: Connection, actor: Actor, grant_id: int, now: dt.datetime) 
 
 
 def _person(st: Store, name: str, org_id: int | None, field: str) -> Any:
-    row = st.actor(name)
-    if row is None or not row.active or (org_id is not None and int(row.org_id) != org_id):
+    row = people.find_person(st.conn, name, org_id)
+    if row is None or not row.active:
         raise NotFound(f"没有这个用户：{name}", f"no such user: {name}", details={"field": field, "user": name})
     return row
 
@@ -121,11 +121,11 @@ def grant(core: Juece, granter: str, principal: str, deputy: str, role: str, end
             org_id=org_id, principal_id=holder.id, deputy_id=stand_in.id, role=role, starts_at=naive(start),
             ends_at=naive(end), reason=reason.strip(), granted_by=boss.id, granted_at=naive(now), system_seq=0,
         ).returning(G.c.id)).scalar_one())
-        data = {"grant": grant_id, "org": str(boss.org_name), "principal": principal, "principal_id": int(holder.id),
-                "deputy": deputy, "deputy_id": int(stand_in.id), "role": role, "starts_at": utc_iso(start),
-                "ends_at": utc_iso(end), "reason": reason.strip()}
-        seq = core.append_system(conn, "deputy_granted", granter, data, signer=lambda event: keys.sign_event(
-            st, int(boss.id), granter, password, "system", event, now))
+        data = {"grant": grant_id, "org": str(boss.org_name), "principal": str(holder.name),
+                "principal_id": int(holder.id), "deputy": str(stand_in.name), "deputy_id": int(stand_in.id),
+                "role": role, "starts_at": utc_iso(start), "ends_at": utc_iso(end), "reason": reason.strip()}
+        seq = core.append_system(conn, "deputy_granted", str(boss.name), data, signer=lambda event: keys.sign_event(
+            st, int(boss.id), str(boss.name), password, "system", event, now))
         conn.execute(update(G).where(G.c.id == grant_id).values(system_seq=seq))
         return grant_id
 
@@ -146,8 +146,9 @@ def revoke(core: Juece, grant_id: int, by: str, reason: str, password: str | Non
                                    code="deputy_grant_ended", details={"grant": grant_id})
         conn.execute(update(G).where(G.c.id == grant_id).values(revoked_at=naive(now), revoked_by=boss.id,
                                                                  revoke_reason=reason.strip()))
-        core.append_system(conn, "deputy_revoked", by, {"grant": grant_id, "reason": reason.strip()},
-                           signer=lambda event: keys.sign_event(st, int(boss.id), by, password, "system", event, now))
+        name = str(boss.name)  # as resolved: ``by`` may be NAME@OFFICE
+        core.append_system(conn, "deputy_revoked", name, {"grant": grant_id, "reason": reason.strip()},
+                           signer=lambda event: keys.sign_event(st, int(boss.id), name, password, "system", event, now))
 
 
 def expire(core: Juece, now: dt.datetime | None = None) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from workflow import approvals
+from workflow import approvals, people
 from workflow.calendar import WorkCalendar
 from workflow.catalog import Catalog
 from workflow.context import Actor, DecisionView
@@ -93,7 +93,8 @@ def actor_by_id(conn: Connection, user_id: int) -> Actor | None:
     row = conn.execute(select(U).where(U.c.id == user_id, U.c.active.is_(True))).first()
     if row is None:
         return None
-    return Actor(int(row.id), str(row.name), frozenset(row.roles), int(row.org_id), str(row.unit or ""))
+    # The name is bound to the office: whatever the pages pass it to looks the person up there only.
+    return Actor(int(row.id), people.named(row), frozenset(row.roles), int(row.org_id), str(row.unit or ""))
 
 
 def decision_view(row: Any, catalog: Catalog) -> DecisionView:

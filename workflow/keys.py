@@ -20,7 +20,7 @@ from argon2.exceptions import VerificationError
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, insert, select, update
 
-from workflow import keywrap, sessions
+from workflow import keywrap, people, sessions
 from workflow.context import utc_iso
 from workflow.errors import Forbidden, InvalidInput, NotFound
 from workflow.persistence.store import K, Store, U, aware, naive
@@ -81,11 +81,7 @@ def sign_event(st: Store, user_id: int, name: str, password: str | None, stream:
 
 
 def _user(conn: Connection, name: str) -> Any:
-    row = conn.execute(select(U.c.id, U.c.name, U.c.password_hash).where(U.c.name == name, U.c.active.is_(True))
-                       ).first()
-    if row is None:
-        raise NotFound(f"没有这个用户：{name}", f"no such user: {name}", details={"user": name})
-    return row
+    return people.resolve_person(conn, name, active=True)
 
 
 def _issue(core: Juece, conn: Connection, user_id: int, name: str, password: str, reason: str, by: str) -> str:
@@ -195,7 +191,8 @@ def retire_legacy(core: Juece, by: str = "system") -> int:
 
 def keys_of(conn: Connection, name: str) -> list[dict[str, Any]]:
     """A person's keys, newest first: id, public half, kind, when made, when and why retired."""
-    rows = conn.execute(select(K).join(U, U.c.id == K.c.user_id).where(U.c.name == name).order_by(K.c.id.desc()))
+    person = people.person_id(conn, name)
+    rows = conn.execute(select(K).where(K.c.user_id == person).order_by(K.c.id.desc()))
     return [{"key": r.key_id, "public_key": r.public_hex, "kind": r.kind, "created_at": _iso(r.created_at),
              "retired_at": _iso(r.revoked_at), "retired_reason": r.retired_reason,
              "usable": r.kind == "sealed" and r.revoked_at is None} for r in rows]

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from workflow import deadlines, deputies, engine, keys, textrules, timetruth
+from workflow import deadlines, deputies, engine, keys, people, textrules, timetruth
 from workflow.calendar import WorkCalendar
 from workflow.catalog import Catalog
 from workflow.context import Actor, DecisionView, Office, parse_iso, utc_iso
@@ -89,7 +89,7 @@ class Juece:
         row = st.actor(name)
         if row is None or not row.active:
             raise NotFound(f"没有这个用户：{name}", f"no such user: {name}", details={"user": name})
-        actor = Actor(int(row.id), str(row.name), frozenset(row.roles), int(row.org_id), str(row.unit or ""))
+        actor = Actor(int(row.id), people.named(row), frozenset(row.roles), int(row.org_id), str(row.unit or ""))
         office = Office(int(row.org_id), str(row.org_name), dict(row.settings or {}))
         return actor, office, self.calendar_for(st, row.system_seq, int(row.org_id))
 
@@ -236,7 +236,8 @@ class Juece:
         if row is None or row.org_id != row.actor_org_id:  # another office's decision does not exist for you
             raise NotFound(f"没有这个决策事项：{decision_id}", f"no such decision: {decision_id}",
                            details={"decision": decision_id})
-        actor = Actor(int(row.actor_id), str(row.actor_name), frozenset(row.actor_roles), int(row.actor_org_id),
+        actor = Actor(int(row.actor_id), people.Named(row.actor_name, row.actor_org_id), frozenset(row.actor_roles),
+                      int(row.actor_org_id),
                       str(row.actor_unit or ""))
         if grant is not None:  # a deputy acts in their own name, with the granted role only
             actor = deputies.acting(st, actor, grant, self.clock())

@@ -18,6 +18,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, insert, select, update
 
+from workflow import people
 from workflow.context import utc_iso
 from workflow.errors import InvalidInput, NotFound, WorkflowError
 from workflow.persistence.api_models import ApiToken
@@ -110,10 +111,9 @@ def create_token(core: Juece, user: str, *, name: str = "", days: int | None = N
         raise InvalidInput("名称过长", "name is too long", details={"field": "name"})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with core.db.write() as conn:
-        person = conn.execute(select(U.c.id, U.c.active).where(U.c.name == user)).first()
-        if person is None or not person.active:
-            raise NotFound(f"没有这个用户：{user}", f"no such user: {user}", details={"user": user})
-        creator = conn.execute(select(U.c.id).where(U.c.name == by)).scalar()
+        person = people.resolve_person(conn, user, active=True)
+        creator = people.person_id(conn, by)
+        user = people.named(person)
         token_id = int(conn.execute(insert(T).values(
             user_id=person.id, name=name, token_hash=hash_secret(secret), prefix=secret[:10],
             created_at=naive(now), created_by=creator, expires_at=naive(expires_at),
@@ -150,7 +150,7 @@ def verify_token(core: Juece, secret: str) -> Principal:
     if last is None or now - last >= TOUCH_EVERY:
         with core.db.write() as conn:
             conn.execute(update(T).where(T.c.id == row.id).values(last_used_at=naive(now)))
-    return Principal(int(row.id), int(row.user_id), str(row.name), frozenset(row.roles), int(row.org_id),
+    return Principal(int(row.id), int(row.user_id), people.named(row), frozenset(row.roles), int(row.org_id),
                      str(row.org_name), str(row.unit or ""), expires)
 
 
@@ -178,7 +178,7 @@ def revoke_token(core: Juece, token_id: int, *, by: str, org_id: int | None = No
     with core.db.write() as conn:
         current = get_token(conn, token_id, org_id=org_id)
         if current["revoked_at"] is None:
-            revoker = conn.execute(select(U.c.id).where(U.c.name == by)).scalar()
+            revoker = people.person_id(conn, by)
             conn.execute(update(T).where(T.c.id == token_id, T.c.revoked_at.is_(None))
                          .values(revoked_at=naive(now), revoked_by=revoker))
             core.append_system(conn, "api_token_revoked", by, {"token": token_id, "user": current["user"]})

@@ -15,6 +15,7 @@ from workflow import admin, tokens
 from workflow.alerts import acknowledge
 from workflow.context import utc_iso
 from workflow.errors import Forbidden, NotFound
+from workflow.people import named
 from workflow.persistence.store import ORG, N, U
 from workflow.tokens import Principal
 from workflow.visibility import public_only, visible_ids
@@ -121,7 +122,7 @@ def register(blp: Blp, problems: Problems) -> None:
         juece = core()
         with juece.db.read() as conn:
             person = _office_user(conn, user_id, who)
-        admin.deactivate_user(juece, str(person.name), by=who.user)
+        admin.deactivate_user(juece, named(person), by=who.user)
         with juece.db.read() as conn:
             return _user_out(_office_user(conn, user_id, who))
 
@@ -135,7 +136,7 @@ def register(blp: Blp, problems: Problems) -> None:
         juece = core()
         with juece.db.read() as conn:
             person = _office_user(conn, user_id, who)
-        admin.reactivate_user(juece, str(person.name), by=who.user)
+        admin.reactivate_user(juece, named(person), by=who.user)
         with juece.db.read() as conn:
             return _user_out(_office_user(conn, user_id, who))
 
@@ -160,7 +161,7 @@ def register(blp: Blp, problems: Problems) -> None:
         who = require_admin()
         with core().db.read() as conn:
             person = _office_user(conn, user_id, who)
-        issued = tokens.create_token(core(), person.name, name=body.get("name", ""), days=body.get("days"),
+        issued = tokens.create_token(core(), named(person), name=body.get("name", ""), days=body.get("days"),
                                      expires_at=body.get("expires_at"), by=who.user)
         return issued.as_dict(), 201, {"Cache-Control": "no-store"}
 

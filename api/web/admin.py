@@ -21,6 +21,7 @@ from workflow.calendar import SHANGHAI
 from workflow.context import DEFAULT_OFFICE_SETTINGS
 from workflow.definition import ROLES
 from workflow.errors import WorkflowError
+from workflow.people import Named
 from workflow.persistence.store import CD, OCD, ORG, U
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -109,17 +110,18 @@ def users() -> Any:
             if request.form.get("which") == "pw" and pw.validate_on_submit():
                 if pw.user.data not in {p.name for p in people}:
                     return redirect(url_for("admin.users"), 303)
-                domain.set_password(core(), str(pw.user.data), str(pw.password.data), by=person.name)
+                domain.set_password(core(), Named(str(pw.user.data), person.org_id), str(pw.password.data),
+                                    by=person.name)
                 flash(_("已重置密码：%(name)s（原签名密钥已停用；本人设置自己的密码后生成新密钥）", name=pw.user.data), "ok")
                 return redirect(url_for("admin.users"), 303)
             if request.form.get("which") == "active" and active.validate_on_submit():
                 if active.user.data not in {p.name for p in people}:
                     return redirect(url_for("admin.users"), 303)
                 if request.form.get("do") == "reactivate":
-                    domain.reactivate_user(core(), str(active.user.data), by=person.name)
+                    domain.reactivate_user(core(), Named(str(active.user.data), person.org_id), by=person.name)
                     flash(_("已恢复：%(name)s", name=active.user.data), "ok")
                 else:
-                    domain.deactivate_user(core(), str(active.user.data), by=person.name)
+                    domain.deactivate_user(core(), Named(str(active.user.data), person.org_id), by=person.name)
                     flash(_("已停用：%(name)s（会话已结束，API 令牌已失效）", name=active.user.data), "ok")
                 return redirect(url_for("admin.users"), 303)
             error, status = _("表单无效，请检查后重试。"), 400

@@ -7,15 +7,14 @@ from typing import Any
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from api.web.common import LANGS, CsrfForm, FlaskForm, core, login_required, referrer_path, safe_next
 from workflow import sessions
-from workflow.admin import check_password
-from workflow.persistence.store import U
+from workflow.admin import sign_in
+from workflow.people import named
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -29,7 +28,7 @@ class WebUser(UserMixin):  # type: ignore[misc]  # flask_login ships no types
 
     def __init__(self, row: Any, session_secret: str) -> None:
         self.id = int(row.id)
-        self.name = str(row.name)
+        self.name = named(row)  # the name, bound to the office: every lookup by it stays there
         self.roles = frozenset(row.roles)
         self.org_id = int(row.org_id)
         self.org_name = str(row.org_name)
@@ -73,6 +72,8 @@ class LoginForm(FlaskForm):
                            render_kw={"autocomplete": "username"})
     password = PasswordField("密码", validators=[DataRequired(), Length(max=1000)],
                              render_kw={"autocomplete": "current-password"})
+    #: Optional: names are unique per office only, and two people of one name are told apart by their office.
+    office = StringField("机关", validators=[Length(max=200)], render_kw={"autocomplete": "organization"})
 
 
 def _failures() -> Failures:
@@ -93,6 +94,7 @@ def login() -> Any:
     form = LoginForm()
     form.username.label.text = _("用户名")
     form.password.label.text = _("密码")
+    form.office.label.text = _("机关（选填）")
     status, error = 200, None
     if request.method == "POST":
         name = (form.username.data or "").strip()
@@ -102,9 +104,10 @@ def login() -> Any:
             status, error = 429, _("尝试次数过多，请 15 分钟后再试。")
         elif not form.validate_on_submit():
             status, error = 400, _("请填写用户名和密码（页面已过期时请刷新后重试）。")
-        elif check_password(core(), name, form.password.data or ""):
+        elif (user_id := sign_in(core(), name, form.password.data or "",
+                                 (form.office.data or "").strip() or None)) is not None:
             failures.clear(keys[0])
-            user = start_session(_user_id(name))
+            user = start_session(user_id)
             if user is not None:
                 session["lang"] = request.cookies.get("juece_lang", "zh") if request.cookies.get(
                     "juece_lang") in LANGS else "zh"
@@ -125,11 +128,6 @@ def start_session(user_id: int) -> WebUser | None:
         if lang:
             session["lang"] = lang
     return user
-
-
-def _user_id(name: str) -> int:
-    with core().db.read() as conn:
-        return int(conn.execute(select(U.c.id).where(U.c.name == name)).scalar_one())
 
 
 @bp.post("/logout")

@@ -144,18 +144,38 @@ class Database:
 
     def upgrade(self, revision: str = "heads") -> str:
         """Create or migrate the schema to the newest revision (or ``revision``); return where it is now."""
+        return self._migrate("upgrade", revision)
+
+    def downgrade(self, revision: str) -> str:
+        """Migrate the schema back to ``revision`` (a migration may refuse when data would be lost)."""
+        return self._migrate("downgrade", revision)
+
+    def _migrate(self, direction: str, revision: str) -> str:
         from alembic import command
         from alembic.config import Config
         from alembic.runtime.migration import MigrationContext
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
+        sqlite = self.engine.dialect.name == "sqlite"
         with self.engine.connect() as conn:
             conn.info["readonly"] = False
-            config.attributes["connection"] = conn
-            command.upgrade(config, revision)
-            conn.commit()
-            return ",".join(sorted(MigrationContext.configure(conn).get_current_heads()))
+            raw = conn.connection.driver_connection if sqlite else None
+            if raw is not None:
+                # Batch mode rebuilds tables that others reference. SQLite ignores this pragma inside a
+                # transaction, so it is set on the driver's connection before one begins; checked after.
+                raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                config.attributes["connection"] = conn
+                getattr(command, direction)(config, revision)
+                conn.commit()
+                if raw is not None and raw.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                    raise RuntimeError("a migration left a foreign key dangling")
+                return ",".join(sorted(MigrationContext.configure(conn).get_current_heads()))
+            finally:
+                if raw is not None:
+                    conn.rollback()
+                    raw.execute("PRAGMA foreign_keys=ON")
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -67,13 +67,15 @@ class User(Base):
     __tablename__ = "app_user"
     id: Mapped[intpk]
     org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))  # unique within the office, not across offices
     roles: Mapped[list[Any]] = mapped_column(default=list)
     unit: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[instant]
+
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
 
 
 class UserKey(Base):

@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from workflow import people
 from workflow.deadlines import DeadlineRow
 from workflow.persistence.models import (
     AuditEvent,
@@ -68,7 +69,7 @@ _ACTOR = (
            # Every calendar change appends to the system stream, so its head is the calendar's stamp.
            select(H.c.seq).where(H.c.stream == "system").scalar_subquery().label("system_seq"))
     .join(ORG, ORG.c.id == U.c.org_id)
-    .where(U.c.name == bindparam("name"))
+    .where(U.c.name == bindparam("name"), U.c.org_id == bindparam("org_id"))
 )
 _LOCK = (
     select(D.c.id, D.c.org_id, D.c.owner_id, D.c.procedure_id, D.c.procedure_version, D.c.state,
@@ -93,7 +94,8 @@ _LOCK_WITH_ACTOR = (
            U.c.org_id.label("actor_org_id"), U.c.unit.label("actor_unit"), U.c.active.label("actor_active"),
            ORG.c.name.label("org_name"), ORG.c.settings.label("org_settings"),
            select(H.c.seq).where(H.c.stream == "system").scalar_subquery().label("system_seq"))
-    .select_from(D).join(U, U.c.name == bindparam("name")).join(ORG, ORG.c.id == U.c.org_id)
+    .select_from(D).join(U, (U.c.name == bindparam("name")) & (U.c.org_id == bindparam("org_id")))
+    .join(ORG, ORG.c.id == U.c.org_id)
     .where(D.c.id == bindparam("decision_id")).with_for_update(of=D)
 )
 
@@ -106,25 +108,31 @@ class Store:
         self.pg = conn.dialect.name == "postgresql"
 
     # -- reads -------------------------------------------------------------------------------
+    def _qualified(self, name: str) -> tuple[str, int] | None:
+        """The name and office of the person a (possibly bare) name means (``workflow.people``), or None."""
+        org_id = people.office_of(name)
+        if org_id is not None:
+            return str(name), org_id
+        row = people.find_person(self.conn, name)
+        return None if row is None else (str(row.name), int(row.org_id))
+
     def actor(self, name: str) -> Any:
-        """A user by name, with the office's settings and the calendar's change stamp."""
-        return self.conn.execute(_ACTOR, {"name": name}).first()
+        """A user by (office-qualified) name, with the office's settings and the calendar's change stamp."""
+        who = self._qualified(name)
+        return None if who is None else self.conn.execute(_ACTOR, {"name": who[0], "org_id": who[1]}).first()
 
     def user_by_name(self, name: str, org_id: int | None = None) -> Any:
-        """A user row by name; only inside office ``org_id`` when it is given."""
-        query = select(U).where(U.c.name == name)
-        if org_id is not None:
-            query = query.where(U.c.org_id == org_id)
-        return self.conn.execute(query).first()
+        """A user row by name inside office ``org_id`` (or the name's own office: ``workflow.people``)."""
+        return people.find_person(self.conn, name, org_id)
 
     def system_seq(self) -> int | None:
         """The head of the system stream: it moves whenever the calendar (or a user) changes."""
         value = self.conn.execute(select(H.c.seq).where(H.c.stream == "system")).scalar()
         return None if value is None else int(value)
 
-    def user_name(self, user_id: int) -> str:
-        """A user's name by id."""
-        return str(self.conn.execute(select(U.c.name).where(U.c.id == user_id)).scalar_one())
+    def user_name(self, user_id: int) -> people.Named:
+        """A user's name by id, bound to their office."""
+        return people.named(self.conn.execute(select(U.c.name, U.c.org_id).where(U.c.id == user_id)).one())
 
     def lock_decision(self, decision_id: int) -> Any:
         """The decision row, locked until the transaction ends (FOR UPDATE on PostgreSQL)."""
@@ -133,7 +141,11 @@ class Store:
     def lock_decision_for(self, decision_id: int, actor_name: str) -> Any:
         """The decision row locked (FOR UPDATE OF decision), joined with the actor and office; None if either is
         missing."""
-        return self.conn.execute(_LOCK_WITH_ACTOR, {"decision_id": decision_id, "name": actor_name}).first()
+        who = self._qualified(actor_name)
+        if who is None:
+            return None
+        return self.conn.execute(_LOCK_WITH_ACTOR, {"decision_id": decision_id, "name": who[0],
+                                                    "org_id": who[1]}).first()
 
     def last_event(self, stream: str) -> Any:
         """The newest event of a stream (to tell a stale form who acted first)."""
