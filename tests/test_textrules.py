@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers import new_decision
+from workflow.queries import show_decision
+from workflow.service import Juece
 from workflow.textrules import ControlCharacters, multi_line, one_line, safe_filename
 
 
@@ -34,3 +37,13 @@ def test_multi_line_text_keeps_line_breaks_and_tabs_but_not_other_controls() -> 
 ])
 def test_a_file_name_becomes_a_safe_base_name(typed: str, safe: str) -> None:
     assert safe_filename(typed) == safe
+
+
+def test_a_list_typed_in_a_textarea_arrives_with_crlf_and_is_split_not_refused(core: Juece) -> None:
+    did = new_decision(core)
+    core.act(did, "initiate", "owner", {"owner_unit": "城建办"})
+    core.act(did, "upload_draft", "owner", {"content": "草案"})
+    core.act(did, "start_consultation", "owner", {"legal_bases": "《城乡规划法》\r\n《浙江省未来社区建设试点工作方案》\r\n"})
+    with core.db.read() as conn:
+        facts = show_decision(conn, core.catalog, did, core.clock())["facts"]
+    assert facts["legal_bases"] == ["《城乡规划法》", "《浙江省未来社区建设试点工作方案》"]

@@ -105,7 +105,7 @@ def _normalize_value(spec: FieldDef, value: Any, procedure: ProcedureDef, tz: Zo
             raise _bad(name, "可选值为 " + "、".join(spec.options), "must be one of " + ", ".join(spec.options))
         return text
     if kind in ("list", "flags"):
-        items = value if isinstance(value, list) else re.split(r"[\n;；、,，]+", str(value))
+        items = value if isinstance(value, list) else re.split(r"[\r\n;；、,，]+", str(value))  # a textarea submits CRLF
         items = [_text(name, i, one=True) for i in items if str(i).strip()]
         if kind == "flags":
             unknown = [i for i in items if i not in procedure.flags]
