@@ -81,7 +81,7 @@ class _Writer:
         """People of the office behind the deadline's recipient roles (owner = the decision's owner)."""
         wanted = set(roles)
         people = self.conn.execute(select(U.c.id, U.c.name, U.c.email, U.c.roles).where(
-            U.c.org_id == org_id, U.c.active.is_(True))).all()
+            U.c.org_id == org_id, U.c.active.is_(True)).order_by(U.c.id)).all()  # one order on every database
         supervisors = {s.strip() for s in str(self.org(org_id).settings.get("supervisor") or "").split(",") if s.strip()}
         chosen = []
         for person in people:
