@@ -78,13 +78,13 @@ def test_a_stale_adoption_report_keeps_each_answer_on_its_item(core: Juece, cloc
     answers = {**ANSWERS, "comment-3": ("adopted", "")}
     again = client.post(f"/decisions/{did}/act/record_adoption_report", data=adoption_post(page, answers))
     assert again.status_code == 303, again.get_data(as_text=True)[:2000]
-    entries = _recorded_entries(core, did)
+    entries = recorded_entries(core, did)
     assert {ref: e["adoption"] for ref, e in entries.items()} == {
         "comment:1": "adopted", "comment:2": "not_adopted", "expert:1": "partly_adopted", "comment:3": "adopted"}
     assert entries["comment:2"]["reason"] == "与控制性详细规划冲突"
 
 
-def _recorded_entries(core: Juece, did: int) -> dict[str, dict[str, str]]:
+def recorded_entries(core: Juece, did: int) -> dict[str, dict[str, str]]:
     """The entries of the decision's latest adoption report, by reference."""
     with core.db.read() as conn:
         event = [e for e in dossier.trail(conn, did) if e.action == "record_adoption_report"][-1]

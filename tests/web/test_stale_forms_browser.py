@@ -1,0 +1,48 @@
+"""In Chromium: a stale adoption-report form keeps every answer on its own item and is taken when sent again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.helpers import Clock
+from tests.web.conftest import People
+from tests.web.test_browser import browser_page, check_accessibility, open_action, sign_in, submit
+from tests.web.test_stale_forms import ANSWERS, comments_open_with_inputs, recorded_entries
+from workflow.service import Juece
+
+__all__ = ["browser_page"]  # the fixture, imported for pytest
+
+
+def test_a_stale_adoption_report_in_the_browser(browser_page: tuple[Any, str], core: Juece, clock: Clock,
+                                                people: People) -> None:
+    page, base = browser_page
+    people.ensure("owner")
+    did = comments_open_with_inputs(core, clock)
+    sign_in(page, base, "owner")
+    page.goto(f"{base}/decisions/{did}")
+    open_action(page, "record_adoption_report")
+    for key, (adoption, reason) in ANSWERS.items():
+        page.select_option(f"#record_adoption_report-entries__{key}__adoption", adoption)
+        page.fill(f"#record_adoption_report-entries__{key}__reason", reason)
+    clock.advance(hours=1)
+    core.act(did, "submit_comment", "citizen1", {"text": "建议夜间施工限时"})  # comment 3 arrives meanwhile
+    submit(page, "record_adoption_report")
+
+    alert = page.locator("#stale")
+    assert "表单已过期" in alert.inner_text() and "新增 comment:3" in alert.inner_text()
+    box = alert.bounding_box()
+    assert box is not None and box["y"] < 400, f"the message is at the top of the page, not at {box}"
+    for key, (adoption, reason) in ANSWERS.items():
+        assert page.input_value(f"#record_adoption_report-entries__{key}__adoption") == adoption, key
+        assert page.input_value(f"#record_adoption_report-entries__{key}__reason") == reason, key
+    assert page.input_value("#record_adoption_report-entries__comment-3__adoption") == ""
+    assert "新增" in page.locator("tr.new-row").inner_text()
+    check_accessibility(page, "stale adoption report")
+
+    page.select_option("#record_adoption_report-entries__comment-3__adoption", "adopted")
+    submit(page, "record_adoption_report")
+    assert "已完成：记录意见采纳情况" in page.inner_text("main")
+    entries = recorded_entries(core, did)
+    assert {ref: e["adoption"] for ref, e in entries.items()} == {
+        "comment:1": "adopted", "comment:2": "not_adopted", "expert:1": "partly_adopted", "comment:3": "adopted"}
+    assert entries["comment:2"]["reason"] == "与控制性详细规划冲突"
