@@ -144,8 +144,12 @@ def build_form(action: ActionDef, procedure: ProcedureDef, *, lang: str, people:
         elif spec.type == "views":
             field = None
             for i in range(VIEW_ROWS):
+                # A row is its member: a name chosen before that person left the office stays chosen (the
+                # engine judges it), so the kept form is not refused as invalid.
+                chosen = str(formdata.get(f"{prefix or action.id}-{spec.name}__{i}__member") or "") if formdata else ""
+                names = people + ([chosen] if chosen and chosen not in people else [])
                 attrs[f"{spec.name}__{i}__member"] = SelectField(
-                    _("第 %(n)s 位发言成员", n=i + 1), default="", choices=choices([("", "—")] + [(p, p) for p in people]))
+                    _("第 %(n)s 位发言成员", n=i + 1), default="", choices=choices([("", "—")] + [(p, p) for p in names]))
                 attrs[f"{spec.name}__{i}__view"] = SelectField(
                     _("意见"), default="", choices=choices([("", "—")] + [(v, option(v, lang)) for v in VIEWS]))
                 attrs[f"{spec.name}__{i}__remarks"] = StringField(_("发言要点"))
