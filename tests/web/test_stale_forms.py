@@ -90,3 +90,15 @@ def recorded_entries(core: Juece, did: int) -> dict[str, dict[str, str]]:
         event = [e for e in dossier.trail(conn, did) if e.action == "record_adoption_report"][-1]
     raw = event.data["entries"]
     return raw if isinstance(raw, dict) else {e["ref"]: e for e in raw}
+
+
+def test_the_changes_are_named_in_english(core: Juece, clock: Clock, people: People) -> None:
+    did = comments_open_with_inputs(core, clock)
+    client = people.client("owner")
+    client.get("/lang/en", headers={"Referer": f"/decisions/{did}"})
+    loaded = client.get(f"/decisions/{did}").get_data(as_text=True)
+    core.act(did, "submit_expert_opinion", "expert2", {"opinion": "规划指标合理"}, password=PASSWORD)
+    page = client.post(f"/decisions/{did}/act/record_adoption_report",
+                       data=adoption_post(loaded, ANSWERS)).get_data(as_text=True)
+    assert "Changes since you opened the form" in page and "expert:2 added; review your answers" in page
+    assert selected(page, "expert-1") == "partly_adopted" and selected(page, "expert-2") == ""
