@@ -37,7 +37,7 @@ from api.web.forms import (
     choices,
     form_data,
 )
-from api.web.present import action_label, page_context, signs
+from api.web.present import action_label, changes_since, page_context, signs
 from workflow import approvals, deputies, dossier, records
 from workflow.audit import DAMAGED, damage_report
 from workflow.calendar import SHANGHAI
@@ -122,6 +122,21 @@ def _refusal(exc: WorkflowError, procedure: Any) -> dict[str, Any]:
     return info
 
 
+def _take_new_version(exc: WorkflowError, form: Any, failure: dict[str, Any], decision_id: int,
+                      procedure: Any) -> None:
+    """A stale form comes back carrying the current version and the list of what changed since its own.
+
+    The kept answers stay on their items (rows are keyed by reference); once the person has reviewed the
+    changes shown, submitting again is taken against the version they now see.
+    """
+    if not isinstance(exc, StaleVersion) or "current_version" not in exc.details:
+        return
+    seen = int(exc.details.get("expected_version") or 0)
+    form.expected_version.data = str(exc.details["current_version"])
+    if "stale" in failure:
+        failure["stale"]["changes"] = changes_since(decision_id, procedure, seen)
+
+
 def _as_deputy(person: Actor, prefix: str) -> tuple[Actor, int | None]:
     """The person as the deputy of the grant the form names (403 when they hold no such grant now)."""
     raw = str(request.form.get(f"{prefix}-grant") or "").strip()
@@ -202,6 +217,7 @@ def act(decision_id: int, action_id: str) -> Any:
         except WorkflowError as exc:
             _signing_refused(exc, person)
             status, failure = _status(exc), _refusal(exc, view.procedure)
+            _take_new_version(exc, form, failure, decision_id, view.procedure)
         else:
             if result.request is not None:
                 flash(_("已提交申请（第 %(n)s 号）：%(action)s，待批准人签名批准后生效。", n=result.request,
@@ -286,6 +302,7 @@ def correct(decision_id: int, action_id: str) -> Any:
         except WorkflowError as exc:
             _signing_refused(exc, person)
             status, failure = _status(exc), _refusal(exc, view.procedure)
+            _take_new_version(exc, form, failure, decision_id, view.procedure)
         else:
             flash(_("已更正：%(action)s（第 %(v)s 版）", action=label(action.label), v=result.version), "ok")
             return redirect(url_for("decisions.show", decision_id=decision_id) + "#timeline", 303)

@@ -69,6 +69,8 @@ class ActionForm(FlaskForm):
     backfill_reason = TextAreaField(_l("补录理由"))
     #: 更正: the reason for a new version of a record (correction forms only).
     correction_reason = TextAreaField(_l("更正理由"))
+    #: The repeated rows of an ``entries`` field, one per input, found by its reference (see ``build_form``).
+    entry_rows: list[dict[str, Any]] = []
 
 
 class BackfillDecisionForm(FlaskForm):
@@ -130,17 +132,26 @@ def build_form(action: ActionDef, procedure: ProcedureDef, *, lang: str, people:
                 _("或直接输入文本：%(field)s", field=text))
         elif spec.type == "entries":
             field = None
-            for i, item in enumerate(inputs):
-                attrs[f"{spec.name}__{i}__adoption"] = SelectField(
-                    f"{item['ref']}", choices=choices([("", "—")] + [(a, option(a, lang)) for a in ADOPTIONS]))
-                attrs[f"{spec.name}__{i}__reason"] = StringField(_("理由（未采纳时必填）"))
+            # Named by the input's own reference, never by its position: an input arriving while the form
+            # is open must not move an answer onto another input.
+            for item in inputs:
+                key = row_key(item["ref"])
+                attrs[f"{spec.name}__{key}__ref"] = HiddenField(default=item["ref"])
+                attrs[f"{spec.name}__{key}__adoption"] = SelectField(
+                    f"{item['ref']}", default="",
+                    choices=choices([("", "—")] + [(a, option(a, lang)) for a in ADOPTIONS]))
+                attrs[f"{spec.name}__{key}__reason"] = StringField(_("理由（未采纳时必填）"))
         elif spec.type == "views":
             field = None
             for i in range(VIEW_ROWS):
+                # A row is its member: a name chosen before that person left the office stays chosen (the
+                # engine judges it), so the kept form is not refused as invalid.
+                chosen = str(formdata.get(f"{prefix or action.id}-{spec.name}__{i}__member") or "") if formdata else ""
+                names = people + ([chosen] if chosen and chosen not in people else [])
                 attrs[f"{spec.name}__{i}__member"] = SelectField(
-                    _("第 %(n)s 位发言成员", n=i + 1), choices=choices([("", "—")] + [(p, p) for p in people]))
+                    _("第 %(n)s 位发言成员", n=i + 1), default="", choices=choices([("", "—")] + [(p, p) for p in names]))
                 attrs[f"{spec.name}__{i}__view"] = SelectField(
-                    _("意见"), choices=choices([("", "—")] + [(v, option(v, lang)) for v in VIEWS]))
+                    _("意见"), default="", choices=choices([("", "—")] + [(v, option(v, lang)) for v in VIEWS]))
                 attrs[f"{spec.name}__{i}__remarks"] = StringField(_("发言要点"))
         else:  # pragma: no cover - the loader admits only the types above
             continue
@@ -154,7 +165,28 @@ def build_form(action: ActionDef, procedure: ProcedureDef, *, lang: str, people:
     form: ActionForm = form_class(formdata=formdata, prefix=prefix or action.id)
     if formdata is None:
         form.expected_version.data = str(version)
+    form.entry_rows = _entry_rows(form, action, inputs, formdata)
     return form
+
+
+def row_key(ref: str) -> str:
+    """An input's reference (``comment:3``) as a field-name part (``comment-3``)."""
+    return ref.replace(":", "-")
+
+
+def _entry_rows(form: ActionForm, action: ActionDef, inputs: list[dict[str, str]], formdata: Any) -> list[dict[str, Any]]:
+    """Each input with its own fields; ``new`` when a posted form did not carry it (it arrived meanwhile)."""
+    rows: list[dict[str, Any]] = []
+    for spec in action.fields.values():
+        if spec.type != "entries":
+            continue
+        for item in inputs:
+            base = f"{spec.name}__{row_key(item['ref'])}"
+            ref_field = form[f"{base}__ref"]
+            rows.append({"field": spec.name, "item": item, "ref": ref_field, "adoption": form[f"{base}__adoption"],
+                         "reason": form[f"{base}__reason"],
+                         "new": formdata is not None and ref_field.name not in formdata})
+    return rows
 
 
 def _upload(storage: FileStorage, name: str) -> tuple[bytes, str]:
@@ -187,13 +219,11 @@ def form_data(form: ActionForm, action: ActionDef) -> dict[str, Any]:
                 data[spec.name] = form[f"{spec.name}__text"].data
         elif spec.type == "entries":
             entries = []
-            for name in form._fields:
-                if name.startswith(f"{spec.name}__") and name.endswith("__adoption"):
-                    index = name.split("__")[1]
-                    adoption = form[name].data
-                    if adoption:
-                        entries.append({"ref": form[name].label.text, "adoption": adoption,
-                                        "reason": form[f"{spec.name}__{index}__reason"].data or ""})
+            for row in getattr(form, "entry_rows", []):
+                adoption = row["adoption"].data
+                if adoption and row["field"] == spec.name:
+                    entries.append({"ref": row["item"]["ref"], "adoption": adoption,
+                                    "reason": row["reason"].data or ""})
             if entries:
                 data[spec.name] = entries
         elif spec.type == "views":

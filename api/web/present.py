@@ -279,3 +279,20 @@ def approval_rows(view: DecisionView, events: list[dossier.TrailEvent], person: 
         elif e.approval:
             pending.pop(int(e.approval.get("request_seq", 0)), None)
     return [r for r in pending.values() if view.state in view.procedure.actions[r["action_id"]].sources]
+
+
+def changes_since(decision_id: int, procedure: ProcedureDef, seen: int) -> list[dict[str, str]]:
+    """What happened to the decision after version ``seen`` (who, which action, when, which new input), oldest first."""
+    with core().db.read() as conn:
+        events = dossier.trail(conn, decision_id)
+    counts = {"submit_comment": 0, "submit_expert_opinion": 0}
+    out: list[dict[str, str]] = []
+    for e in events:
+        item = ""
+        if e.action in counts:  # numbered as dossier.inputs numbers them: the reference its row carries
+            counts[e.action] += 1
+            item = f"{'comment' if e.action == 'submit_comment' else 'expert'}:{counts[e.action]}"
+        if e.seq > seen:
+            out.append({"by": e.actor, "action": action_label(procedure, e.action), "at": local_time(e.at),
+                        "item": item})
+    return out
