@@ -30,7 +30,7 @@ bp = Blueprint("health", __name__)
 HEALTH_PATHS = ("/healthz", "/readyz")
 #: The exception classes a lost database raises (each still checked by ``unavailable``).
 #: Seconds a readiness probe waits for the broker: well inside an orchestrator's health-check timeout.
-BROKER_TIMEOUT_SECONDS = 2.0
+BROKER_TIMEOUT_SECONDS = 2
 DATABASE_ERRORS: tuple[type[Exception], ...] = (exc.DBAPIError, exc.DisconnectionError, exc.TimeoutError,
                                                      exc.PendingRollbackError, psycopg.Error)
 
