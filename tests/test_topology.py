@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -146,3 +147,42 @@ def test_gunicorn_on_the_app_factory_serves_health_and_readiness_after_the_migra
         web.wait(timeout=30)
         redis.stop()
     assert web.returncode == 0, (tmp_path / "gunicorn.log").read_text(errors="replace")
+
+
+def _compose_check(services: dict[str, Any], name: str, data: Path) -> list[str]:
+    """The service's health-check command as this machine runs it: this interpreter, this instance folder."""
+    kind, *command = services[name]["healthcheck"]["test"]
+    local = [part.replace("/data/", f"{data}/").replace("$$", "$") for part in command]
+    local = [sys.executable if part == "python" else part.replace("python -m", f"{sys.executable} -m")
+             for part in local]
+    return ["sh", "-c", local[0]] if kind == "CMD-SHELL" else local
+
+
+def test_the_worker_and_beat_health_checks_pass_while_they_run_and_fail_when_they_are_gone(
+        services: dict[str, Any], tmp_path: Path) -> None:
+    redis = PrivateRedis(tmp_path)
+    redis.start()
+    env = dict(os.environ) | {"JUECE_ENV": "development", "JUECE_INSTANCE_DIR": str(tmp_path),
+                              "JUECE_DATABASE_URL": f"sqlite:///{tmp_path}/juece.db", "JUECE_BROKER_URL": redis.url,
+                              "JUECE_SECRET_KEY": "topology-test-secret", "HOSTNAME": socket.gethostname()}
+    juece = str(Path(sys.executable).parent / "juece")
+    subprocess.run(topology.migrate_command(juece), env=env, check=True, capture_output=True, timeout=120)
+    worker_check, beat_check = (_compose_check(services, name, tmp_path) for name in ("worker", "beat"))
+
+    def healthy(check: list[str]) -> bool:
+        return subprocess.run(check, env=env, capture_output=True, timeout=60, cwd=ROOT).returncode == 0
+
+    assert not healthy(worker_check) and not healthy(beat_check)  # nothing runs yet
+    with open(tmp_path / "processes.log", "ab") as log:
+        processes = [subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+                     for command in (topology.worker_command(), topology.beat_command(tmp_path))]
+    try:
+        wait_for(lambda: healthy(worker_check), 90, "the worker's health check to pass")
+        wait_for(lambda: healthy(beat_check), 60, "beat's health check to pass (its schedule file written)")
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+    assert not healthy(worker_check)
+    redis.stop()
