@@ -2,8 +2,10 @@
 
 * ``/healthz`` (liveness): the process answers; JSON ``{"status": "ok"}``, whatever the database does,
   so that an orchestrator does not restart a healthy web process because PostgreSQL restarts.
-* ``/readyz`` (readiness): the database answers a query now; 200 ``{"status": "ready"}``, else 503
-  ``{"status": "unavailable", "code": "database_unavailable"}`` with ``Retry-After``. Always JSON.
+* ``/readyz`` (readiness): the database answers a query now and the broker accepts a connection; 200
+  ``{"status": "ready"}``, else 503 ``{"status": "unavailable", "code": "database_unavailable"}`` (or
+  ``broker_unavailable``) with ``Retry-After``. Always JSON. The embedded SQLite broker is a file beside the
+  database, so it is reported ``embedded`` and not opened (opening creates its tables).
 * A page whose database is unreachable is a 503 maintenance page in Chinese (English by the switch)
   with ``Retry-After``; ``/api/…`` paths outside the v1 blueprint get the problem document. Only
   connection-level failures count (``workflow.persistence.db.unavailable``); any other database error
@@ -16,15 +18,19 @@ from typing import Any
 
 import psycopg
 from flask import Blueprint, Flask, current_app, jsonify, request
+from kombu import Connection
 from sqlalchemy import exc
 
 from api.v1.problems import database_unavailable
+from config.settings import Settings
 from workflow.persistence.db import RETRY_AFTER_SECONDS, unavailable
 from workflow.service import Juece
 
 bp = Blueprint("health", __name__)
 HEALTH_PATHS = ("/healthz", "/readyz")
 #: The exception classes a lost database raises (each still checked by ``unavailable``).
+#: Seconds a readiness probe waits for the broker: well inside an orchestrator's health-check timeout.
+BROKER_TIMEOUT_SECONDS = 2
 DATABASE_ERRORS: tuple[type[Exception], ...] = (exc.DBAPIError, exc.DisconnectionError, exc.TimeoutError,
                                                      exc.PendingRollbackError, psycopg.Error)
 
@@ -56,7 +62,25 @@ def readyz() -> Any:
         current_app.logger.warning("readiness check failed: %s", error)
         return _json({"status": "unavailable", "database": "error" if reachable else "unreachable",
                       "code": "database_error" if reachable else "database_unavailable"}, 503, retry=True)
-    return _json({"status": "ready", "database": "ok"}, 200)
+    broker = broker_state(current_app.config["JUECE_SETTINGS"])
+    if broker == "unreachable":
+        return _json({"status": "unavailable", "database": "ok", "broker": broker, "code": "broker_unavailable"},
+                     503, retry=True)
+    return _json({"status": "ready", "database": "ok", "broker": broker}, 200)
+
+
+def broker_state(settings: Settings) -> str:
+    """``ok`` when the broker accepts a connection now, ``unreachable`` when not, ``embedded`` for the SQLite file."""
+    if settings.uses_embedded_broker:
+        return "embedded"
+    try:
+        with Connection(settings.broker_url, connect_timeout=BROKER_TIMEOUT_SECONDS) as conn:
+            # One attempt, no back-off: the orchestrator asks again at its own interval.
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT_SECONDS)
+    except Exception as error:  # noqa: BLE001 - any failure to connect means "not ready"
+        current_app.logger.warning("readiness check: broker unreachable: %s", error)
+        return "unreachable"
+    return "ok"
 
 
 def database_error(error: BaseException) -> Any:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-from pathlib import Path
 
 import click
 
 from cli.common import Ctx, pass_ctx
 from config.production import exit_if_unsafe
+from config.topology import beat_command, worker_command
 
 
 def _child_env(c: Ctx) -> dict[str, str]:
@@ -23,20 +22,6 @@ def _child_env(c: Ctx) -> dict[str, str]:
     if settings.clock_file is not None:
         env["JUECE_CLOCK_FILE"] = str(settings.clock_file)
     return env
-
-
-CELERY = [sys.executable, "-m", "celery", "-A", "worker.celery_app"]
-
-
-def worker_command(name: str = "juece") -> list[str]:
-    """The ``celery worker`` command line juece runs (threads: the embedded broker is one SQLite file)."""
-    return [*CELERY, "worker", "--pool=threads", "--concurrency=2", "--loglevel=INFO", f"--hostname={name}@%h",
-            "--without-mingle", "--without-gossip"]
-
-
-def beat_command(instance_dir: Path, suffix: str = "") -> list[str]:
-    """The ``celery beat`` command line, with its schedule file in the instance folder."""
-    return [*CELERY, "beat", "--loglevel=INFO", f"--schedule={Path(instance_dir) / f'celerybeat-schedule{suffix}'}"]
 
 
 def start_worker_and_beat(c: Ctx) -> list[subprocess.Popen[bytes]]:

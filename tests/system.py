@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from cli.run import beat_command, worker_command
+from config.topology import beat_command, worker_command
 from tests.helpers import CST, Clock
 
 IN_CI = os.environ.get("CI", "").lower() == "true"

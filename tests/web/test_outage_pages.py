@@ -4,6 +4,7 @@ the switch) with Retry-After; /healthz and /readyz answer JSON whatever happens.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 import psycopg
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tests.helpers import database_down
+from tests.system import free_port
 from tests.web.conftest import People
 from workflow.persistence.db import unavailable
 from workflow.service import Juece
@@ -38,7 +40,7 @@ def test_the_maintenance_page_speaks_english_after_the_switch(core: Juece, peopl
 
 def test_health_checks_answer_json_with_and_without_the_database(app: Flask, core: Juece) -> None:
     client = app.test_client()
-    assert client.get("/readyz").json == {"status": "ready", "database": "ok"}
+    assert client.get("/readyz").json == {"status": "ready", "database": "ok", "broker": "ok"}
     with database_down(core):
         live, ready = client.get("/healthz"), client.get("/readyz")
     assert live.status_code == 200 and live.json == {"status": "ok"}
@@ -46,6 +48,18 @@ def test_health_checks_answer_json_with_and_without_the_database(app: Flask, cor
     assert ready.json == {"status": "unavailable", "database": "unreachable", "code": "database_unavailable"}
     wrong = client.post("/healthz")
     assert wrong.status_code == 405 and wrong.is_json and wrong.json["status"] == "error"
+
+
+def test_readiness_is_503_json_while_the_broker_cannot_be_reached(app: Flask) -> None:
+    settings = app.config["JUECE_SETTINGS"]
+    app.config["JUECE_SETTINGS"] = replace(settings, broker_url=f"redis://127.0.0.1:{free_port()}/0")
+    ready = app.test_client().get("/readyz")
+    assert ready.status_code == 503 and ready.headers["Retry-After"] == "5"
+    assert ready.json == {"status": "unavailable", "database": "ok", "broker": "unreachable",
+                          "code": "broker_unavailable"}
+    assert app.test_client().get("/healthz").status_code == 200  # alive all the same
+    app.config["JUECE_SETTINGS"] = replace(settings, broker_url="sqla+sqlite:////nonexistent/broker.db")
+    assert app.test_client().get("/readyz").json["broker"] == "embedded"
 
 
 def test_only_connection_failures_count_as_unavailable(tmp_path: object) -> None:
