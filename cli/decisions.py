@@ -321,10 +321,7 @@ def reject_backfill(c: Ctx, decision_id: int, request: int, approver: str, reaso
     from workflow.records import reject_backfill as reject
 
     seq = reject(c.core, decision_id, request, approver, reason)
-    if as_json:
-        emit({"ok": True, "decision": decision_id, "version": seq})
-    else:
-        click.echo(f"{decision_id}: 补录申请 {request} 不予确认 (version {seq})")
+    _print_refusal(decision_id, seq, f"补录申请 {request} 不予确认", as_json)
 
 
 @decisions.command("approvals")
@@ -370,10 +367,15 @@ def decline_approval(c: Ctx, decision_id: int, request: int, approver: str, reas
     from workflow.approvals import decline
 
     seq = decline(c.core, decision_id, request, approver, reason)
+    _print_refusal(decision_id, seq, f"申请 {request} 不予批准 / request declined", as_json)
+
+
+def _print_refusal(decision_id: int, seq: int, what: str, as_json: bool) -> None:
+    """The answer to a declined request: the new version of the decision."""
     if as_json:
         emit({"ok": True, "decision": decision_id, "version": seq})
     else:
-        click.echo(f"{decision_id}: 申请 {request} 不予批准 / request declined (version {seq})")
+        click.echo(f"{decision_id}: {what} (version {seq})")
 
 
 @decisions.command("correct")

@@ -142,17 +142,22 @@ def confirm(core: Juece, decision_id: int, request_seq: int, approver_name: str,
                                 core._resolver(st, approver.org_id), history=core.history(st, decision_id, action),
                                 approval=marker)
         result = core.write(st, row, view, approver, office, cal, decided, {}, now, password=password)
-        requester = st.user_by_name(request["requested_by"], int(row.org_id))
-        alerts.notify_roles(
-            conn, now, org_id=int(row.org_id), decision_id=decision_id, roles=("owner",),
-            owner_id=int(requester.id) if requester is not None else None, kind="approval",
-            key=f"approval:{decision_id}:{request_seq}:confirmed",
-            subject=f"【已批准】{row.title}：{action.label.zh}",
-            body=f"您申请的“{action.label.zh}”已由 {approver.name} 签名批准。\n"
-                 f"'{action.label.en}' was approved and signed by {approver.name}.",
-            payload={"decision_id": decision_id, "request": request_seq, "action": action.id,
-                     "approved_by": approver.name})
+        _tell_requester(st, now, row, request, action, "confirmed", f"【已批准】{row.title}：{action.label.zh}",
+                        f"您申请的“{action.label.zh}”已由 {approver.name} 签名批准。\n"
+                        f"'{action.label.en}' was approved and signed by {approver.name}.",
+                        {"approved_by": approver.name})
         return result
+
+
+def _tell_requester(st: Store, now: Any, row: Any, request: dict[str, Any], action: ActionDef, outcome: str,
+                    subject: str, body: str, answered_by: dict[str, str]) -> None:
+    """Notify the requester (as the decision's owner role) how their request was answered; once per outcome."""
+    requester = st.user_by_name(request["requested_by"], int(row.org_id))
+    alerts.notify_roles(
+        st.conn, now, org_id=int(row.org_id), decision_id=int(row.id), roles=("owner",),
+        owner_id=int(requester.id) if requester is not None else None, kind="approval",
+        key=f"approval:{row.id}:{request['seq']}:{outcome}", subject=subject, body=body,
+        payload={"decision_id": int(row.id), "request": request["seq"], "action": action.id} | answered_by)
 
 
 def _hash_of(st: Store, decision_id: int, seq: int) -> str:
@@ -170,16 +175,10 @@ def decline(core: Juece, decision_id: int, request_seq: int, approver_name: str,
         row, approver, _, _, view, request, action = _answer(core, st, decision_id, request_seq, approver_name)
         seq, _ = append_meta(st, row, approver, "approval_declined",
                              {"request_seq": request_seq, "action": action.id, "reason": reason.strip()}, now)
-        requester = st.user_by_name(request["requested_by"], int(row.org_id))
-        alerts.notify_roles(
-            conn, now, org_id=int(row.org_id), decision_id=decision_id, roles=("owner",),
-            owner_id=int(requester.id) if requester is not None else None, kind="approval",
-            key=f"approval:{decision_id}:{request_seq}:declined",
-            subject=f"【不予批准】{row.title}：{action.label.zh}",
-            body=f"您申请的“{action.label.zh}”未获 {approver.name} 批准，理由：{reason.strip()}\n"
-                 f"'{action.label.en}' was declined by {approver.name}: {reason.strip()}",
-            payload={"decision_id": decision_id, "request": request_seq, "action": action.id,
-                     "declined_by": approver.name})
+        _tell_requester(st, now, row, request, action, "declined", f"【不予批准】{row.title}：{action.label.zh}",
+                        f"您申请的“{action.label.zh}”未获 {approver.name} 批准，理由：{reason.strip()}\n"
+                        f"'{action.label.en}' was declined by {approver.name}: {reason.strip()}",
+                        {"declined_by": approver.name})
         return seq
 
 
