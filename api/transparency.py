@@ -10,9 +10,9 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from workflow import tlog_verify, transparency
-from workflow.errors import NotFound
-from workflow.merkle import ProofError
+from workflow.engine.errors import NotFound
+from workflow.record import tlog_verify, transparency
+from workflow.record.merkle import ProofError
 from workflow.service import Juece
 
 bp = Blueprint("transparency", __name__, url_prefix="/api/public/log")

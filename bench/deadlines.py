@@ -6,7 +6,7 @@ One command runs everything (see bench/README.md)::
 
 What it measures, on PostgreSQL:
 
-(a) ``workflow.alerts.scan(core, now)`` with 10 000, 100 000 and 1 000 000 open deadline rows (bulk-inserted
+(a) ``workflow.notices.alerts.scan(core, now)`` with 10 000, 100 000 and 1 000 000 open deadline rows (bulk-inserted
     with one ``INSERT … SELECT generate_series``, fire_at spread at random over two years, spread over a few
     thousand decisions), when nothing is due and when 10 or 100 rows are due (successive 'now' instants, each
     finding a fresh slot of due rows). Median and p95 per scan, the scan's due-rows SELECT alone, and
@@ -61,8 +61,9 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from config.runtime import file_clock  # noqa: E402
 from tests import helpers  # noqa: E402
 from tests.system import Processes, free_port, wait_for  # noqa: E402
-from workflow import admin, alerts  # noqa: E402
-from workflow.catalog import Catalog, default_catalog  # noqa: E402
+from workflow.admin import offices as admin  # noqa: E402
+from workflow.engine.catalog import Catalog, default_catalog  # noqa: E402
+from workflow.notices import alerts  # noqa: E402
 from workflow.persistence.db import Database, normalize_url  # noqa: E402
 from workflow.persistence.store import DL, DY, naive  # noqa: E402
 from workflow.service import Juece  # noqa: E402

@@ -52,7 +52,7 @@ from sqlalchemy import create_engine, select, text  # noqa: E402
 from tests.conftest import make_core  # noqa: E402
 from tests.helpers import new_decision  # noqa: E402
 from tests.system import PrivateRedis, Processes, SmtpServer, wait_for  # noqa: E402
-from workflow import alerts  # noqa: E402
+from workflow.notices import alerts  # noqa: E402
 from workflow.persistence.db import Database  # noqa: E402
 from workflow.persistence.store import DY, ORG  # noqa: E402
 from workflow.service import Juece, system_clock  # noqa: E402

@@ -20,7 +20,7 @@ What it measures, on PostgreSQL:
 (c) bytes stored per decision after a full life cycle (to ``closed``): pg_total_relation_size of every juece
     table except ``document`` (document content), divided by the number of decisions.
 
-Afterwards every chain is verified with ``workflow.audit.verify_all``, and the number of stored events is
+Afterwards every chain is verified with ``workflow.record.audit.verify_all``, and the number of stored events is
 checked against the number of calls the clients counted as accepted.
 
 This file is named like the ``transitions`` library the engine uses, so its own folder is taken off sys.path
@@ -63,12 +63,12 @@ from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from tests import helpers  # noqa: E402
-from workflow import admin  # noqa: E402
-from workflow.audit import verify_all  # noqa: E402
-from workflow.calendar import SHANGHAI, WorkCalendar  # noqa: E402
-from workflow.catalog import Catalog, default_catalog  # noqa: E402
+from workflow.admin import offices as admin  # noqa: E402
+from workflow.engine.catalog import Catalog, default_catalog  # noqa: E402
 from workflow.persistence.db import Database, normalize_url  # noqa: E402
+from workflow.record.audit import verify_all  # noqa: E402
 from workflow.service import Clock, Juece, system_clock  # noqa: E402
+from workflow.timing.calendar import SHANGHAI, WorkCalendar  # noqa: E402
 
 SECRET = b"bench-secret"
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

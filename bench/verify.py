@@ -9,7 +9,7 @@ The archive is built fast but valid: one real decision is driven through the ser
 ``technical``, to publication: signed expert, adviser, legality and chief-executive steps, draft and
 opinion documents), then cloned N-1 times. Each clone gets its own documents (the template's content plus
 the clone's number, so its own SHA-256), its events with those hashes substituted, re-signed by the same
-people's keys over the clone's stream and re-chained (``workflow.signing.chain_hash``); its facts are the
+people's keys over the clone's stream and re-chained (``workflow.record.signing.chain_hash``); its facts are the
 template's with the hashes substituted, checked once against ``engine.replay`` of the first clone. Every
 clone verifies (the bench checks it). SQLite only (a file in a temporary folder).
 
@@ -58,15 +58,15 @@ from config.settings import Settings  # noqa: E402
 from tests.conftest import make_core  # noqa: E402
 from tests.helpers import PASSWORD, Clock, new_decision, to_publication  # noqa: E402
 from tests.web.conftest import People  # noqa: E402
-from workflow import keywrap  # noqa: E402
-from workflow.audit import DECISION_COLUMNS, row_hash  # noqa: E402
-from workflow.audit_positions import VD, VS  # noqa: E402
-from workflow.engine import replay  # noqa: E402
-from workflow.keys import unlock  # noqa: E402
+from workflow.engine.decide import replay  # noqa: E402
 from workflow.persistence.db import Database  # noqa: E402
 from workflow.persistence.store import DOC, DV, D, E, K, Store, U, naive  # noqa: E402
+from workflow.record import keywrap  # noqa: E402
+from workflow.record.audit import DECISION_COLUMNS, row_hash  # noqa: E402
+from workflow.record.audit_positions import VD, VS  # noqa: E402
+from workflow.record.keys import unlock  # noqa: E402
+from workflow.record.signing import GENESIS, chain_hash, sha256_hex, signing_digest  # noqa: E402
 from workflow.service import Juece  # noqa: E402
-from workflow.signing import GENESIS, chain_hash, sha256_hex, signing_digest  # noqa: E402
 
 START = "2026-03-02T09:00"
 
@@ -259,8 +259,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def interleaved(folders: list[Path], repeat: int) -> dict[str, Any]:
     """Page and ``audit verify ID`` on existing bench archives, one sample of each archive in turn, so that the
     load of a shared machine falls on every size alike."""
-    from workflow.catalog import default_catalog
-    from workflow.keywrap import FAST
+    from workflow.engine.catalog import default_catalog
+    from workflow.record.keywrap import FAST
 
     clock = Clock(dt.datetime.fromisoformat("2026-06-01T09:00").replace(tzinfo=dt.timezone(dt.timedelta(hours=8))))
     cells = []

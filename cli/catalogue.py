@@ -26,7 +26,7 @@ def catalogue() -> None:
 def catalogue_publish(c: Ctx, year: int, actor: str, reference: str, party_consent: str, channels: tuple[str, ...],
                       published_on: dt.datetime | None, as_json: bool) -> None:
     """Record that the office published its catalogue for YEAR (meets the catalogue deadline; audited)."""
-    from workflow.catalogue_publication import publish_catalogue
+    from workflow.admin.catalogue_publication import publish_catalogue
 
     done = publish_catalogue(c.core, year, actor, reference, party_consent=party_consent, channels=channels,
                              published_on=published_on.date() if published_on else None)

@@ -12,8 +12,8 @@ import click
 
 from config import Settings
 from config.runtime import open_core
-from workflow.errors import WorkflowError
-from workflow.keywrap import KdfParams
+from workflow.engine.errors import WorkflowError
+from workflow.record.keywrap import KdfParams
 from workflow.service import Juece
 
 

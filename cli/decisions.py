@@ -12,10 +12,10 @@ import click
 
 from cli.common import Ctx, emit, json_option, pass_ctx
 from cli.signing import password_stdin_option, read_password, signed_action
-from workflow import people
-from workflow.audit import DAMAGED, Report, damage_report, verify_decision
-from workflow.errors import InvalidInput
-from workflow.visibility import Viewer
+from workflow.admin import people
+from workflow.engine.errors import InvalidInput
+from workflow.record.audit import DAMAGED, Report, damage_report, verify_decision
+from workflow.views.visibility import Viewer
 
 
 def _bad_data(zh: str, en: str) -> click.BadParameter:
@@ -125,7 +125,7 @@ def _viewer(c: Ctx, name: str | None) -> Viewer | None:
 
 
 def _show_public(c: Ctx, decision_id: int, viewer: Viewer, as_json: bool) -> None:
-    from workflow.visibility import public_decision
+    from workflow.views.visibility import public_decision
 
     with c.core.db.read() as conn:
         info = public_decision(conn, c.core.catalog, decision_id, viewer, c.core.clock())
@@ -154,7 +154,7 @@ def _show_public(c: Ctx, decision_id: int, viewer: Viewer, as_json: bool) -> Non
 @pass_ctx
 def show(c: Ctx, decision_id: int, viewer: str | None, as_json: bool) -> None:
     """Show a decision: state, tasks, deadlines, documents, history."""
-    from workflow.queries import show_decision
+    from workflow.views.queries import show_decision
 
     who = _viewer(c, viewer)
     if who is not None and who.public:  # what the public may see, as on the pages and the API
@@ -228,8 +228,8 @@ def _broken(report: Report, as_json: bool, heading: str) -> NoReturn:
 @pass_ctx
 def list_(c: Ctx, state: str | None, viewer: str | None, as_json: bool) -> None:
     """List decisions, newest first."""
-    from workflow.queries import decision_summary, list_decisions
-    from workflow.visibility import visible_rows
+    from workflow.views.queries import decision_summary, list_decisions
+    from workflow.views.visibility import visible_rows
 
     who = _viewer(c, viewer)
     with c.core.db.read() as conn:
@@ -269,7 +269,7 @@ def backfill(c: Ctx, decision_id: int, action: str, actor: str, occurred_at: str
 
     A signed step is signed now, by the requester (their password is asked for).
     """
-    from workflow.records import request_backfill
+    from workflow.record.records import request_backfill
 
     password = read_password(password_stdin) if signed_action(c, decision_id, action) else None
     seq = request_backfill(c.core, decision_id, action, actor, _parse_data(data), occurred_at, reason,
@@ -286,7 +286,7 @@ def backfill(c: Ctx, decision_id: int, action: str, actor: str, occurred_at: str
 @pass_ctx
 def backfills(c: Ctx, decision_id: int, as_json: bool) -> None:
     """List back-entry requests awaiting confirmation."""
-    from workflow.records import pending_backfills
+    from workflow.record.records import pending_backfills
 
     rows = pending_backfills(c.core, decision_id)
     if as_json:
@@ -304,7 +304,7 @@ def backfills(c: Ctx, decision_id: int, as_json: bool) -> None:
 @pass_ctx
 def confirm_backfill(c: Ctx, decision_id: int, request: int, approver: str, as_json: bool) -> None:
     """Confirm a back-entry request: the step is recorded as of its occurrence time, marked 补录."""
-    from workflow.records import confirm_backfill as confirm
+    from workflow.record.records import confirm_backfill as confirm
 
     _print_result(confirm(c.core, decision_id, request, approver), as_json)
 
@@ -318,7 +318,7 @@ def confirm_backfill(c: Ctx, decision_id: int, request: int, approver: str, as_j
 @pass_ctx
 def reject_backfill(c: Ctx, decision_id: int, request: int, approver: str, reason: str, as_json: bool) -> None:
     """Decline a back-entry request, with a reason."""
-    from workflow.records import reject_backfill as reject
+    from workflow.record.records import reject_backfill as reject
 
     seq = reject(c.core, decision_id, request, approver, reason)
     _print_refusal(decision_id, seq, f"补录申请 {request} 不予确认", as_json)
@@ -330,7 +330,7 @@ def reject_backfill(c: Ctx, decision_id: int, request: int, approver: str, reaso
 @pass_ctx
 def approvals_list(c: Ctx, decision_id: int, as_json: bool) -> None:
     """List requests awaiting approval (an action someone without the approving role asked for)."""
-    from workflow.approvals import pending
+    from workflow.record.approvals import pending
 
     rows = pending(c.core, decision_id)
     if as_json:
@@ -350,7 +350,7 @@ def approvals_list(c: Ctx, decision_id: int, as_json: bool) -> None:
 @pass_ctx
 def approve(c: Ctx, decision_id: int, request: int, approver: str, password_stdin: bool, as_json: bool) -> None:
     """Approve a request with your own signature (password asked): the action applies now."""
-    from workflow.approvals import confirm
+    from workflow.record.approvals import confirm
 
     _print_result(confirm(c.core, decision_id, request, approver, password=read_password(password_stdin)), as_json)
 
@@ -364,7 +364,7 @@ def approve(c: Ctx, decision_id: int, request: int, approver: str, password_stdi
 @pass_ctx
 def decline_approval(c: Ctx, decision_id: int, request: int, approver: str, reason: str, as_json: bool) -> None:
     """Decline a request awaiting approval, with a reason; the decision stays as it was."""
-    from workflow.approvals import decline
+    from workflow.record.approvals import decline
 
     seq = decline(c.core, decision_id, request, approver, reason)
     _print_refusal(decision_id, seq, f"申请 {request} 不予批准 / request declined", as_json)
@@ -392,7 +392,7 @@ def _print_refusal(decision_id: int, seq: int, what: str, as_json: bool) -> None
 def correct(c: Ctx, decision_id: int, action: str, actor: str, reason: str, data: str | None,
             of_version: int | None, grant: int | None, password_stdin: bool, as_json: bool) -> None:
     """Correct a recorded meeting, opinion, hearing record or window: a new version; the old one is kept."""
-    from workflow.records import correct as correct_record
+    from workflow.record.records import correct as correct_record
 
     password = read_password(password_stdin) if signed_action(c, decision_id, action) else None
     _print_result(correct_record(c.core, decision_id, action, actor, _parse_data(data), reason, of_version,

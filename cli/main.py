@@ -18,9 +18,9 @@ import click
 from cli import transparency as _transparency
 from cli.common import Ctx, emit, fail, fail_unavailable, json_option, pass_ctx
 from config import load_settings
-from workflow.errors import DefinitionError, WorkflowError
+from workflow.admin.sessions import WrongSigningPassword, name_key, record_failure
+from workflow.engine.errors import DefinitionError, WorkflowError
 from workflow.persistence.db import unavailable
-from workflow.sessions import WrongSigningPassword, name_key, record_failure
 
 
 class JueceGroup(click.Group):
@@ -59,7 +59,7 @@ def db() -> None:
 @pass_ctx
 def db_upgrade(c: Ctx) -> None:
     """Create or migrate the database to the newest schema."""
-    from workflow.keys import retire_legacy
+    from workflow.record.keys import retire_legacy
 
     revision = c.core.db.upgrade()
     click.echo(f"database at revision {revision}: {c.core.db.engine.url.render_as_string(hide_password=True)}")
@@ -93,7 +93,7 @@ def procedures_list(c: Ctx, as_json: bool) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def procedures_check(files: tuple[Path, ...]) -> None:
     """Validate definition files; print file:line problems and exit 1 if any."""
-    from workflow.loader import load_definition
+    from workflow.engine.loader import load_definition
 
     broken = 0
     for path in files:
@@ -116,7 +116,7 @@ def procedures_check(files: tuple[Path, ...]) -> None:
 @pass_ctx
 def procedures_graph(c: Ctx, procedure_id: str, fmt: str, lang: str, current: str | None) -> None:
     """Print the procedure diagram (ID or ID@VERSION)."""
-    from workflow import graph
+    from workflow.engine import graph
 
     catalog = c.core.catalog
     procedure = catalog.get(procedure_id) if "@" in procedure_id else catalog.current(procedure_id, dt.date.today())
@@ -134,7 +134,7 @@ def users() -> None:
 @pass_ctx
 def users_deactivate(c: Ctx, name: str, reason: str) -> None:
     """Deactivate a person: no sign-in, their sessions end at once, their API tokens stop working."""
-    from workflow.admin import deactivate_user
+    from workflow.admin.offices import deactivate_user
 
     ended = deactivate_user(c.core, name, by="admin", reason=reason)
     click.echo(f"deactivated {name}: {ended} session(s) ended")
@@ -145,7 +145,7 @@ def users_deactivate(c: Ctx, name: str, reason: str) -> None:
 @pass_ctx
 def users_reactivate(c: Ctx, name: str) -> None:
     """Reactivate a deactivated person (they sign in again; revoked tokens stay revoked)."""
-    from workflow.admin import reactivate_user
+    from workflow.admin.offices import reactivate_user
 
     reactivate_user(c.core, name, by="admin")
     click.echo(f"reactivated {name}")
@@ -157,7 +157,7 @@ def users_reactivate(c: Ctx, name: str) -> None:
 @pass_ctx
 def users_roles(c: Ctx, name: str, roles: tuple[str, ...]) -> None:
     """Replace a person's roles; their sessions end (they sign in again with the new roles)."""
-    from workflow.admin import set_roles
+    from workflow.admin.offices import set_roles
 
     ended = set_roles(c.core, name, list(roles), by="admin")
     click.echo(f"{name}: {','.join(sorted(set(roles)))} ({ended} session(s) ended)")
@@ -172,7 +172,7 @@ def users_roles(c: Ctx, name: str, roles: tuple[str, ...]) -> None:
 @pass_ctx
 def users_add(c: Ctx, name: str, roles: tuple[str, ...], org: str, unit: str, email: str | None) -> None:
     """Add a person with roles in an office (their signing key comes with their own password: account passwd)."""
-    from workflow.admin import add_user
+    from workflow.admin.offices import add_user
 
     user_id = add_user(c.core, name, list(roles), org, unit=unit, email=email)
     click.echo(f"{user_id}\t{name}\t{','.join(roles)}\t{org}")
@@ -187,7 +187,7 @@ def users_passwd(c: Ctx, name: str, password_stdin: bool) -> None:
 
     They sign in with it, and can sign again once they set their own with ``juece account passwd``.
     """
-    from workflow.admin import set_password
+    from workflow.admin.offices import set_password
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -208,7 +208,7 @@ def office() -> None:
 @pass_ctx
 def office_set(c: Ctx, org: str, pairs: tuple[str, ...]) -> None:
     """Set KEY=VALUE settings of an office (numbers for the limits)."""
-    from workflow.admin import update_org_settings
+    from workflow.admin.offices import update_org_settings
 
     changes: dict[str, Any] = {}
     for pair in pairs:
@@ -229,7 +229,7 @@ def calendar() -> None:
 @pass_ctx
 def calendar_import(c: Ctx, file: Path) -> None:
     """Import a year's official holiday notice (YAML: year, source, holidays, workdays)."""
-    from workflow.admin import import_calendar
+    from workflow.admin.offices import import_calendar
 
     result = import_calendar(c.core, file)
     resolved = result["resolved"]
@@ -244,8 +244,8 @@ def calendar_import(c: Ctx, file: Path) -> None:
 @pass_ctx
 def calendar_status(c: Ctx, as_json: bool) -> None:
     """Which years have official data (package or imported, with source); whether next year is missing."""
-    from workflow.awaiting import calendar_status as status
-    from workflow.calendar import SHANGHAI
+    from workflow.timing.awaiting import calendar_status as status
+    from workflow.timing.calendar import SHANGHAI
 
     today = c.core.clock().astimezone(SHANGHAI).date()
     with c.core.db.read() as conn:
@@ -280,7 +280,7 @@ def calendar_status(c: Ctx, as_json: bool) -> None:
 @pass_ctx
 def calendar_set(c: Ctx, day: dt.datetime, kind: str, name: str, office: str | None) -> None:
     """Override one day as a working day or a holiday, nationally or (--office) for one office only."""
-    from workflow.admin import set_calendar_day
+    from workflow.admin.offices import set_calendar_day
 
     resolved = set_calendar_day(c.core, day.date(), kind == "workday", name, org=office)
     computed = resolved["deadlines"] + resolved["stalls"] + resolved["escalations"]
@@ -322,8 +322,8 @@ def audit_verify(c: Ctx, decision_id: int | None, full: bool, against: Path | No
     With ID only that decision (and the keys its signatures need); without, the whole record, each
     stream from where it last verified clean (--full: from the start).
     """
-    from workflow.audit import verify_decision
-    from workflow.audit_positions import verify_record
+    from workflow.record.audit import verify_decision
+    from workflow.record.audit_positions import verify_record
 
     if decision_id is not None:
         with c.core.db.read() as conn:

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from cli.common import Ctx, emit, json_option, pass_ctx
 from cli.signing import password_stdin_option, read_password
-from workflow import people
+from workflow.admin import people
 from workflow.persistence.store import DY, N, U
-from workflow.queries import iso
-from workflow.visibility import public_only, visible_ids
+from workflow.views.queries import iso
+from workflow.views.visibility import public_only, visible_ids
 
 
 @click.group()
@@ -26,7 +26,7 @@ def deadlines() -> None:
 @pass_ctx
 def deadlines_list(c: Ctx, overdue: bool, as_json: bool) -> None:
     """List running deadline rows (open, fired, paused) and those awaiting a year's calendar (stall clocks too)."""
-    from workflow.queries import awaiting_stalls, list_deadlines
+    from workflow.views.queries import awaiting_stalls, list_deadlines
 
     with c.core.db.read() as conn:
         rows = [r for status in ("open", "fired", "paused")
@@ -51,7 +51,7 @@ def deadlines_list(c: Ctx, overdue: bool, as_json: bool) -> None:
 @pass_ctx
 def deadlines_scan(c: Ctx, as_json: bool) -> None:
     """Run one deadline scan now and print what it did (the beat runs it every few seconds)."""
-    from workflow.alerts import scan
+    from workflow.notices.alerts import scan
 
     result = scan(c.core, calendar_notice_from=c.settings.calendar_notice_from).as_dict()
     if as_json:
@@ -67,7 +67,7 @@ def deadlines_scan(c: Ctx, as_json: bool) -> None:
 
 def _change(c: Ctx, decision_id: int, key: str, actor: str, reason: str, until: dt.datetime | None,
             password_stdin: bool) -> None:
-    from workflow.deadline_changes import change_deadline
+    from workflow.timing.deadline_changes import change_deadline
 
     # The chief executive signs the move with their own key: the password is asked every time.
     emit(change_deadline(c.core, decision_id, key, actor, reason, until.date() if until else None,
@@ -146,7 +146,7 @@ def notifications_list(c: Ctx, viewer: str | None, as_json: bool) -> None:
 @pass_ctx
 def notifications_ack(c: Ctx, notification_id: int, actor: str) -> None:
     """Acknowledge a notification (an overdue item then stops escalating)."""
-    from workflow.alerts import acknowledge
+    from workflow.notices.alerts import acknowledge
 
     emit(acknowledge(c.core, notification_id, actor))
 
@@ -164,7 +164,7 @@ def tokens() -> None:
 @pass_ctx
 def tokens_create(c: Ctx, user: str, days: int | None, name: str, as_json: bool) -> None:
     """Issue a token for USER and print it once (only its hash is kept)."""
-    from workflow.tokens import create_token
+    from workflow.admin.tokens import create_token
 
     issued = create_token(c.core, user, name=name, days=days)
     if as_json:
@@ -178,6 +178,6 @@ def tokens_create(c: Ctx, user: str, days: int | None, name: str, as_json: bool)
 @pass_ctx
 def tokens_revoke(c: Ctx, token_id: int) -> None:
     """Revoke a token at once."""
-    from workflow.tokens import revoke_token
+    from workflow.admin.tokens import revoke_token
 
     emit(revoke_token(c.core, token_id, by="admin"))

@@ -56,7 +56,7 @@ def up(c: Ctx, host: str, port: int, with_demo: bool, web_only: bool) -> None:
 
     from api import create_app
     from api.headers import QuietHandler
-    from workflow.keys import retire_legacy
+    from workflow.record.keys import retire_legacy
 
     if with_demo and c.settings.production:
         raise click.UsageError("the demo is not loaded under JUECE_ENV=production / 生产模式不加载演示数据")

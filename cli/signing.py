@@ -13,7 +13,7 @@ import click
 from sqlalchemy import select
 
 from cli.common import Ctx, emit, json_option, pass_ctx
-from workflow import people
+from workflow.admin import people
 from workflow.persistence.store import D
 
 password_stdin_option = click.option(
@@ -66,7 +66,7 @@ def account_passwd(c: Ctx, name: str, password_stdin: bool) -> None:
     With --password-stdin: the current password on the first line (omit it if you have none yet), the
     new one on the next.
     """
-    from workflow import keys
+    from workflow.record import keys
 
     with c.core.db.read() as conn:
         has_password = people.resolve_person(conn, name).password_hash is not None
@@ -91,7 +91,7 @@ def keys_group() -> None:
 @pass_ctx
 def keys_list(c: Ctx, name: str, as_json: bool) -> None:
     """A person's keys, newest first (retired ones stay: old signatures verify against them)."""
-    from workflow.keys import keys_of
+    from workflow.record.keys import keys_of
 
     with c.core.db.read() as conn:
         rows = keys_of(conn, name)
@@ -109,7 +109,7 @@ def keys_list(c: Ctx, name: str, as_json: bool) -> None:
 @pass_ctx
 def keys_rotate(c: Ctx, name: str, password_stdin: bool) -> None:
     """Replace your key by a new pair under the same password (the old one is retired, audited)."""
-    from workflow.keys import rotate_key
+    from workflow.record.keys import rotate_key
 
     click.echo(f"new signing key {rotate_key(c.core, name, read_password(password_stdin) or '')} for {name}")
 
@@ -121,7 +121,7 @@ def keys_rotate(c: Ctx, name: str, password_stdin: bool) -> None:
 @pass_ctx
 def keys_revoke(c: Ctx, name: str, reason: str, by: str) -> None:
     """Retire a person's key at once (e.g. suspected compromise); their next own password issues a new one."""
-    from workflow.keys import revoke_key
+    from workflow.record.keys import revoke_key
 
     click.echo(f"key {revoke_key(c.core, name, reason, by)} of {name} revoked")
 
@@ -130,7 +130,7 @@ def keys_revoke(c: Ctx, name: str, reason: str, by: str) -> None:
 @pass_ctx
 def keys_retire_legacy(c: Ctx) -> None:
     """Record the retirement of keys made before holder-only signing (``db upgrade`` does it too)."""
-    from workflow.keys import retire_legacy
+    from workflow.record.keys import retire_legacy
 
     click.echo(f"{retire_legacy(c.core)} legacy keys retired")
 
@@ -154,7 +154,7 @@ def deputies() -> None:
 def deputies_grant(c: Ctx, granter: str, principal: str, deputy: str, role: str, ends_at: str, starts_at: str | None,
                    reason: str, password_stdin: bool, as_json: bool) -> None:
     """Grant PRINCIPAL's ROLE to DEPUTY until --until, signed by the granter; prints the grant id."""
-    from workflow.deputies import grant
+    from workflow.admin.deputies import grant
 
     grant_id = grant(c.core, granter, principal, deputy, role, ends_at, reason, read_password(password_stdin),
                      starts_at)
@@ -172,7 +172,7 @@ def deputies_grant(c: Ctx, granter: str, principal: str, deputy: str, role: str,
 @pass_ctx
 def deputies_revoke(c: Ctx, grant_id: int, by: str, reason: str, password_stdin: bool) -> None:
     """End a grant early, signed."""
-    from workflow.deputies import revoke
+    from workflow.admin.deputies import revoke
 
     revoke(c.core, grant_id, by, reason, read_password(password_stdin))
     click.echo(f"grant {grant_id} revoked")
@@ -184,7 +184,7 @@ def deputies_revoke(c: Ctx, grant_id: int, by: str, reason: str, password_stdin:
 @pass_ctx
 def deputies_list(c: Ctx, viewer: str, as_json: bool) -> None:
     """The office's grants, newest first, with their standing."""
-    from workflow.deputies import office_grants
+    from workflow.admin.deputies import office_grants
 
     with c.core.db.read() as conn:
         org_id = people.resolve_person(conn, viewer, field="as").org_id
@@ -202,6 +202,6 @@ def deputies_list(c: Ctx, viewer: str, as_json: bool) -> None:
 @pass_ctx
 def deputies_expire(c: Ctx) -> None:
     """Record grants that ran out (the deadline scan does it too)."""
-    from workflow.deputies import expire
+    from workflow.admin.deputies import expire
 
     click.echo(f"{expire(c.core)} grants recorded as expired")

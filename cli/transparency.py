@@ -10,8 +10,8 @@ from typing import Any
 import click
 
 from cli.common import Ctx, emit, json_option, pass_ctx
-from workflow import tlog_verify, transparency
-from workflow.merkle import ProofError
+from workflow.record import tlog_verify, transparency
+from workflow.record.merkle import ProofError
 
 head_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 key_option = click.option("--key", "vkey", default=None, envvar="JUECE_LOG_VERIFIER_KEY",

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from config.settings import Settings
-from workflow.catalog import default_catalog
-from workflow.outbound import OutboundPolicy
+from workflow.engine.catalog import default_catalog
+from workflow.notices.outbound import OutboundPolicy
 from workflow.persistence.db import Database
 from workflow.service import Juece, system_clock
 

@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.helpers import PASSWORD, PEOPLE, Clock
-from workflow import admin, keys
-from workflow.catalog import default_catalog
-from workflow.keywrap import FAST
+from workflow.admin import offices as admin
+from workflow.engine.catalog import default_catalog
 from workflow.persistence.db import Database, normalize_url
+from workflow.record import keys
+from workflow.record.keywrap import FAST
 from workflow.service import Juece
 
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -160,7 +160,7 @@ def review_requested_feb_12(core: Juece, clock: Clock, emails: dict[str, str],
     """
     from sqlalchemy import text
 
-    from workflow import admin
+    from workflow.admin import offices as admin
 
     move = set_time or clock.set
     admin.update_org_settings(core, "古塘街道", {"legality_review_days": 7, "supervisor": "chief",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import PASSWORD, PEOPLE, Clock, new_decision, to_consultation
-from workflow.catalog import default_catalog
-from workflow.errors import Forbidden, NotFound, WorkflowError
+from workflow.engine.catalog import default_catalog
+from workflow.engine.errors import Forbidden, NotFound, WorkflowError
 from workflow.service import Juece
 
 CN713 = default_catalog().get("cn-713@2019-09-01")
@@ -25,7 +25,7 @@ def test_initiate_only_by_the_decisions_owner(core: Juece, person: tuple[str, li
 
 
 def test_another_owner_of_the_same_unit_may_act_but_not_of_another_unit(core: Juece) -> None:
-    from workflow import admin
+    from workflow.admin import offices as admin
 
     did = new_decision(core)
     core.act(did, "initiate", "owner", {"owner_unit": "城建办"})

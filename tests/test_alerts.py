@@ -14,14 +14,16 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tests.helpers import PASSWORD, Clock, new_decision, review_requested_feb_12
-from workflow import admin, keys, outbox
-from workflow.alerts import acknowledge, scan
-from workflow.audit import verify_all
-from workflow.deadline_changes import change_deadline
-from workflow.errors import Forbidden, NotFound, WorkflowError
-from workflow.outbound import OutboundPolicy
+from workflow.admin import offices as admin
+from workflow.engine.errors import Forbidden, NotFound, WorkflowError
+from workflow.notices import outbox
+from workflow.notices.alerts import acknowledge, scan
+from workflow.notices.outbound import OutboundPolicy
 from workflow.persistence.store import DL, DY, N
+from workflow.record import keys
+from workflow.record.audit import verify_all
 from workflow.service import Juece
+from workflow.timing.deadline_changes import change_deadline
 
 
 def review_requested(core: Juece, clock: Clock, emails: bool = True) -> int:

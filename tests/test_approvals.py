@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import PASSWORD, Clock, new_decision, to_consultation
-from workflow import approvals, keys
-from workflow.admin import add_user
-from workflow.audit import verify_all
-from workflow.catalog import Catalog
-from workflow.errors import DefinitionError, Forbidden, NotFound, RuleViolation, WorkflowError
-from workflow.inbox import notifications
-from workflow.loader import builtin_paths, load_definition
+from workflow.admin.offices import add_user
+from workflow.engine.catalog import Catalog
+from workflow.engine.errors import DefinitionError, Forbidden, NotFound, RuleViolation, WorkflowError
+from workflow.engine.loader import builtin_paths, load_definition
 from workflow.persistence.store import Store, U
+from workflow.record import approvals, keys
+from workflow.record.audit import verify_all
 from workflow.service import Juece, stream_of
+from workflow.views.inbox import notifications
 
 REASON = {"reason": "上级政策调整"}
 

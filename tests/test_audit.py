@@ -12,7 +12,7 @@ from cli.common import Ctx
 from cli.main import main
 from config.settings import Settings
 from tests.helpers import Clock, new_decision, to_publication
-from workflow.audit import verify_all
+from workflow.record.audit import verify_all
 from workflow.service import Juece
 
 # Each case: SQL that alters one stored thing, and what the report must say about it.
@@ -89,7 +89,7 @@ def test_signature_failure_is_reported_even_if_the_chain_is_rebuilt(core: Juece,
     from sqlalchemy import select, update
 
     from workflow.persistence.store import D, E
-    from workflow.signing import chain_hash
+    from workflow.record.signing import chain_hash
 
     stream = f"decision:{recorded}"
     with core.db.write() as conn:

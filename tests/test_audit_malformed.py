@@ -21,7 +21,7 @@ from tests.api.conftest import make_app as make_api_app
 from tests.helpers import Clock, new_decision
 from tests.web.conftest import People
 from tests.web.conftest import make_app as make_web_app
-from workflow.audit_positions import verify_record
+from workflow.record.audit_positions import verify_record
 from workflow.service import Juece
 
 # Each case: (SQLite statement, PostgreSQL statement or None when jsonb cannot hold it, what the report says).

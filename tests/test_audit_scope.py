@@ -19,11 +19,11 @@ from cli.common import Ctx
 from cli.main import main
 from config.settings import Settings
 from tests.helpers import Clock, new_decision
-from workflow.audit import verify_all, verify_decision
-from workflow.audit_positions import verify_record
 from workflow.persistence.store import DV, D, E
+from workflow.record.audit import verify_all, verify_decision
+from workflow.record.audit_positions import verify_record
+from workflow.record.signing import chain_hash
 from workflow.service import Juece
-from workflow.signing import chain_hash
 
 
 def drafted(core: Juece, text_: str) -> int:

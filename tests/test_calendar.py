@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import Clock, adopt_all, new_decision, run_public_comment, to_consultation
-from workflow import admin
-from workflow.calendar import WorkCalendar, parse_year_notice
-from workflow.errors import CalendarMissing, InvalidInput, RuleViolation
+from workflow.admin import offices as admin
+from workflow.engine.errors import CalendarMissing, InvalidInput, RuleViolation
 from workflow.service import Juece
+from workflow.timing.calendar import WorkCalendar, parse_year_notice
 
 D = dt.date
 
@@ -101,7 +101,7 @@ def test_review_submitted_in_late_december_waits_for_next_years_calendar(core: J
     assert missing.value.article == "Art. 26" and "2027" in missing.value.zh
     core.act(did, "submit_legality_review", "owner")  # no date requested: the office's limit, awaiting 2027
     with core.db.read() as conn:
-        from workflow.queries import show_decision
+        from workflow.views.queries import show_decision
 
         rows = [d for d in show_decision(conn, core.catalog, did, clock.now)["deadlines"]
                 if d["key"] == "legality_review_due"]

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import select, text
 
 from tests.helpers import Clock, new_decision
-from workflow import admin
-from workflow.alerts import scan
-from workflow.audit import verify_all
-from workflow.catalogue_publication import publications, publish_catalogue
-from workflow.errors import Forbidden, InvalidInput, RuleViolation
+from workflow.admin import offices as admin
+from workflow.admin.catalogue_publication import publications, publish_catalogue
+from workflow.engine.errors import Forbidden, InvalidInput, RuleViolation
+from workflow.notices.alerts import scan
 from workflow.persistence.store import DL, E
+from workflow.record.audit import verify_all
 from workflow.service import Juece
 
 CONSENT = "古街党工委会议纪要〔2026〕3号"

@@ -15,9 +15,9 @@ from cli.main import main
 from config.settings import Settings
 from tests.helpers import PASSWORD, Clock
 from tests.system import free_port
-from workflow.keywrap import FAST
 from workflow.persistence.db import Database
 from workflow.persistence.store import E
+from workflow.record.keywrap import FAST
 
 
 class Cli:

@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from tests.conftest import make_core
 from tests.helpers import Clock, new_decision, to_consultation
-from workflow.audit import verify_all
-from workflow.errors import StaleVersion
+from workflow.engine.errors import StaleVersion
 from workflow.persistence.db import Database
 from workflow.persistence.store import E
+from workflow.record.audit import verify_all
 
 
 def test_twenty_parallel_attempts_one_succeeds(pg_database: Database, clock: Clock) -> None:

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from tests.helpers import MEETING, PASSWORD, Clock, local_iso, new_decision, to_collective_discussion, to_consultation
-from workflow import records
-from workflow.audit import verify_all
-from workflow.errors import RuleViolation
+from workflow.engine.errors import RuleViolation
 from workflow.persistence.store import DL
-from workflow.queries import show_decision
+from workflow.record import records
+from workflow.record.audit import verify_all
 from workflow.service import Juece
+from workflow.views.queries import show_decision
 
 
 def refusal(call: Callable[[], Any]) -> RuleViolation:

@@ -10,13 +10,13 @@ from sqlalchemy import select
 
 from config.settings import load_settings, month_day
 from tests.helpers import CST, PASSWORD, Clock, local_iso, new_decision, to_consultation, to_implementation
-from workflow import admin
-from workflow.alerts import scan
-from workflow.calendar import WorkCalendar, years_to_import
-from workflow.deadlines import compute
+from workflow.admin import offices as admin
+from workflow.notices.alerts import scan
 from workflow.persistence.store import DL, N
-from workflow.queries import list_deadlines, show_decision
 from workflow.service import Juece
+from workflow.timing.calendar import WorkCalendar, years_to_import
+from workflow.timing.deadlines import compute
+from workflow.views.queries import list_deadlines, show_decision
 
 D = dt.date
 FIXTURE_2027 = Path(__file__).parent / "fixtures" / "calendar-2027.yaml"  # a test fixture, not the real notice
@@ -104,7 +104,7 @@ def test_an_extension_into_a_missing_year_waits_for_its_reminders(core: Juece, c
     core.act(did, "record_participation", "owner", {"method": "symposium", "summary": "座谈会"})
     clock.set("2026-12-01T10:00")
     core.act(did, "submit_legality_review", "owner")
-    from workflow.deadline_changes import change_deadline
+    from workflow.timing.deadline_changes import change_deadline
 
     change_deadline(core, did, "legality_review_due", "chief", "材料较多", D(2027, 1, 15), password=PASSWORD)
     with core.db.read() as conn:

@@ -8,12 +8,12 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import main
-from workflow import graph
-from workflow.catalog import default_catalog
-from workflow.definition import ProcedureDef
-from workflow.errors import DefinitionError
-from workflow.guards import GUARDS
-from workflow.loader import builtin_paths, load_definition
+from workflow.engine import graph
+from workflow.engine.catalog import default_catalog
+from workflow.engine.definition import ProcedureDef
+from workflow.engine.errors import DefinitionError
+from workflow.engine.guards import GUARDS
+from workflow.engine.loader import builtin_paths, load_definition
 
 SHIPPED = builtin_paths()
 

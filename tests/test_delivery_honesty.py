@@ -20,8 +20,8 @@ from tests.system import SmtpServer, free_port, wait_for
 from worker import tasks
 from worker.app import create_celery
 from worker.channels import DeliveryError, message_id, send_webhook
-from workflow import alerts, outbox
-from workflow.outbound import OutboundPolicy
+from workflow.notices import alerts, outbox
+from workflow.notices.outbound import OutboundPolicy
 from workflow.persistence.db import Database
 from workflow.persistence.store import DY, INST, ORG
 from workflow.service import Juece

@@ -10,14 +10,15 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.helpers import PASSWORD, Clock, new_decision, to_legality_review
-from workflow import deputies, records
-from workflow.audit import verify_all
-from workflow.dossier import trail
-from workflow.errors import WorkflowError
-from workflow.keyring import Keyring
+from workflow.admin import deputies
+from workflow.engine.errors import WorkflowError
 from workflow.persistence.store import E
-from workflow.queries import show_decision
+from workflow.record import records
+from workflow.record.audit import verify_all
+from workflow.record.keyring import Keyring
 from workflow.service import Juece
+from workflow.views.dossier import trail
+from workflow.views.queries import show_decision
 
 OPINION = {"outcome": "lawful", "opinion": "经审查合法"}
 

@@ -21,8 +21,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflow import merkle
-from workflow.merkle import ProofError
+from workflow.record import merkle
+from workflow.record.merkle import ProofError
 
 
 def h(text: str) -> bytes:

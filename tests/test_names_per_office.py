@@ -16,11 +16,13 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.helpers import PASSWORD, Clock
 from tests.test_cli import Cli
-from workflow import admin, keys, people
-from workflow.errors import InvalidInput, NotFound
-from workflow.people import AmbiguousName, Named
+from workflow.admin import offices as admin
+from workflow.admin import people
+from workflow.admin.people import AmbiguousName, Named
+from workflow.engine.errors import InvalidInput, NotFound
 from workflow.persistence.db import Database
 from workflow.persistence.store import ORG, Store, U
+from workflow.record import keys
 from workflow.service import Juece
 
 ZW = "张伟"

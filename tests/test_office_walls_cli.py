@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from tests.helpers import Clock
 from tests.test_cli import Cli
-from workflow import alerts
-from workflow.calendar import WorkCalendar
+from workflow.notices import alerts
 from workflow.persistence.db import Database
 from workflow.persistence.store import CD, OCD, D, N
+from workflow.timing.calendar import WorkCalendar
 
 DRAFT = "古塘街道 机密草案第一稿"
 SHA = hashlib.sha256(DRAFT.encode()).hexdigest()

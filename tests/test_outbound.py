@@ -20,9 +20,9 @@ from cli.common import Ctx
 from cli.main import main
 from config.settings import Settings
 from worker.channels import DeliveryError, send_webhook
-from workflow import admin
-from workflow.outbound import OutboundPolicy, UnsafeUrl
-from workflow.outbox import Claim
+from workflow.admin import offices as admin
+from workflow.notices.outbound import OutboundPolicy, UnsafeUrl
+from workflow.notices.outbox import Claim
 from workflow.service import Juece
 
 LOCAL = OutboundPolicy(("127.0.0.1",))

@@ -6,7 +6,7 @@ from api import create_app
 from config.settings import Settings
 from tests.helpers import Clock, new_decision, to_collective_discussion
 from tests.web.conftest import PASSWORD, token
-from workflow import admin
+from workflow.admin import offices as admin
 from workflow.service import Juece
 
 

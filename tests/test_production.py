@@ -17,10 +17,11 @@ from cli.main import main
 from config.production import ProductionRefused, data_findings, findings, settings_findings
 from config.settings import Settings, load_settings
 from tests.helpers import PASSWORD
-from workflow import admin, keys
+from workflow.admin import offices as admin
 from workflow.demo import DEMO_PASSWORD, load_demo
-from workflow.keywrap import FAST
 from workflow.persistence.db import Database
+from workflow.record import keys
+from workflow.record.keywrap import FAST
 from workflow.service import Juece
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -41,17 +41,17 @@ from sqlalchemy import select
 from tests import helpers
 from tests.conftest import make_core
 from tests.helpers import CST, MEETING, PASSWORD, PEOPLE, Clock, local_iso
-from workflow.audit import verify_all
-from workflow.catalog import default_catalog
-from workflow.context import parse_iso
-from workflow.definition import FieldDef
-from workflow.engine import replay
-from workflow.errors import WorkflowError
-from workflow.guards import has_lawful_opinion
+from workflow.engine.catalog import default_catalog
+from workflow.engine.context import parse_iso
+from workflow.engine.decide import replay
+from workflow.engine.definition import FieldDef
+from workflow.engine.errors import WorkflowError
+from workflow.engine.guards import has_lawful_opinion
+from workflow.engine.tasks import input_refs
 from workflow.persistence.db import Database
 from workflow.persistence.store import D, E
+from workflow.record.audit import verify_all
 from workflow.service import ActResult, Juece
-from workflow.tasks import input_refs
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=CST)
 #: The working-day calendar has data for 2026; no action (and no deadline it opens) may leave it.

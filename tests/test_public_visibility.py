@@ -1,4 +1,4 @@
-"""What a member of the public sees (workflow.visibility): a decision through its life, contract reviews,
+"""What a member of the public sees (workflow.views.visibility): a decision through its life, contract reviews,
 confidential matters, the catalogue, the inbox, stale forms and alerts, on the real database."""
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from tests.helpers import (
     review_requested_feb_12,
     to_consultation,
 )
-from workflow import admin
-from workflow.alerts import scan
-from workflow.catalogue import CatalogueFilter, public_catalogue
-from workflow.errors import NotFound, StaleVersion
-from workflow.inbox import actor_by_id, inbox_items
+from workflow.admin import offices as admin
+from workflow.engine.errors import NotFound, StaleVersion
+from workflow.notices.alerts import scan
 from workflow.persistence.store import N, Store, U
 from workflow.service import Juece
-from workflow.visibility import (
+from workflow.views.catalogue import CatalogueFilter, public_catalogue
+from workflow.views.inbox import actor_by_id, inbox_items
+from workflow.views.visibility import (
     PublicDecision,
     Viewer,
     public_decision,

@@ -21,8 +21,9 @@ from tests.helpers import (
     to_legality_review,
     to_publication,
 )
-from workflow import admin, keys
-from workflow.errors import ActionNotAllowed, Forbidden, InvalidInput, RuleViolation
+from workflow.admin import offices as admin
+from workflow.engine.errors import ActionNotAllowed, Forbidden, InvalidInput, RuleViolation
+from workflow.record import keys
 from workflow.service import Juece
 
 
@@ -72,7 +73,7 @@ def test_shortened_window_needs_and_keeps_its_reason(core: Juece, clock: Clock) 
     to_consultation(core, did)
     core.act(did, "open_public_comment", "owner", window(clock, 10, short_reason="防汛工程情况紧急"))
     with core.db.read() as conn:
-        from workflow.queries import show_decision
+        from workflow.views.queries import show_decision
 
         facts = show_decision(conn, core.catalog, did, clock.now)["facts"]
     assert facts["comment_window"]["short_reason"] == "防汛工程情况紧急"
@@ -226,7 +227,7 @@ def test_review_deadline_is_the_later_of_seven_working_days_and_the_office_limit
     clock.set("2026-04-07T10:00")
     core.act(did, "submit_legality_review", "owner")
     with core.db.read() as conn:
-        from workflow.queries import show_decision
+        from workflow.views.queries import show_decision
 
         rows = [d for d in show_decision(conn, core.catalog, did, clock.now)["deadlines"]
                 if d["key"] == "legality_review_due" and d["kind"] == "due"]
@@ -324,20 +325,20 @@ def test_exploratory_reform_needs_a_risk_note(core: Juece, clock: Clock) -> None
 
 def test_collective_discussion_refused_when_the_opinion_is_not_on_the_current_draft(core: Juece, clock: Clock) -> None:
     # The machine never lets a draft change after its opinion; the guard is checked on the facts anyway.
-    from workflow.catalog import default_catalog
-    from workflow.context import Actor, DecisionView, Office
-    from workflow.engine import decide
+    from workflow.engine.catalog import default_catalog
+    from workflow.engine.context import Actor, DecisionView, Office
+    from workflow.engine.decide import decide
 
     did = new_decision(core)
     to_collective_discussion(core, clock, did)
     with core.db.read() as conn:
-        from workflow.queries import show_decision
+        from workflow.views.queries import show_decision
 
         facts = show_decision(conn, core.catalog, did, clock.now)["facts"]
     facts["draft"] = {"version": 2, "hash": "f" * 64}
     view = DecisionView(did, 1, 1, default_catalog().get("cn-713@2019-09-01"), "collective_discussion", 20, facts)
     secretary = Actor(99, "secretary", frozenset({"secretary"}), 1)
-    from workflow.calendar import WorkCalendar
+    from workflow.timing.calendar import WorkCalendar
 
     with pytest.raises(RuleViolation) as info:
         decide(view, "record_meeting", secretary, MEETING, clock.now, Office(1, "古塘街道"), WorkCalendar(),
@@ -422,7 +423,7 @@ def test_decision_against_the_majority_needs_a_reason_and_dissent_is_kept(core: 
     assert (error.code, error.article) == ("against_majority_reason_required", "Art. 30")
     core.act(did, "record_decision", "chief", {"outcome": "adopted", "reason": "项目列入省级试点，时间紧迫"}, password=PASSWORD)
     with core.db.read() as conn:
-        from workflow.queries import show_decision
+        from workflow.views.queries import show_decision
 
         facts = show_decision(conn, core.catalog, did, clock.now)["facts"]
     assert [v["remarks"] for v in facts["meeting"]["views"] if v["view"] == "against"] == ["选址不当", "资金不足"]
@@ -491,7 +492,7 @@ def test_major_change_starts_a_new_linked_decision(core: Juece, clock: Clock) ->
     result = core.act(did, "record_evaluation", "evaluator", {"outcome": "major_change", "report": "需重大调整"})
     assert result.state == "implementation" and result.linked_decision
     with core.db.read() as conn:
-        from workflow.queries import show_decision
+        from workflow.views.queries import show_decision
 
         linked = show_decision(conn, core.catalog, result.linked_decision, clock.now)
     assert (linked["state"], linked["linked_from"]) == ("proposed", did)
@@ -697,7 +698,7 @@ def test_withdrawal_needs_reason_and_the_chief_executives_own_approval(core: Jue
 
 @pytest.mark.parametrize("when", ["0001-01-01T00:00", "9999-12-31T23:59", "1899-05-01T08:00+08:00"])
 def test_absurd_dates_are_refused_as_input_errors(core: Juece, when: str) -> None:
-    from workflow.errors import InvalidInput
+    from workflow.engine.errors import InvalidInput
 
     did = new_decision(core)
     to_consultation(core, did)
@@ -710,7 +711,7 @@ def test_absurd_dates_are_refused_as_input_errors(core: Juece, when: str) -> Non
 
 @pytest.mark.parametrize("number", ["²", "-1", "3.5", "99999999999"])
 def test_numbers_that_are_not_whole_numbers_are_input_errors(core: Juece, number: str) -> None:
-    from workflow.errors import InvalidInput
+    from workflow.engine.errors import InvalidInput
 
     did = new_decision(core)
     to_consultation(core, did)
@@ -720,7 +721,7 @@ def test_numbers_that_are_not_whole_numbers_are_input_errors(core: Juece, number
 
 
 def test_malformed_entries_and_unknown_reply_targets_are_refused(core: Juece, clock: Clock) -> None:
-    from workflow.errors import InvalidInput
+    from workflow.engine.errors import InvalidInput
 
     did = new_decision(core)
     to_consultation(core, did)
@@ -732,7 +733,7 @@ def test_malformed_entries_and_unknown_reply_targets_are_refused(core: Juece, cl
 
 
 def test_the_service_never_reads_server_files_for_a_caller(core: Juece) -> None:
-    from workflow.errors import InvalidInput
+    from workflow.engine.errors import InvalidInput
 
     did = new_decision(core)
     core.act(did, "initiate", "owner", {"owner_unit": "城建办"})
@@ -744,7 +745,7 @@ def test_flags_proposed_at_creation_survive_an_initiation_without_flags(core: Ju
     did = new_decision(core, ["technical"])
     core.act(did, "initiate", "owner", {"owner_unit": "城建办"})
     with core.db.read() as conn:
-        from workflow.queries import show_decision
+        from workflow.views.queries import show_decision
 
         assert show_decision(conn, core.catalog, did, core.clock())["flags"] == ["technical"]
 
@@ -752,7 +753,7 @@ def test_flags_proposed_at_creation_survive_an_initiation_without_flags(core: Ju
 @pytest.mark.parametrize("data", [{"owner_unit": "城建\x00办"}, {"owner_unit": "城建\ud800办"},
                                   {"owner_unit": "城建办", "lead_unit": "\x00"}])
 def test_text_no_database_can_store_is_an_input_error(core: Juece, data: dict) -> None:
-    from workflow.errors import InvalidInput
+    from workflow.engine.errors import InvalidInput
 
     did = new_decision(core)
     with pytest.raises(InvalidInput):
@@ -760,7 +761,7 @@ def test_text_no_database_can_store_is_an_input_error(core: Juece, data: dict) -
 
 
 def test_an_overlong_file_name_is_an_input_error(core: Juece) -> None:
-    from workflow.errors import InvalidInput
+    from workflow.engine.errors import InvalidInput
 
     did = new_decision(core)
     core.act(did, "initiate", "owner", {"owner_unit": "城建办"})

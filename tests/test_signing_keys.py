@@ -19,15 +19,16 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import inspect, select, text
 
 from tests.helpers import PASSWORD, Clock, new_decision, to_collective_discussion, to_legality_review
-from workflow import admin, keys, keywrap, records
-from workflow.audit import verify_all
-from workflow.catalog import default_catalog
-from workflow.errors import WorkflowError
-from workflow.keyring import Keyring
+from workflow.admin import offices as admin
+from workflow.engine.catalog import default_catalog
+from workflow.engine.errors import WorkflowError
 from workflow.persistence.db import Database
 from workflow.persistence.store import E, K, U
+from workflow.record import keys, keywrap, records
+from workflow.record.audit import verify_all
+from workflow.record.keyring import Keyring
+from workflow.record.signing import signing_digest
 from workflow.service import Juece
-from workflow.signing import signing_digest
 
 OPINION = {"outcome": "lawful", "opinion": "经审查合法"}
 

@@ -33,10 +33,11 @@ from sqlalchemy import text
 
 from tests.private_postgres import PrivatePostgres
 from tests.system import free_port, wait_for
-from workflow import admin, tokens
-from workflow.catalog import default_catalog
-from workflow.keywrap import FAST
+from workflow.admin import offices as admin
+from workflow.admin import tokens
+from workflow.engine.catalog import default_catalog
 from workflow.persistence.db import Database
+from workflow.record.keywrap import FAST
 from workflow.service import Juece
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import new_decision
-from workflow.queries import show_decision
+from workflow.engine.textrules import ControlCharacters, multi_line, one_line, safe_filename
 from workflow.service import Juece
-from workflow.textrules import ControlCharacters, multi_line, one_line, safe_filename
+from workflow.views.queries import show_decision
 
 
 @pytest.mark.parametrize("char", ["\r", "\n", "\t", "\x00", "\x1b", "\x7f", "\x85", "\u2028", "\u2029",

@@ -19,13 +19,13 @@ from tests.helpers import (
     to_consultation,
     to_publication,
 )
-from workflow import records
-from workflow.admin import add_user
-from workflow.audit import verify_all
-from workflow.context import utc_iso
-from workflow.errors import Forbidden, NotFound, RuleViolation
-from workflow.queries import show_decision
+from workflow.admin.offices import add_user
+from workflow.engine.context import utc_iso
+from workflow.engine.errors import Forbidden, NotFound, RuleViolation
+from workflow.record import records
+from workflow.record.audit import verify_all
 from workflow.service import Juece
+from workflow.views.queries import show_decision
 
 
 def refusal(call: Callable[[], Any]) -> RuleViolation:

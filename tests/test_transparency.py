@@ -20,13 +20,13 @@ from cli.common import Ctx
 from cli.main import main
 from config.settings import Settings
 from tests.helpers import PASSWORD, Clock, new_decision, to_collective_discussion, to_publication
-from workflow import tlog, tlog_verify, transparency
-from workflow.audit import verify_all
-from workflow.engine import replay
-from workflow.merkle import ProofError, verify_consistency
+from workflow.engine.decide import replay
 from workflow.persistence.store import D, E, H, naive
+from workflow.record import tlog, tlog_verify, transparency
+from workflow.record.audit import verify_all
+from workflow.record.merkle import ProofError, verify_consistency
+from workflow.record.signing import GENESIS, chain_hash
 from workflow.service import Juece
-from workflow.signing import GENESIS, chain_hash
 
 ORIGIN = "juece.test/古塘"
 Rows = list[dict[str, Any]]
@@ -229,7 +229,7 @@ def test_head_must_carry_the_log_signature(core: Juece, clock: Clock, recorded: 
     result = cli(core, clock, tmp_path, "audit", "verify", "--against", str(forged))
     assert result.exit_code == 1 and "signature is invalid" in result.output
     # A head signed by a key the insider made is refused when the witness pins the published key.
-    from workflow.treehead import checkpoint, new_log_key, sign_note, verifier_key
+    from workflow.record.treehead import checkpoint, new_log_key, sign_note, verifier_key
 
     with core.db.read() as conn:
         pinned = transparency.require_key(conn)["verifier_key"]

@@ -16,12 +16,14 @@ from sqlalchemy import func, select, text
 from tests.api.conftest import Api, make_app
 from tests.conftest import make_core
 from tests.helpers import Clock, new_decision, to_consultation, to_publication
-from workflow import admin, outbox, tlog, tlog_verify, transparency
-from workflow.outbound import OutboundPolicy
+from workflow.admin import offices as admin
+from workflow.notices import outbox
+from workflow.notices.outbound import OutboundPolicy
 from workflow.persistence.db import Database
 from workflow.persistence.store import DY, E, N
+from workflow.record import tlog, tlog_verify, transparency
+from workflow.record.treehead import open_note, read_head, sign_note_with, verifier_key
 from workflow.service import Juece
-from workflow.treehead import open_note, read_head, sign_note_with, verifier_key
 
 ORIGIN = "juece.test/古塘"
 
@@ -208,7 +210,7 @@ def test_the_fence_waits_for_an_uncommitted_event_on_postgres(pg_database: Datab
 def test_a_head_names_the_log_its_key_belongs_to() -> None:
     import datetime as dt
 
-    from workflow.treehead import HeadError, checkpoint
+    from workflow.record.treehead import HeadError, checkpoint
 
     private = Ed25519PrivateKey.generate()
     vkey = verifier_key(ORIGIN, private.public_key().public_bytes_raw())

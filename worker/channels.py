@@ -26,8 +26,8 @@ from email.utils import formatdate, parseaddr
 from typing import Any
 
 from config import Settings
-from workflow.outbound import OutboundPolicy, UnsafeUrl
-from workflow.outbox import Claim
+from workflow.notices.outbound import OutboundPolicy, UnsafeUrl
+from workflow.notices.outbox import Claim
 
 #: Without a lease to respect (direct calls), how long a send may take in all.
 DEFAULT_BUDGET = 60.0

@@ -13,7 +13,8 @@ from celery import current_app, shared_task
 from config import Settings
 from config.runtime import open_core
 from worker.channels import DeliveryError, send_email, send_webhook
-from workflow import alerts, outbox, transparency
+from workflow.notices import alerts, outbox
+from workflow.record import transparency
 from workflow.service import Juece
 
 log = logging.getLogger("juece.worker")

@@ -15,8 +15,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from workflow import admin, keys, people
+from workflow.admin import offices as admin
+from workflow.admin import people
 from workflow.persistence.store import ORG, D, U
+from workflow.record import keys
 from workflow.service import Juece
 
 OFFICE = "古塘街道"

@@ -15,19 +15,23 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from workflow import deadlines, deputies, engine, keys, people, textrules, timetruth
-from workflow.calendar import WorkCalendar
-from workflow.catalog import Catalog
-from workflow.context import Actor, DecisionView, Office, parse_iso, utc_iso
-from workflow.definition import ActionDef
-from workflow.effects import effective_at, initial_facts
-from workflow.errors import Forbidden, InvalidInput, NotFound, StaleVersion
-from workflow.keywrap import STRONG, KdfParams
-from workflow.outbound import OutboundPolicy
+from workflow.admin import deputies, people
+from workflow.engine import decide as engine
+from workflow.engine import textrules
+from workflow.engine.catalog import Catalog
+from workflow.engine.context import Actor, DecisionView, Office, parse_iso, utc_iso
+from workflow.engine.definition import ActionDef
+from workflow.engine.effects import effective_at, initial_facts
+from workflow.engine.errors import Forbidden, InvalidInput, NotFound, StaleVersion
+from workflow.notices.outbound import OutboundPolicy
 from workflow.persistence.db import Database
 from workflow.persistence.store import Store, aware, naive
-from workflow.signing import GENESIS, chain_hash
-from workflow.visibility import public_only
+from workflow.record import keys
+from workflow.record.keywrap import STRONG, KdfParams
+from workflow.record.signing import GENESIS, chain_hash
+from workflow.timing import deadlines, timetruth
+from workflow.timing.calendar import WorkCalendar
+from workflow.views.visibility import public_only
 
 Clock = Callable[[], dt.datetime]
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -62,7 +66,7 @@ class ActResult:
 class Juece:
     """The application core: database, catalogue, instance secret, clock and key-wrapping cost, passed explicitly.
 
-    The instance secret keys sessions; it opens no signing key (``workflow.keys``).
+    The instance secret keys sessions; it opens no signing key (``workflow.record.keys``).
     """
 
     db: Database
@@ -221,7 +225,7 @@ class Juece:
         history = self.history(st, decision_id, action) if action else {}
         decided = engine.decide(view, action_id, actor, data, now, office, cal, self._resolver(st, actor.org_id), history=history)
         if action is not None and action.approval is not None and not set(action.approval.by) & actor.roles:
-            from workflow import approvals  # it builds on this service: imported where the two meet
+            from workflow.record import approvals  # it builds on this service: imported where the two meet
 
             return approvals.file_request(self, st, row, view, actor, decided, now)
         return self.write(st, row, view, actor, office, cal, decided, documents, now, password=password)
@@ -313,7 +317,7 @@ class Juece:
         return ActResult(decision_id, action_id, decided.from_state, decided.to_state, seq, digest, linked)
 
     def _stale(self, st: Store, stream: str, expected: int, current: int, named: bool = True) -> StaleVersion:
-        if not named:  # who did what is in the audit trail, which the public does not see (workflow.visibility)
+        if not named:  # who did what is in the audit trail, which the public does not see (workflow.views.visibility)
             return StaleVersion("此决策事项已更新，请刷新后重试", "This decision changed since you loaded it; reload and "
                                 "try again", details={"expected_version": expected, "current_version": current})
         last = st.last_event(stream)

@@ -3,7 +3,7 @@
 * The OpenAPI 3.1 document is generated (flask-smorest + apispec) from the marshmallow schemas that
   validate the requests: ``/api/v1/openapi.json``, interactive at ``/api/v1/docs`` (Swagger UI served
   from the ``flask-swagger-ui`` package when installed, else from a CDN).
-* Authentication: ``Authorization: Bearer <personal access token>`` only (``workflow.tokens``).
+* Authentication: ``Authorization: Bearer <personal access token>`` only (``workflow.admin.tokens``).
 * Errors: ``application/problem+json`` with the engine's code, article and bilingual messages; the
   status policy is in ``api.v1.problems`` and in the document's description.
 * ETag / If-Match on decisions (412 when stale), ``Idempotency-Key`` on POST, a rate limit per token.
@@ -46,8 +46,8 @@ from api.v1 import (
 from api.v1.auth import authenticate, rate_key
 from api.v1.schemas import IdempotencyHeaders, Problem
 from api.v1.smorest_types import Blp
-from workflow import sessions
-from workflow.errors import WorkflowError
+from workflow.admin import sessions
+from workflow.engine.errors import WorkflowError
 from workflow.persistence.db import unavailable
 from workflow.service import Juece
 

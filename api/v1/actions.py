@@ -17,9 +17,9 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from api.v1.schemas import HEX64, MAX_YEAR, MIN_YEAR
-from workflow.catalog import Catalog
-from workflow.definition import ActionDef, FieldDef
-from workflow.engine import MAX_TEXT
+from workflow.engine.catalog import Catalog
+from workflow.engine.decide import MAX_TEXT
+from workflow.engine.definition import ActionDef, FieldDef
 
 _HEX = re.compile(HEX64)
 MAX_LIST = 500

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
-from workflow.errors import Forbidden
+from workflow.admin.tokens import InvalidToken, Principal, hash_secret, verify_token
+from workflow.engine.errors import Forbidden
 from workflow.service import Juece
-from workflow.tokens import InvalidToken, Principal, hash_secret, verify_token
 
 
 def core() -> Juece:

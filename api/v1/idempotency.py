@@ -25,11 +25,11 @@ from sqlalchemy.exc import IntegrityError
 
 from api.v1.auth import core
 from api.v1.problems import database_unavailable
-from workflow.errors import InvalidInput
+from workflow.admin.tokens import Principal
+from workflow.engine.errors import InvalidInput
 from workflow.persistence.api_models import IdempotencyKey
 from workflow.persistence.db import unavailable
 from workflow.persistence.store import naive
-from workflow.tokens import Principal
 
 IK = cast(Table, IdempotencyKey.__table__)
 TTL = dt.timedelta(hours=24)

@@ -31,7 +31,8 @@ from typing import Any
 from flask import Response, current_app, json, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from workflow.errors import (
+from workflow.admin.tokens import InvalidToken
+from workflow.engine.errors import (
     ActionNotAllowed,
     AuditBroken,
     CalendarMissing,
@@ -43,7 +44,6 @@ from workflow.errors import (
     WorkflowError,
 )
 from workflow.persistence.db import RETRY_AFTER_SECONDS
-from workflow.tokens import InvalidToken
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "urn:juece:problem:"

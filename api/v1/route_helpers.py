@@ -1,5 +1,5 @@
 """What the route modules share: the id path converter, ETags and If-Match, page cursors, dates, and a
-decision as the token's person may see it (a citizen through ``workflow.visibility``)."""
+decision as the token's person may see it (a citizen through ``workflow.views.visibility``)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from api.v1.auth import core
-from workflow.context import utc_iso
-from workflow.errors import InvalidInput, NotFound, StaleVersion
+from workflow.admin.tokens import Principal
+from workflow.engine.context import utc_iso
+from workflow.engine.errors import InvalidInput, NotFound, StaleVersion
 from workflow.persistence.store import D, aware
-from workflow.queries import show_decision
-from workflow.tokens import Principal
-from workflow.visibility import PublicDocument, Viewer, may_see, public_decision, public_only
+from workflow.views.queries import show_decision
+from workflow.views.visibility import PublicDocument, Viewer, may_see, public_decision, public_only
 
 CST = dt.timezone(dt.timedelta(hours=8))
 MAX_ID = 2**63 - 1
@@ -95,7 +95,7 @@ def encode_cursor(last_id: int) -> str:
 
 
 def viewer_of(who: Principal) -> Viewer:
-    """The token's person as ``workflow.visibility`` sees a viewer."""
+    """The token's person as ``workflow.views.visibility`` sees a viewer."""
     return Viewer(who.user_id, who.org_id, who.roles)
 
 
@@ -121,7 +121,7 @@ def internal_decision(conn: Connection, decision_id: int, who: Principal) -> Any
 
 
 def who_is_public(who: Principal) -> bool:
-    """True when the token speaks for a member of the public (``workflow.visibility.public_only``)."""
+    """True when the token speaks for a member of the public (``workflow.views.visibility.public_only``)."""
     return public_only(who.roles)
 
 

@@ -1,7 +1,7 @@
 """Approvals (批准) over HTTP: requests awaiting an approver, and the approver's signed answer.
 
 An action that needs approval, taken by someone without the approving role, answers 202 with
-``approval_request`` (``workflow.approvals``). An approver of the same office lists, confirms (signed
+``approval_request`` (``workflow.record.approvals``). An approver of the same office lists, confirms (signed
 with ``Juece-Signing-Password``) or declines it here; another office's decision is 404 as everywhere.
 """
 
@@ -17,7 +17,7 @@ from api.v1.routes_records import result_out
 from api.v1.schemas import records as rs
 from api.v1.schemas import signing as sg
 from api.v1.smorest_types import Blp
-from workflow import approvals
+from workflow.record import approvals
 
 
 def register(blp: Blp, problems: Problems) -> None:

@@ -19,9 +19,9 @@ from api.v1.route_helpers import (
     who_is_public,
 )
 from api.v1.smorest_types import Blp
-from workflow.audit import DAMAGED, damage_report, verify_decision
 from workflow.persistence.store import D, E
-from workflow.visibility import public_decision
+from workflow.record.audit import DAMAGED, damage_report, verify_decision
+from workflow.views.visibility import public_decision
 
 
 def register(blp: Blp, problems: Problems) -> None:
@@ -39,7 +39,7 @@ def register(blp: Blp, problems: Problems) -> None:
         who = principal()
         with core().db.read() as conn:
             visible_decision(conn, decision_id, who)
-            if who_is_public(who):  # a citizen sees only their own comments (workflow.visibility, PIPL)
+            if who_is_public(who):  # a citizen sees only their own comments (workflow.views.visibility, PIPL)
                 mine = public_decision(conn, core().catalog, decision_id, viewer_of(who), core().clock()).my_comments
                 return {"items": [{"id": c.id, "author": who.user, "author_id": who.user_id, "reply_to": c.reply_to,
                                    "text": c.text, "submitted_at": c.submitted_at, "edited_at": c.edited_at,

@@ -28,12 +28,12 @@ from api.v1.route_helpers import (
 from api.v1.routes_deputies import signing_password
 from api.v1.schemas.signing import ActingHeaders
 from api.v1.smorest_types import Blp
-from workflow.catalog import Catalog
-from workflow.errors import InvalidInput, NotFound
+from workflow.admin.tokens import Principal
+from workflow.engine.catalog import Catalog
+from workflow.engine.errors import InvalidInput, NotFound
 from workflow.persistence.store import D
-from workflow.queries import decision_summary
-from workflow.tokens import Principal
-from workflow.visibility import visible_rows
+from workflow.views.queries import decision_summary
+from workflow.views.visibility import visible_rows
 
 
 def register(blp: Blp, catalog: Catalog, problems: Problems) -> None:
@@ -114,7 +114,7 @@ def register(blp: Blp, catalog: Catalog, problems: Problems) -> None:
 
 
 def _public_page(query: dict[str, Any], who: Principal) -> dict[str, Any]:
-    """A page of the decisions a citizen may see (workflow.visibility), with the same filters and cursor."""
+    """A page of the decisions a citizen may see (workflow.views.visibility), with the same filters and cursor."""
     juece = core()
     pid, _, version = str(query.get("procedure") or "").partition("@")
     with juece.db.read() as conn:
@@ -146,7 +146,7 @@ def _register_action(blp: Blp, catalog: Catalog, problems: Problems, action_id: 
         out = {"decision_id": result.decision_id, "action": result.action, "from_state": result.from_state,
                "state": result.state, "version": result.version, "hash": result.hash,
                "linked_decision": result.linked_decision, "approval_request": result.request, "decision": detail}
-        # 202: the action needs an approver and became a request (workflow.approvals); nothing else changed.
+        # 202: the action needs an approver and became a request (workflow.record.approvals); nothing else changed.
         return out, 200 if result.request is None else 202, {"ETag": etag(decision_id, result.version)}
 
     act.__name__ = f"act_{action_id}"

@@ -8,7 +8,7 @@ from api.v1.auth import core, principal
 from api.v1.route_helpers import ID, Problems
 from api.v1.schemas import signing as sg
 from api.v1.smorest_types import Blp
-from workflow import deputies
+from workflow.admin import deputies
 
 
 def signing_password(headers: dict[str, Any]) -> str | None:

@@ -23,10 +23,10 @@ from api.v1.route_helpers import (
     who_is_public,
 )
 from api.v1.smorest_types import Blp
-from workflow.errors import Forbidden, InvalidInput, NotFound
+from workflow.engine.errors import Forbidden, InvalidInput, NotFound
 from workflow.persistence.store import DOC, DV, D, Store
 from workflow.service import MAX_DOCUMENT_BYTES
-from workflow.visibility import public_document, public_documents
+from workflow.views.visibility import public_document, public_documents
 
 _MEDIA = re.compile(r"^[\x20-\x7e]{1,120}$")
 

@@ -15,10 +15,10 @@ from api.v1.auth import core, principal
 from api.v1.route_helpers import ID, Problems, visible_decision
 from api.v1.schemas import log as ls
 from api.v1.smorest_types import Blp
-from workflow import tlog_verify, transparency
-from workflow.errors import AuditBroken, InvalidInput, NotFound
-from workflow.merkle import ProofError
-from workflow.treehead import HeadError
+from workflow.engine.errors import AuditBroken, InvalidInput, NotFound
+from workflow.record import tlog_verify, transparency
+from workflow.record.merkle import ProofError
+from workflow.record.treehead import HeadError
 
 
 def no_head() -> NotFound:

@@ -11,14 +11,15 @@ from api.v1 import schemas as s
 from api.v1.auth import core, principal, require_admin
 from api.v1.route_helpers import ID, Problems, decode_cursor, encode_cursor, iso
 from api.v1.smorest_types import Blp
-from workflow import admin, tokens
-from workflow.alerts import acknowledge
-from workflow.context import utc_iso
-from workflow.errors import Forbidden, NotFound
-from workflow.people import named
+from workflow.admin import offices as admin
+from workflow.admin import tokens
+from workflow.admin.people import named
+from workflow.admin.tokens import Principal
+from workflow.engine.context import utc_iso
+from workflow.engine.errors import Forbidden, NotFound
+from workflow.notices.alerts import acknowledge
 from workflow.persistence.store import ORG, N, U
-from workflow.tokens import Principal
-from workflow.visibility import public_only, visible_ids
+from workflow.views.visibility import public_only, visible_ids
 
 _USERS = select(U.c.id, U.c.name, U.c.roles, U.c.unit, U.c.email, U.c.active, U.c.org_id,
                 ORG.c.name.label("org_name")).join(ORG, ORG.c.id == U.c.org_id)
@@ -64,7 +65,7 @@ def register(blp: Blp, problems: Problems) -> None:
         before = decode_cursor(query.get("cursor"))
         if before is not None:
             stmt = stmt.where(N.c.id < before)
-        if public_only(who.roles):  # a citizen: their own notices, about what they may see (workflow.visibility)
+        if public_only(who.roles):  # a citizen: their own notices, about what they may see (workflow.views.visibility)
             stmt = stmt.where(N.c.user_id == who.user_id)
         with core().db.read() as conn:
             rows = conn.execute(stmt).all()

@@ -7,10 +7,10 @@ from typing import Any
 from api.v1 import schemas as s
 from api.v1.route_helpers import Problems, today
 from api.v1.smorest_types import Blp
-from workflow import graph
-from workflow.catalog import Catalog
-from workflow.definition import ProcedureDef
-from workflow.errors import InvalidInput, NotFound
+from workflow.engine import graph
+from workflow.engine.catalog import Catalog
+from workflow.engine.definition import ProcedureDef
+from workflow.engine.errors import InvalidInput, NotFound
 
 
 def _procedure(catalog: Catalog, key: str) -> ProcedureDef:

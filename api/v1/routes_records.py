@@ -1,5 +1,5 @@
 """Back-entries (补录) and corrections (更正) over HTTP: the two ways history enters the record other than
-as it happens (``workflow.records``). Both answer like an action and carry their marker in the history."""
+as it happens (``workflow.record.records``). Both answer like an action and carry their marker in the history."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from api.v1.routes_deputies import signing_password
 from api.v1.schemas import records as rs
 from api.v1.schemas import signing as sg
 from api.v1.smorest_types import Blp
-from workflow import records
+from workflow.record import records
 from workflow.service import ActResult
 
 

@@ -15,14 +15,14 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from api.web import labels
 from api.web.common import FlaskForm, actor, core, lang, login_required, msg, office_name, roles_required
 from api.web.forms import CheckboxesField, choices
-from workflow import admin as domain
-from workflow.awaiting import calendar_status
-from workflow.calendar import SHANGHAI
-from workflow.context import DEFAULT_OFFICE_SETTINGS
-from workflow.definition import ROLES
-from workflow.errors import WorkflowError
-from workflow.people import Named
+from workflow.admin import offices as domain
+from workflow.admin.people import Named
+from workflow.engine.context import DEFAULT_OFFICE_SETTINGS
+from workflow.engine.definition import ROLES
+from workflow.engine.errors import WorkflowError
 from workflow.persistence.store import CD, OCD, ORG, U
+from workflow.timing.awaiting import calendar_status
+from workflow.timing.calendar import SHANGHAI
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 #: A year's notice lists a few dozen days: anything larger is not one.

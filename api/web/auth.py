@@ -12,9 +12,9 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from api.web.common import LANGS, CsrfForm, FlaskForm, core, login_required, referrer_path, safe_next
-from workflow import sessions
-from workflow.admin import sign_in
-from workflow.people import named
+from workflow.admin import sessions
+from workflow.admin.offices import sign_in
+from workflow.admin.people import named
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -36,7 +36,7 @@ class WebUser(UserMixin):  # type: ignore[misc]  # flask_login ships no types
         self.session_secret = session_secret
 
     def get_id(self) -> str:
-        """The session key: the secret of this sign-in's server-side record (``workflow.sessions``)."""
+        """The session key: the secret of this sign-in's server-side record (``workflow.admin.sessions``)."""
         return self.session_secret
 
 
@@ -87,7 +87,7 @@ def _failures() -> Failures:
 def login() -> Any:
     """The sign-in page; five failures for a name (or twenty from an address) lock it for 15 minutes.
 
-    Success records a server-side session (``workflow.sessions``) whose secret is the cookie's user id.
+    Success records a server-side session (``workflow.admin.sessions``) whose secret is the cookie's user id.
     """
     if current_user.is_authenticated:
         return redirect(url_for("inbox.inbox"))

@@ -15,12 +15,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from api.web.labels import pick
-from workflow.context import Actor
-from workflow.definition import Label
-from workflow.inbox import actor_by_id, decision_view
+from workflow.engine.context import Actor
+from workflow.engine.definition import Label
 from workflow.persistence.store import ORG, D
 from workflow.service import Juece
-from workflow.visibility import Viewer, may_see
+from workflow.views.inbox import actor_by_id, decision_view
+from workflow.views.visibility import Viewer, may_see
 
 F = TypeVar("F", bound=Callable[..., Any])
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -114,7 +114,7 @@ def office_name(org_id: int) -> str:
 
 
 def viewer_of(person: Actor) -> Viewer:
-    """The person as ``workflow.visibility`` sees a viewer."""
+    """The person as ``workflow.views.visibility`` sees a viewer."""
     return Viewer(person.id, person.org_id, person.roles)
 
 

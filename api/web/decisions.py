@@ -38,12 +38,10 @@ from api.web.forms import (
     form_data,
 )
 from api.web.present import action_label, changes_since, page_context, signs
-from workflow import approvals, deputies, dossier, records
-from workflow.audit import DAMAGED, damage_report
-from workflow.calendar import SHANGHAI
-from workflow.context import Actor
-from workflow.engine import may_act
-from workflow.errors import (
+from workflow.admin import deputies
+from workflow.engine.context import Actor
+from workflow.engine.decide import may_act
+from workflow.engine.errors import (
     ActionNotAllowed,
     Forbidden,
     InvalidInput,
@@ -51,7 +49,11 @@ from workflow.errors import (
     StaleVersion,
     WorkflowError,
 )
-from workflow.visibility import public_document, public_only
+from workflow.record import approvals, records
+from workflow.record.audit import DAMAGED, damage_report
+from workflow.timing.calendar import SHANGHAI
+from workflow.views import dossier
+from workflow.views.visibility import public_document, public_only
 
 bp = Blueprint("decisions", __name__)
 

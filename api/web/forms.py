@@ -25,7 +25,7 @@ from wtforms.validators import Length
 
 from api.web.common import FlaskForm
 from api.web.labels import LONG_TEXT, option, pick
-from workflow.definition import ActionDef, ProcedureDef
+from workflow.engine.definition import ActionDef, ProcedureDef
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 ALLOWED_EXTENSIONS = frozenset({".pdf", ".doc", ".docx", ".odt", ".wps", ".txt", ".md", ".rtf", ".xls", ".xlsx",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from workflow.definition import Label, ProcedureDef
+from workflow.engine.definition import Label, ProcedureDef
 
 OPTIONS: dict[str, Label] = {
     "lawful": Label("合法", "Lawful"),

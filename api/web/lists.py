@@ -31,13 +31,13 @@ from api.web.common import (
     msg,
     referrer_path,
 )
-from workflow.alerts import acknowledge
-from workflow.catalogue import STEPS, CatalogueFilter, CatalogueRow, catalogue, units_of, years_of
-from workflow.catalogue_publication import MAY_PUBLISH, catalogue_deadline, publications, publish_catalogue
-from workflow.errors import NotFound, WorkflowError
-from workflow.inbox import inbox_items, notifications
+from workflow.admin.catalogue_publication import MAY_PUBLISH, catalogue_deadline, publications, publish_catalogue
+from workflow.engine.errors import NotFound, WorkflowError
+from workflow.notices.alerts import acknowledge
 from workflow.persistence.store import Store
-from workflow.visibility import public_only, visible_ids
+from workflow.views.catalogue import STEPS, CatalogueFilter, CatalogueRow, catalogue, units_of, years_of
+from workflow.views.inbox import inbox_items, notifications
+from workflow.views.visibility import public_only, visible_ids
 
 bp = Blueprint("inbox", __name__)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -183,7 +183,7 @@ def _table(rows: list[CatalogueRow]) -> list[list[Any]]:
 def _export_rows() -> tuple[list[list[Any]], str]:
     c, person = core(), actor()
     wanted = _filter()
-    if public_only(person.roles):  # public rows and columns only (workflow.visibility)
+    if public_only(person.roles):  # public rows and columns only (workflow.views.visibility)
         table = public.catalogue_table(public.catalogue_rows(person, wanted))
     else:
         with c.db.read() as conn:

@@ -11,17 +11,19 @@ from sqlalchemy import select
 from api.web import labels
 from api.web.common import core, due_time, label, lang, local_time
 from api.web.forms import ActionForm, ApprovalDecisionForm, BackfillDecisionForm, build_form, field_rows
-from workflow import approvals, deputies, dossier, keys
-from workflow.audit import verify_decision
-from workflow.calendar import WorkCalendar
-from workflow.context import Actor, DecisionView, Office
-from workflow.definition import ActionDef, Label, ProcedureDef
-from workflow.engine import may_act
-from workflow.graph import edges
-from workflow.inbox import actions_for, due_of
+from workflow.admin import deputies
+from workflow.engine.context import Actor, DecisionView, Office
+from workflow.engine.decide import may_act
+from workflow.engine.definition import ActionDef, Label, ProcedureDef
+from workflow.engine.graph import edges
+from workflow.engine.tasks import task_status
 from workflow.persistence.store import DL, ORG, Store, U, aware
-from workflow.queries import awaiting_year
-from workflow.tasks import task_status
+from workflow.record import approvals, keys
+from workflow.record.audit import verify_decision
+from workflow.timing.calendar import WorkCalendar
+from workflow.views import dossier
+from workflow.views.inbox import actions_for, due_of
+from workflow.views.queries import awaiting_year
 
 
 def flow(procedure: ProcedureDef, current: str, visited: set[str]) -> dict[str, list[dict[str, Any]]]:

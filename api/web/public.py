@@ -1,6 +1,6 @@
 """What a member of the public sees on the pages: a decision, the catalogue and its exports.
 
-Thin: every datum comes from ``workflow.visibility`` (or ``workflow.catalogue.public_catalogue``),
+Thin: every datum comes from ``workflow.views.visibility`` (or ``workflow.views.catalogue.public_catalogue``),
 which decides what is public; this module only arranges it for the templates.
 """
 
@@ -15,12 +15,12 @@ from sqlalchemy import select
 from api.web import labels
 from api.web.common import core, due_time, label, lang, local_time, viewer_of
 from api.web.forms import ActionForm, build_form, field_rows
-from workflow.catalogue import CatalogueFilter, PublicCatalogueRow, public_catalogue, public_years
-from workflow.context import Actor
-from workflow.errors import NotFound
-from workflow.inbox import actions_for, decision_view
+from workflow.engine.context import Actor
+from workflow.engine.errors import NotFound
 from workflow.persistence.store import D
-from workflow.visibility import PUBLIC_PROCEDURES, public_decision
+from workflow.views.catalogue import CatalogueFilter, PublicCatalogueRow, public_catalogue, public_years
+from workflow.views.inbox import actions_for, decision_view
+from workflow.views.visibility import PUBLIC_PROCEDURES, public_decision
 
 
 def decision_context(decision_id: int, person: Actor, failed: dict[str, Any] | None = None) -> dict[str, Any]:

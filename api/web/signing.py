@@ -17,10 +17,11 @@ from api.web import labels
 from api.web.auth import _failures, start_session
 from api.web.common import FlaskForm, actor, core, lang, local_time, login_required, msg
 from api.web.forms import choices
-from workflow import deputies, keys
-from workflow.calendar import SHANGHAI
-from workflow.errors import Forbidden, WorkflowError
+from workflow.admin import deputies
+from workflow.engine.errors import Forbidden, WorkflowError
 from workflow.persistence.store import U
+from workflow.record import keys
+from workflow.timing.calendar import SHANGHAI
 
 bp = Blueprint("signing", __name__)
 

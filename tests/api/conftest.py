@@ -11,7 +11,8 @@ from werkzeug.test import TestResponse
 
 from api import create_app
 from config.settings import Settings
-from workflow import admin, tokens
+from workflow.admin import offices as admin
+from workflow.admin import tokens
 from workflow.service import Juece
 
 ADMINS = [("admin1", "古塘街道"), ("admin2", "外街道")]

@@ -10,11 +10,11 @@ from sqlalchemy import select, update
 
 from tests.api.conftest import Api, problem
 from tests.helpers import Clock, new_decision
-from workflow.audit import verify_all
+from workflow.admin.tokens import create_token, hash_secret
 from workflow.persistence.api_models import ApiToken
 from workflow.persistence.store import E, U
+from workflow.record.audit import verify_all
 from workflow.service import Juece
-from workflow.tokens import create_token, hash_secret
 
 
 def _operations(app: Flask) -> list[tuple[str, str]]:

@@ -21,7 +21,8 @@ from sqlalchemy import select
 
 from tests.api.conftest import make_app
 from tests.helpers import Clock, new_decision, to_collective_discussion, to_consultation
-from workflow import admin, tokens
+from workflow.admin import offices as admin
+from workflow.admin import tokens
 from workflow.persistence.api_models import ApiToken
 from workflow.service import Juece
 

@@ -13,9 +13,11 @@ from sqlalchemy import select
 
 from tests.api.conftest import Api, problem
 from tests.helpers import PASSWORD
-from workflow import admin, deputies, keys, tokens
-from workflow.people import Named
+from workflow.admin import deputies, tokens
+from workflow.admin import offices as admin
+from workflow.admin.people import Named
 from workflow.persistence.store import ORG, U
+from workflow.record import keys
 from workflow.service import Juece
 
 ZW = "张伟"

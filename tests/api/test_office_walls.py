@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from tests.api.conftest import Api, problem
 from tests.helpers import Clock, adopt_all, new_decision, run_public_comment, to_consultation
-from workflow import admin
-from workflow.calendar import WorkCalendar
-from workflow.context import DEFAULT_OFFICE_SETTINGS
+from workflow.admin import offices as admin
+from workflow.engine.context import DEFAULT_OFFICE_SETTINGS
 from workflow.persistence.store import DL, Store
 from workflow.service import Juece
+from workflow.timing.calendar import WorkCalendar
 
 SECRET = "古塘街道 机密草案：界牌新潮塘征收补偿标准每平方米 12800 元".encode()
 SHA = hashlib.sha256(SECRET).hexdigest()

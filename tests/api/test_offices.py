@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from tests.api.conftest import Api, problem
 from tests.helpers import Clock, new_decision, run_public_comment, to_consultation
-from workflow import alerts
+from workflow.notices import alerts
 from workflow.persistence.store import N
 from workflow.service import Juece
 

@@ -20,7 +20,7 @@ from tests.api.conftest import ADMINS, Api, make_app, problem
 from tests.conftest import make_core
 from tests.helpers import Clock, database_down, new_decision
 from tests.system import wait_for
-from workflow import admin
+from workflow.admin import offices as admin
 from workflow.persistence.api_models import IdempotencyKey
 from workflow.persistence.db import Database, SharedTransaction
 from workflow.service import Juece

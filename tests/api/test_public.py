@@ -1,4 +1,4 @@
-"""A citizen's token (role ``public``) sees over the API only what the public may see (workflow.visibility)."""
+"""A citizen's token (role ``public``) sees over the API only what the public may see (workflow.views.visibility)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 
 from tests.api.conftest import Api, problem
 from tests.helpers import STORY_TEXTS, Clock, PublicStory, public_story
-from workflow import admin, alerts
+from workflow.admin import offices as admin
+from workflow.notices import alerts
 from workflow.service import Juece
 
 

@@ -15,7 +15,7 @@ from tests.api.conftest import Api, problem
 from tests.api.test_signing import OPINION, SIGN, at_review
 from tests.helpers import PASSWORD, Clock
 from tests.system import PrivateRedis
-from workflow import sessions, tokens
+from workflow.admin import sessions, tokens
 from workflow.service import Juece
 
 

@@ -9,7 +9,7 @@ from flask import Flask
 
 from tests.api.conftest import Api, problem
 from tests.helpers import PASSWORD, Clock, new_decision, to_legality_review
-from workflow import keys
+from workflow.record import keys
 from workflow.service import Juece
 
 OPINION = {"outcome": "lawful", "opinion": "经审查合法"}

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from api import create_app
 from config.settings import Settings
 from tests.helpers import PASSWORD, PEOPLE
-from workflow import admin, keys
+from workflow.admin import offices as admin
 from workflow.persistence.store import U
+from workflow.record import keys
 from workflow.service import Juece
 
 TOKEN = re.compile(r'name="(?:[\w-]+-)?csrf_token" type="hidden" value="([^"]+)"')

@@ -9,7 +9,7 @@ from flask import Flask
 
 from tests.helpers import Clock, local_iso, new_decision, to_consultation
 from tests.web.conftest import PASSWORD, ROLE_OF, People, post_action, token
-from workflow.definition import ROLES
+from workflow.engine.definition import ROLES
 from workflow.service import Juece
 
 

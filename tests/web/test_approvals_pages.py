@@ -7,8 +7,8 @@ import re
 
 from tests.helpers import PASSWORD, new_decision, to_consultation
 from tests.web.conftest import People, post_action, token
-from workflow import approvals
 from workflow.persistence.store import Store
+from workflow.record import approvals
 from workflow.service import Juece
 
 

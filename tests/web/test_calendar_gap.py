@@ -11,8 +11,9 @@ from flask import Flask
 
 from tests.helpers import Clock, local_iso, new_decision, to_consultation, to_implementation
 from tests.web.conftest import People, post_action, token
-from workflow import admin, tokens
-from workflow.alerts import scan
+from workflow.admin import offices as admin
+from workflow.admin import tokens
+from workflow.notices.alerts import scan
 from workflow.service import Juece
 
 FIXTURE_2027 = Path(__file__).parent.parent / "fixtures" / "calendar-2027.yaml"  # a fixture, not the real notice

@@ -16,9 +16,11 @@ from sqlalchemy import select
 
 from tests.helpers import PASSWORD, Clock, run_public_comment, to_consultation
 from tests.web.conftest import People, post_action, token
-from workflow import admin, alerts, keys
-from workflow.people import Named
+from workflow.admin import offices as admin
+from workflow.admin.people import Named
+from workflow.notices import alerts
 from workflow.persistence.store import ORG, N, Store
+from workflow.record import keys
 from workflow.service import Juece
 
 ZW = "张伟"

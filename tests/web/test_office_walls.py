@@ -10,7 +10,7 @@ from flask import Flask
 
 from tests.helpers import new_decision
 from tests.web.conftest import People, post_action, token
-from workflow import admin
+from workflow.admin import offices as admin
 from workflow.persistence.store import ORG, Store
 from workflow.service import Juece
 

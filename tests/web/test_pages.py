@@ -21,8 +21,8 @@ from tests.helpers import (
     to_legality_review,
 )
 from tests.web.conftest import People, post_action, token
-from workflow import admin
-from workflow.alerts import scan
+from workflow.admin import offices as admin
+from workflow.notices.alerts import scan
 from workflow.service import Juece
 
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>"

@@ -1,4 +1,4 @@
-"""A citizen signed in to the pages (role ``public``) sees only what the public may see (workflow.visibility)."""
+"""A citizen signed in to the pages (role ``public``) sees only what the public may see (workflow.views.visibility)."""
 
 from __future__ import annotations
 

@@ -55,8 +55,8 @@ def test_art33_backfill_on_the_page_waits_for_the_chief_and_is_marked(
 
 def test_art33_backfill_is_marked_in_the_api_answer_and_the_export(
         core: Juece, clock: Clock, people: People, app: Flask) -> None:
-    from workflow import records
-    from workflow.tokens import create_token
+    from workflow.admin.tokens import create_token
+    from workflow.record import records
 
     did, _ = _backfilled_window(core, clock, people)
     seq = records.pending_backfills(core, did)[0]["seq"]

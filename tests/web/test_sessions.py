@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from tests.helpers import Clock, new_decision, to_legality_review
 from tests.web.conftest import PASSWORD, People, make_app, post_action, token
-from workflow import admin, sessions
+from workflow.admin import offices as admin
+from workflow.admin import sessions
 from workflow.persistence.db import Database
 from workflow.persistence.store import E
 from workflow.service import Juece

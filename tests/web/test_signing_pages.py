@@ -7,9 +7,10 @@ import datetime as dt
 
 from tests.helpers import PASSWORD, Clock, new_decision, to_legality_review
 from tests.web.conftest import People, post_action, token
-from workflow import admin, deputies
-from workflow.queries import show_decision
+from workflow.admin import deputies
+from workflow.admin import offices as admin
 from workflow.service import Juece
+from workflow.views.queries import show_decision
 
 OPINION = {"outcome": "lawful", "opinion__text": "经审查合法"}
 

@@ -12,8 +12,8 @@ import re
 
 from tests.helpers import PASSWORD, Clock, local_iso, new_decision, to_consultation
 from tests.web.conftest import People, token
-from workflow import dossier
 from workflow.service import Juece
+from workflow.views import dossier
 
 ANSWERS = {"comment-1": ("adopted", ""), "comment-2": ("not_adopted", "与控制性详细规划冲突"),
            "expert-1": ("partly_adopted", "分期实施部分采纳")}

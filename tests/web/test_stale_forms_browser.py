@@ -9,8 +9,9 @@ from tests.helpers import PASSWORD, Clock, local_iso, new_decision, to_collectiv
 from tests.web.conftest import People
 from tests.web.test_browser import browser_page, check_accessibility, open_action, sign_in, submit
 from tests.web.test_stale_forms import ANSWERS, comments_open_with_inputs, recorded_entries
-from workflow import dossier, records
+from workflow.record import records
 from workflow.service import Juece
+from workflow.views import dossier
 
 __all__ = ["browser_page"]  # the fixture, imported for pytest
 

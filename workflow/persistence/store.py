@@ -14,8 +14,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from workflow import people
-from workflow.deadlines import DeadlineRow
+from workflow.admin import people
 from workflow.persistence.models import (
     AuditEvent,
     AuditHead,
@@ -34,6 +33,7 @@ from workflow.persistence.models import (
     User,
     UserKey,
 )
+from workflow.timing.deadlines import DeadlineRow
 
 D = cast(Table, Decision.__table__)
 E = cast(Table, AuditEvent.__table__)
@@ -109,7 +109,7 @@ class Store:
 
     # -- reads -------------------------------------------------------------------------------
     def _qualified(self, name: str) -> tuple[str, int] | None:
-        """The name and office of the person a (possibly bare) name means (``workflow.people``), or None."""
+        """The name and office of the person a (possibly bare) name means (``workflow.admin.people``), or None."""
         org_id = people.office_of(name)
         if org_id is not None:
             return str(name), org_id
@@ -122,7 +122,7 @@ class Store:
         return None if who is None else self.conn.execute(_ACTOR, {"name": who[0], "org_id": who[1]}).first()
 
     def user_by_name(self, name: str, org_id: int | None = None) -> Any:
-        """A user row by name inside office ``org_id`` (or the name's own office: ``workflow.people``)."""
+        """A user row by name inside office ``org_id`` (or the name's own office: ``workflow.admin.people``)."""
         return people.find_person(self.conn, name, org_id)
 
     def system_seq(self) -> int | None:

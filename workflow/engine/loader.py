@@ -1,0 +1,393 @@
+"""Load and validate procedure definition files, reporting every problem as ``file:line: message``.
+
+A definition is refused as a whole when anything is wrong: an unknown state, guard, effect, role or
+field type, an unreachable state, a non-terminal state with no way out, a deadline without a rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from workflow.engine.definition import (
+    FIELD_TYPES,
+    PSEUDO_ROLES,
+    ROLES,
+    ActionDef,
+    ApprovalDef,
+    DeadlineDef,
+    FieldDef,
+    FlagDef,
+    Label,
+    ProcedureDef,
+    StateDef,
+    TaskDef,
+)
+from workflow.engine.errors import DefinitionError, DefinitionProblem
+
+RULE_KINDS = frozenset({"at_field", "before_field", "working_days", "calendar_days", "idle_working_days",
+                        "months", "annual_date"})
+BUILTIN_DIR = Path(__file__).parent.parent / "procedures"
+
+
+class _Map(dict[str, Any]):
+    """A YAML mapping that remembers the line of each key."""
+
+    line: int = 0
+    lines: dict[str, int]
+
+
+class _Seq(list[Any]):
+    """A YAML sequence that remembers its line."""
+
+    line: int = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that keeps line numbers and refuses duplicate keys."""
+
+    duplicates: list[tuple[int, str]]
+
+
+def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
+    out = _Map()
+    out.line = node.start_mark.line + 1
+    out.lines = {}
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        key = str(key)
+        if key in out:
+            loader.duplicates.append((key_node.start_mark.line + 1, key))
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.lines[key] = key_node.start_mark.line + 1
+    return out
+
+
+def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode) -> _Seq:
+    out = _Seq(loader.construct_object(child, deep=True) for child in node.value)
+    out.line = node.start_mark.line + 1
+    return out
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
+
+
+class _Checker:
+    """Collects problems while a definition is being built."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[DefinitionProblem] = []
+
+    def add(self, line: int, message: str) -> None:
+        self.problems.append(DefinitionProblem(self.file, line, message))
+
+    @staticmethod
+    def line_of(node: Any, key: str | None = None) -> int:
+        if isinstance(node, _Map) and key is not None and key in node.lines:
+            return node.lines[key]
+        return int(getattr(node, "line", 1))
+
+    def mapping(self, parent: Any, key: str, *, required: bool = True) -> _Map:
+        value = parent.get(key) if isinstance(parent, dict) else None
+        if value is None:
+            if required:
+                self.add(self.line_of(parent, key) if key in getattr(parent, "lines", {}) else
+                         self.line_of(parent), f"missing section '{key}'")
+            empty = _Map()
+            empty.line, empty.lines = self.line_of(parent, key), {}
+            return empty
+        if not isinstance(value, dict):
+            self.add(self.line_of(parent, key), f"'{key}' must be a mapping")
+            empty = _Map()
+            empty.line, empty.lines = self.line_of(parent, key), {}
+            return empty
+        return value  # type: ignore[return-value]
+
+    def keys(self, node: Any, allowed: set[str], what: str) -> None:
+        """Refuse keys a definition does not know (a typo would otherwise be silently ignored)."""
+        for extra in sorted(set(node) - allowed if isinstance(node, dict) else []):
+            self.add(self.line_of(node, extra), f"{what}: unknown key '{extra}'")
+
+    def names(self, node: Any, key: str, known: Iterable[str], what: str) -> tuple[str, ...]:
+        raw = node.get(key, []) if isinstance(node, dict) else []
+        if isinstance(raw, str):
+            raw = [raw]
+        values = tuple(str(v) for v in raw or [])
+        known_set = set(known)
+        for v in values:
+            if v not in known_set and v != "*":
+                self.add(self.line_of(node, key), f"unknown {what} '{v}'")
+        return values
+
+
+def _label(node: Any) -> Label:
+    if isinstance(node, dict):
+        return Label(str(node.get("zh", "")), str(node.get("en", node.get("zh", ""))))
+    return Label(str(node), str(node))
+
+
+def load_definition(path: str | Path) -> ProcedureDef:
+    """Load one definition file; raise ``DefinitionError`` listing every problem with its line."""
+    from workflow.engine.effects import EFFECTS
+    from workflow.engine.guards import GUARDS
+    from workflow.engine.tasks import TASK_PREDICATES
+
+    path = Path(path)
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DefinitionError([DefinitionProblem(name, 0, f"cannot read file: {exc.strerror}")]) from exc
+    loader = _LineLoader(text)
+    loader.duplicates = []
+    try:
+        raw = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 0
+        raise DefinitionError([DefinitionProblem(name, line, f"not valid YAML: {exc.problem}")]) from exc
+    except RecursionError as exc:
+        raise DefinitionError([DefinitionProblem(name, 0, "not readable: nested too deeply")]) from exc
+    finally:
+        loader.dispose()
+    check = _Checker(name)
+    check.keys(raw, {"id", "version", "effective_from", "title", "legal_basis", "initial", "states", "flags",
+                     "tasks", "actions", "deadlines"}, "definition")
+    for line, key in loader.duplicates:
+        check.add(line, f"duplicate key '{key}'")
+    if not isinstance(raw, _Map):
+        check.add(1, "a definition must be a mapping")
+        raise DefinitionError(check.problems)
+    for key in ("id", "version", "effective_from", "title", "legal_basis", "initial"):
+        if key not in raw:
+            check.add(1, f"missing '{key}'")
+    effective = raw.get("effective_from")
+    if "effective_from" in raw and not isinstance(effective, dt.date):
+        check.add(check.line_of(raw, "effective_from"), "effective_from must be a date (YYYY-MM-DD)")
+        effective = None
+
+    states_node = check.mapping(raw, "states")
+    states: dict[str, StateDef] = {}
+    for sid, snode in states_node.items():
+        check.keys(snode, {"zh", "en", "terminal"}, f"state '{sid}'")
+        states[sid] = StateDef(sid, _label(snode), bool(isinstance(snode, dict) and snode.get("terminal")))
+    initial = str(raw.get("initial", ""))
+    if initial and initial not in states:
+        check.add(check.line_of(raw, "initial"), f"unknown state '{initial}' as initial state")
+
+    flags_node = check.mapping(raw, "flags", required=False)
+    for fid, fnode in flags_node.items():
+        check.keys(fnode, {"zh", "en", "article"}, f"flag '{fid}'")
+    flags = {fid: FlagDef(fid, _label(f), str(f.get("article", "")) if isinstance(f, dict) else "")
+             for fid, f in flags_node.items()}
+
+    tasks: dict[str, TaskDef] = {}
+    for tid, tnode in check.mapping(raw, "tasks", required=False).items():
+        tnode = tnode if isinstance(tnode, dict) else _Map()
+        check.keys(tnode, {"zh", "en", "required", "done_when", "participation"}, f"task '{tid}'")
+        check.keys(tnode.get("required"), {"flags_any", "when_input"}, f"task '{tid}' required")
+        req = tnode.get("required") or {}
+        done = str(tnode.get("done_when", ""))
+        if done not in TASK_PREDICATES:
+            check.add(check.line_of(tnode, "done_when"), f"task '{tid}': unknown completion rule '{done}'")
+        tasks[tid] = TaskDef(
+            tid, _label(tnode), done,
+            flags_any=check.names(req, "flags_any", flags, "flag"),
+            when_input=bool(req.get("when_input")) if isinstance(req, dict) else False,
+            participation=bool(tnode.get("participation")),
+        )
+
+    actions = _load_actions(check, check.mapping(raw, "actions"), states, tasks, GUARDS, EFFECTS)
+    for action in actions.values():
+        for spec in action.fields.values():
+            for ref in spec.after:
+                if ref.startswith("action:") and ref[7:] not in actions:
+                    check.add(check.line_of(raw, "actions"),
+                              f"action '{action.id}' field '{spec.name}': unknown action '{ref[7:]}' in 'after'")
+    deadlines = _load_deadlines(check, check.mapping(raw, "deadlines", required=False), actions)
+    _check_graph(check, raw, states_node, states, actions, initial)
+    if check.problems:
+        raise DefinitionError(check.problems)
+    assert isinstance(effective, dt.date)
+    return ProcedureDef(
+        id=str(raw["id"]), version=str(raw["version"]), effective_from=effective,
+        title=_label(raw["title"]), legal_basis=str(raw["legal_basis"]), initial=initial,
+        states=states, flags=flags, tasks=tasks, actions=actions, deadlines=deadlines, source=name,
+    )
+
+
+def _load_actions(
+    check: _Checker, node: _Map, states: Mapping[str, StateDef], tasks: Mapping[str, TaskDef],
+    guards: Mapping[str, Callable[..., Any]], effects: Mapping[str, Callable[..., Any]],
+) -> dict[str, ActionDef]:
+    actions: dict[str, ActionDef] = {}
+    for aid, anode in node.items():
+        if not isinstance(anode, dict):
+            check.add(check.line_of(node, aid), f"action '{aid}' must be a mapping")
+            continue
+        check.keys(anode, {"zh", "en", "roles", "from", "to", "effect", "guards", "fields", "outcome_field",
+                           "outcomes", "signed", "task", "record", "correctable_in", "approval"}, f"action '{aid}'")
+        roles = check.names(anode, "roles", ROLES | PSEUDO_ROLES, "role")
+        if not roles:
+            check.add(check.line_of(node, aid), f"action '{aid}' names no role that may take it")
+        sources = check.names(anode, "from", states, "state")
+        if not sources:
+            check.add(check.line_of(node, aid), f"action '{aid}' has no 'from' state")
+        target = anode.get("to")
+        if target is not None and target not in states:
+            check.add(check.line_of(anode, "to"), f"unknown state '{target}'")
+        effect = str(anode.get("effect", "note"))
+        if effect not in effects:
+            check.add(check.line_of(anode, "effect"), f"unknown effect '{effect}'")
+        action_guards = check.names(anode, "guards", guards, "guard")
+        fields: dict[str, FieldDef] = {}
+        for fname, fnode in (anode.get("fields") or {}).items():
+            fnode = fnode if isinstance(fnode, dict) else {}
+            check.keys(fnode, {"type", "required", "options", "zh", "en", "when", "after", "article"},
+                       f"action '{aid}' field '{fname}'")
+            ftype = str(fnode.get("type", "text"))
+            when, after = _time_truth(check, anode.get("fields"), fname, fnode, ftype)
+            if ftype not in FIELD_TYPES:
+                check.add(check.line_of(anode.get("fields"), fname), f"unknown field type '{ftype}'")
+            options = tuple(str(o) for o in fnode.get("options", []) or [])
+            if ftype == "choice" and not options:
+                check.add(check.line_of(anode.get("fields"), fname), f"choice field '{fname}' has no options")
+            fields[fname] = FieldDef(fname, ftype, _label(fnode), bool(fnode.get("required")), options,
+                                     when, after, str(fnode.get("article", "")))
+        outcome_field = anode.get("outcome_field")
+        outcomes = {str(k): str(v) for k, v in (anode.get("outcomes") or {}).items()}
+        for out, dest in outcomes.items():
+            if dest not in states:
+                check.add(check.line_of(anode.get("outcomes"), out), f"unknown state '{dest}'")
+        if outcome_field and outcome_field not in fields:
+            check.add(check.line_of(anode, "outcome_field"), f"outcome field '{outcome_field}' is not a field")
+        if outcomes and not outcome_field:
+            check.add(check.line_of(anode, "outcomes"), "outcomes given without an outcome_field")
+        if outcome_field in fields and set(fields[str(outcome_field)].options) != set(outcomes):
+            check.add(check.line_of(anode, "outcomes"), "outcomes must cover exactly the outcome field's options")
+        if target is not None and outcomes:
+            check.add(check.line_of(anode, "to"), "an action has either 'to' or 'outcomes', not both")
+        task = anode.get("task")
+        if task is not None and task not in tasks:
+            check.add(check.line_of(anode, "task"), f"unknown task '{task}'")
+        record = anode.get("record")
+        correctable = check.names(anode, "correctable_in", states, "state")
+        if correctable and not record:
+            check.add(check.line_of(anode, "correctable_in"), "correctable_in needs 'record' (the facts key)")
+        approval = _approval(check, anode, aid, roles)
+        actions[aid] = ActionDef(
+            id=aid, label=_label(anode), roles=roles, sources=sources,
+            target=str(target) if target is not None else None, effect=effect, guards=action_guards,
+            fields=fields, outcome_field=str(outcome_field) if outcome_field else None, outcomes=outcomes,
+            signed=bool(anode.get("signed")), task=str(task) if task else None,
+            record=str(record) if record else None, correctable_in=correctable, approval=approval,
+            checks=tuple(guards[g] for g in action_guards if g in guards), apply=effects.get(effect),
+        )
+    return actions
+
+
+def _approval(check: _Checker, anode: Mapping[str, Any], aid: str, roles: tuple[str, ...]) -> ApprovalDef | None:
+    """``approval: {by: [roles], article}``: the approvers must be able to take the action themselves."""
+    node = anode.get("approval")
+    if node is None:
+        return None
+    if not isinstance(node, dict):
+        check.add(check.line_of(anode, "approval"), f"action '{aid}' approval must be a mapping")
+        return None
+    check.keys(node, {"by", "article"}, f"action '{aid}' approval")
+    by = check.names(node, "by", ROLES, "role")
+    if not by:
+        check.add(check.line_of(anode, "approval"), f"action '{aid}' approval names no approving role")
+    for role in by:
+        if role not in roles:
+            check.add(check.line_of(node, "by"), f"approver role '{role}' may not take action '{aid}' itself")
+    return ApprovalDef(by, str(node.get("article", "")))
+
+
+def _time_truth(check: _Checker, parent: Any, fname: str, fnode: Mapping[str, Any],
+                ftype: str) -> tuple[str | None, tuple[str, ...]]:
+    """A field's ``when`` and ``after`` (see ``workflow.timing.timetruth``), checked for form."""
+    when = fnode.get("when")
+    if when is not None and when not in ("past", "from_now"):
+        check.add(check.line_of(parent, fname), f"field '{fname}': 'when' must be past or from_now")
+        when = None
+    raw = fnode.get("after") or []
+    after = tuple(str(x) for x in ([raw] if isinstance(raw, str) else raw))
+    for ref in after:
+        kind, _, name = ref.partition(":")
+        if kind not in ("action", "fact") or not name:
+            check.add(check.line_of(parent, fname), f"field '{fname}': 'after' takes action:<id> or fact:<path>")
+    if (when or after) and ftype not in ("date", "datetime"):
+        check.add(check.line_of(parent, fname), f"field '{fname}': 'when'/'after' apply to dates and times only")
+    return (str(when) if when else None), after
+
+
+def _load_deadlines(check: _Checker, node: _Map, actions: Mapping[str, ActionDef]) -> dict[str, DeadlineDef]:
+    out: dict[str, DeadlineDef] = {}
+    for key, dnode in node.items():
+        if not isinstance(dnode, dict):
+            check.add(check.line_of(node, key), f"deadline '{key}' must be a mapping")
+            continue
+        check.keys(dnode, {"zh", "en", "article", "rule", "starts_on", "closes_on", "starts_when", "recipients",
+                           "reminders", "scope"}, f"deadline '{key}'")
+        rule = dnode.get("rule")
+        if not isinstance(rule, dict) or not rule.get("kind"):
+            check.add(check.line_of(node, key), f"deadline '{key}' has no rule")
+            rule = {}
+        elif rule["kind"] not in RULE_KINDS:
+            check.add(check.line_of(dnode, "rule"), f"deadline '{key}': unknown rule kind '{rule['kind']}'")
+        starts = check.names(dnode, "starts_on", actions, "action")
+        if not starts:
+            check.add(check.line_of(node, key), f"deadline '{key}' never starts (no 'starts_on')")
+        closes = check.names(dnode, "closes_on", actions, "action")
+        when = {str(k): tuple(str(x) for x in v) for k, v in (dnode.get("starts_when") or {}).items()}
+        out[key] = DeadlineDef(
+            key=key, label=_label(dnode), article=str(dnode.get("article", "")), rule=dict(rule),
+            starts_on=starts, closes_on=closes, starts_when=when,
+            recipients=check.names(dnode, "recipients", ROLES | PSEUDO_ROLES, "role"),
+            reminders=tuple(dict(r) for r in dnode.get("reminders", []) or []),
+            scope=str(dnode.get("scope", "decision")),
+        )
+    return out
+
+
+def _check_graph(check: _Checker, raw: _Map, states_node: _Map, states: Mapping[str, StateDef],
+                 actions: Mapping[str, ActionDef], initial: str) -> None:
+    """Every state reachable from the initial one; every non-terminal state has a way out."""
+    edges: dict[str, set[str]] = {s: set() for s in states}
+    for action in actions.values():
+        dests = set(action.outcomes.values()) | ({action.target} if action.target else set())
+        for src in action.sources:
+            if src in edges:
+                edges[src] |= {d for d in dests if d in states}
+    if initial in states:
+        seen, todo = {initial}, deque([initial])
+        while todo:
+            for nxt in edges[todo.popleft()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        for sid in states:
+            if sid not in seen:
+                check.add(check.line_of(states_node, sid), f"state '{sid}' is unreachable from '{initial}'")
+    for sid, state in states.items():
+        way_out = edges[sid] - {sid}
+        if not state.terminal and not way_out:
+            check.add(check.line_of(states_node, sid), f"state '{sid}' has no way out and is not terminal")
+        if state.terminal and way_out:
+            check.add(check.line_of(states_node, sid), f"terminal state '{sid}' has actions leading out of it")
+
+
+def builtin_paths(extra_dir: Path | None = None) -> list[Path]:
+    """The definition files shipped with juece, plus those of an optional extra folder."""
+    paths = sorted(BUILTIN_DIR.glob("*.yaml"))
+    if extra_dir is not None:
+        paths += sorted(Path(extra_dir).glob("*.yaml"))
+    return paths

@@ -1,0 +1,204 @@
+"""The inbox read model (我的待办): what waits on a person now, by due date, and their notifications.
+
+Reads only. A decision waits on a person when an action they may take (``engine.may_act``) leaves or
+stays in its current state; actions open to everyone (``any``) do not fill an official's inbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from workflow.admin import people
+from workflow.engine.catalog import Catalog
+from workflow.engine.context import Actor, DecisionView
+from workflow.engine.decide import may_act
+from workflow.engine.definition import ActionDef, Label
+from workflow.engine.errors import CalendarMissing
+from workflow.persistence.store import DL, D, E, N, Store, U, aware
+from workflow.record import approvals
+from workflow.timing.calendar import WorkCalendar
+from workflow.views.visibility import comment_open, public_only, publicly_visible
+
+#: Due within this many working days: highlighted as "due soon".
+DUE_SOON_WORKING_DAYS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A deadline as one person sees it: when, how many working days over or left.
+
+    ``due_at`` is None while the deadline awaits the calendar of ``missing_year``; the counts are None
+    when the working days in between lie in such a year (the due date itself may still be known).
+    """
+
+    key: str
+    label: Label
+    article: str
+    due_at: dt.datetime | None
+    overdue_working_days: int | None
+    working_days_left: int | None
+    passed: bool = False
+    missing_year: int | None = None
+
+    @property
+    def overdue(self) -> bool:
+        """True when the due instant has passed."""
+        return self.passed
+
+    @property
+    def due_soon(self) -> bool:
+        """True when not overdue but due within ``DUE_SOON_WORKING_DAYS`` working days."""
+        return not self.passed and self.working_days_left is not None and (
+            self.working_days_left <= DUE_SOON_WORKING_DAYS)
+
+    @property
+    def awaiting(self) -> bool:
+        """True while the due date itself waits for a year's calendar."""
+        return self.due_at is None
+
+
+@dataclass(slots=True)
+class InboxItem:
+    """One decision that waits on the person, with the actions they may take and the nearest deadline."""
+
+    decision_id: int
+    title: str
+    state: str
+    state_label: Label
+    version: int
+    actions: list[ActionDef] = field(default_factory=list)
+    due: Due | None = None
+    #: Requests this person may approve or decline (``workflow.record.approvals``), by their event number.
+    approvals: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class InboxNotification:
+    """A notification addressed to the person."""
+
+    id: int
+    decision_id: int | None
+    kind: str
+    subject: str
+    body: str
+    created_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+
+
+def actor_by_id(conn: Connection, user_id: int) -> Actor | None:
+    """The active person with this id, as the engine sees them."""
+    row = conn.execute(select(U).where(U.c.id == user_id, U.c.active.is_(True))).first()
+    if row is None:
+        return None
+    # The name is bound to the office: whatever the pages pass it to looks the person up there only.
+    return Actor(int(row.id), people.named(row), frozenset(row.roles), int(row.org_id), str(row.unit or ""))
+
+
+def decision_view(row: Any, catalog: Catalog) -> DecisionView:
+    """The engine's view of a decision row."""
+    procedure = catalog.get(f"{row.procedure_id}@{row.procedure_version}")
+    return DecisionView(int(row.id), int(row.org_id), int(row.owner_id), procedure, str(row.state),
+                        int(row.version), dict(row.facts))
+
+
+def actions_for(actor: Actor, view: DecisionView, *, include_any: bool = True) -> list[ActionDef]:
+    """The actions ``actor`` may take on the decision in its current state (guards not yet checked)."""
+    out = []
+    for action in view.procedure.actions_from(view.state):
+        if not may_act(action, actor, view):
+            continue
+        if not include_any and "any" in action.roles and not (set(action.roles) & actor.roles):
+            continue
+        out.append(action)
+    return out
+
+
+def _concerns(recipients: list[str], actor: Actor, view: DecisionView) -> bool:
+    if set(recipients) & actor.roles:
+        return True
+    return "owner" in recipients and (actor.id == view.owner_id or (
+        bool(view.facts.get("owner_unit")) and actor.unit == view.facts.get("owner_unit")))
+
+
+def due_of(key: str, label: Label, article: str, due_at: dt.datetime | None, now: dt.datetime, cal: WorkCalendar,
+           awaiting_year: int | None = None) -> Due:
+    """How a due instant stands today: working days over (overdue) or left; uncounted without a year's calendar."""
+    if due_at is None:
+        return Due(key, label, article, None, None, None, missing_year=awaiting_year)
+    today = cal.local_date(now)
+    last_day = cal.local_date(due_at - dt.timedelta(microseconds=1))  # due 24:00 = end of the last day
+    passed = due_at <= now
+    try:
+        if passed:
+            over = max(1, cal.working_days_between(last_day, today))
+            return Due(key, label, article, due_at, over, -over, passed=True)
+        return Due(key, label, article, due_at, 0, cal.working_days_between(today, last_day))
+    except CalendarMissing as missing:  # a date in a year without data: shown, but its working days not counted
+        return Due(key, label, article, due_at, None, None, passed=passed, missing_year=int(missing.details["year"]))
+
+
+def inbox_items(conn: Connection, catalog: Catalog, actor: Actor, now: dt.datetime,
+                cal: WorkCalendar) -> list[InboxItem]:
+    """Decisions waiting on ``actor``: overdue first, then by due date, then those without a deadline."""
+    rows = conn.execute(select(D).where(D.c.org_id == actor.org_id).order_by(D.c.id)).all()
+    citizen = public_only(actor.roles)
+    items: dict[int, InboxItem] = {}
+    views: dict[int, DecisionView] = {}
+    for row in rows:
+        view = decision_view(row, catalog)
+        if view.procedure.terminal(view.state):
+            continue
+        if citizen and not (publicly_visible(str(row.procedure_id), view.facts, now) and comment_open(view.facts, now)):
+            continue  # workflow.views.visibility: a citizen is waited on only where a public window is open now
+        actions = actions_for(actor, view, include_any=False)
+        if actions:
+            views[view.id] = view
+            items[view.id] = InboxItem(view.id, str(row.title), view.state, view.procedure.states[view.state].label,
+                                       view.version, actions)
+    if items and not citizen:  # deadlines concern officials; a citizen is told none about others' work
+        # Dated deadlines first (nearest first), then those awaiting a year's calendar.
+        deadlines = conn.execute(select(DL).where(DL.c.decision_id.in_(list(items)), DL.c.kind == "due",
+                                                  DL.c.status.in_(["open", "fired", "paused", "awaiting"]))
+                                 .order_by(DL.c.due_at.is_(None), DL.c.due_at, DL.c.id)).all()
+        for dl in deadlines:
+            item, view = items[int(dl.decision_id)], views[int(dl.decision_id)]
+            if item.due is not None or not _concerns(list(dl.recipients), actor, view):
+                continue
+            definition = view.procedure.deadlines.get(str(dl.key))
+            label = definition.label if definition else Label(str(dl.key), str(dl.key))
+            year = int(dl.awaiting["year"]) if dl.status == "awaiting" and dl.awaiting else None
+            item.due = due_of(str(dl.key), label, str(dl.article), aware(dl.due_at), now, cal, year)
+    if items and not citizen:
+        _approvals(conn, actor, items, views)
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return sorted(items.values(), key=lambda i: (i.due.due_at if i.due and i.due.due_at else far, i.decision_id))
+
+
+def _approvals(conn: Connection, actor: Actor, items: dict[int, InboxItem], views: dict[int, DecisionView]) -> None:
+    """Mark the requests waiting on ``actor``'s signed approval (never their own)."""
+    asked = conn.execute(select(E.c.stream).where(E.c.stream.in_([f"decision:{i}" for i in items]),
+                                                  E.c.action == "approval_requested").distinct()).scalars()
+    st = Store(conn)
+    for stream in asked:
+        view = views[int(str(stream).split(":")[1])]
+        items[view.id].approvals = [
+            r["seq"] for r in approvals.open_requests(st, view)
+            if approvals.is_approver(view.procedure.actions[r["action"]], actor) and r["requested_by"] != actor.name]
+
+
+def notifications(conn: Connection, user_id: int, *, limit: int = 50) -> list[InboxNotification]:
+    """The person's notifications: unacknowledged first, newest first."""
+    rows = conn.execute(select(N).where(N.c.user_id == user_id)
+                        .order_by(N.c.acknowledged_at.is_not(None), N.c.created_at.desc(), N.c.id.desc())
+                        .limit(limit)).all()
+    out = []
+    for r in rows:
+        created = aware(r.created_at)
+        assert created is not None
+        out.append(InboxNotification(int(r.id), r.decision_id, str(r.kind), str(r.subject), str(r.body), created,
+                                     aware(r.acknowledged_at)))
+    return out
