@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Text, cast, select, update
 
-from tests.golden.fixture import DOC, DV, D, E, load_records, read_expected, read_rows
+from tests.golden.fixture import DOC, DV, LL, TH, D, E, load_records, read_expected, read_rows
 from workflow.engine.catalog import Catalog, default_catalog
 from workflow.engine.decide import replay
 from workflow.persistence.db import Database
@@ -24,8 +24,11 @@ from workflow.record.audit import verify_all, verify_decision
 from workflow.record.audit_read import stream_events
 from workflow.record.keyring import Keyring
 from workflow.record.signing import canonical
+from workflow.record.tlog_verify import check_bundle, prove, verify_against
 
 EXPECTED: dict[str, Any] = read_expected()["decisions"]
+#: The tree head signed over the whole golden record, and the log's verifier key, pinned here.
+LOG: dict[str, Any] = read_expected()["log"]
 NAMES = sorted(EXPECTED)
 #: Actions of a procedure no golden record takes, and why (an empty set: the records take every action).
 NOT_COVERED: dict[str, dict[str, str]] = {"cn-713@2019-09-01": {}, "contract-review@2021-05-01": {}}
@@ -53,7 +56,7 @@ def stream(name: str) -> str:
 
 def test_the_records_load_as_written(golden: Database) -> None:
     with golden.read() as conn:
-        for table in (D, E, DOC, DV):
+        for table in (D, E, DOC, DV, LL, TH):
             stored = conn.execute(select(table)).all()
             assert len(stored) == len(read_rows(table)) > 0, table.name
         # The events' text is the one the records hold (re-encoded by PostgreSQL's jsonb, never changed in value).
@@ -81,6 +84,24 @@ def test_the_whole_golden_record_verifies(golden: Database, catalog: Catalog) ->
     assert report.decisions == len(EXPECTED)
     signed = [r for r in read_rows(E) if json.loads(r["event"]).get("signature")]
     assert report.signatures == len(signed) > 0
+
+
+def test_the_transparency_log_still_extends_the_golden_tree_head(golden: Database) -> None:
+    with golden.read() as conn:
+        report = verify_against(conn, LOG["head"], LOG["verifier_key"])
+    assert report.ok, report.problems
+    assert report.key_source == "pinned verifier key"
+    assert report.head_size == report.log_size == len(read_rows(E)) == len(read_rows(LL))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_golden_decisions_events_are_provably_in_the_signed_log(golden: Database, name: str) -> None:
+    with golden.read() as conn:
+        seqs = [e.seq for e in stream_events(conn, stream(name))]
+        bundles = [prove(conn, stream(name), seq, LOG["head"], LOG["verifier_key"]) for seq in seqs]
+    for seq, bundle in zip(seqs, bundles, strict=True):
+        # Offline: nothing but the bundle and the pinned key.
+        assert check_bundle(json.loads(json.dumps(bundle)), LOG["verifier_key"])["seq"] == seq
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -183,6 +204,10 @@ def test_one_altered_byte_of_a_golden_record_fails_verification(golden: Database
     assert any(str(p).startswith(where) for p in report.problems), [str(p) for p in report.problems]
     if seq is not None:
         assert any(p.seq == seq and "hash mismatch" in p.message for p in report.problems)
+    if how == "event":  # the signed tree head no longer covers the record as stored
+        with golden.read() as conn:
+            logged = verify_against(conn, LOG["head"], LOG["verifier_key"])
+        assert not logged.ok and any(where in p for p in logged.problems), logged.problems
 
 
 def test_the_golden_records_take_every_action_of_both_procedures(catalog: Catalog) -> None:

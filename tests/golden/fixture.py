@@ -17,16 +17,21 @@ from sqlalchemy import JSON, Connection, DateTime, LargeBinary, Table, Text, bin
 from sqlalchemy.dialects.postgresql import JSONB
 
 from workflow.persistence.store import DOC, DV, ORG, D, E, H, K, U
+from workflow.record.tlog import LL
+from workflow.record.transparency import LK, TH
 
 RECORDS = Path(__file__).parent / "records"
-#: The tables a verification reads, in the order their foreign keys allow them to be loaded.
-TABLES: tuple[Table, ...] = (ORG, U, K, DOC, D, E, H, DV)
+#: The tables a verification reads (the record's, then the transparency log's), in the order their foreign keys allow them to be loaded.
+TABLES: tuple[Table, ...] = (ORG, U, K, DOC, D, E, H, DV, LL, LK, TH)
 #: How each table's rows are ordered in its file (stable across regenerations of the same story).
 ORDER = {"org": ("id",), "app_user": ("id",), "user_key": ("id",), "document": ("sha256",), "decision": ("id",),
-         "audit_event": ("stream", "seq"), "audit_head": ("stream",), "document_version": ("id",)}
+         "audit_event": ("stream", "seq"), "audit_head": ("stream",), "document_version": ("id",),
+         "log_leaf": ("log_index",), "log_key": ("key_hash",), "tree_head": ("id",)}
 #: Columns never written to a golden record: private key halves and password hashes are not needed to verify,
 #: and with the fixture's password on file they would let anyone sign as the story's people.
-SCRUBBED = {"user_key": ("sealed", "wrap"), "app_user": ("password_hash",)}
+#: (The log key's private half, a required column, is kept as empty bytes.)
+SCRUBBED: dict[str, dict[str, Any]] = {"user_key": {"sealed": None, "wrap": None}, "app_user": {"password_hash": None},
+                                       "log_key": {"private_pem": ""}}
 #: The file of per-step expectations (state and facts fingerprint after every event) and the story's index.
 EXPECTED = "expected.json"
 
@@ -57,7 +62,8 @@ def dump_table(conn: Connection, table: Table) -> list[dict[str, Any]]:
             value = row._mapping[column.name]
             if value is not None and _kind(column) == "bytes":
                 value = base64.b64encode(bytes(value)).decode("ascii")
-            out[column.name] = None if column.name in SCRUBBED.get(table.name, ()) else value
+            scrubbed = SCRUBBED.get(table.name, {})
+            out[column.name] = scrubbed[column.name] if column.name in scrubbed else value
         rows.append(out)
     return rows
 
@@ -129,5 +135,5 @@ def load_records(conn: Connection, folder: Path = RECORDS) -> dict[str, int]:
     return loaded
 
 
-__all__ = ["DOC", "DV", "D", "E", "EXPECTED", "H", "K", "ORG", "RECORDS", "TABLES", "U", "load_records",
+__all__ = ["DOC", "DV", "D", "E", "EXPECTED", "H", "K", "LK", "LL", "ORG", "TH", "RECORDS", "TABLES", "U", "load_records",
            "read_expected", "read_rows", "write_records"]

@@ -28,7 +28,9 @@ The stories:
   revise-and-resubmit opinion, a no-objection opinion on the new text, signed, archived.
 
 Along the way the system stream registers every key, a key rotation (old signatures must keep
-verifying under the retired key) and a deputy grant and its revocation.
+verifying under the retired key) and a deputy grant and its revocation. At the end every event is
+sequenced into the transparency log and one tree head is signed over all of them; its verifier key
+goes into ``expected.json``, so the test checks the log against a pinned key, not only the database's.
 """
 
 from __future__ import annotations
@@ -49,13 +51,15 @@ from workflow.admin import offices as admin
 from workflow.engine.catalog import default_catalog
 from workflow.persistence.db import Database
 from workflow.persistence.store import D
-from workflow.record import approvals, keys, records
+from workflow.record import approvals, keys, records, tlog_verify, transparency
 from workflow.record.audit import verify_all
 from workflow.record.keywrap import FAST
 from workflow.record.signing import canonical
 from workflow.service import Juece
 
 CST = dt.timezone(dt.timedelta(hours=8))
+#: The transparency log's origin line (its signed notes name it).
+ORIGIN = "golden.juece.test/log"
 OFFICE = "古塘街道"
 #: Everyone's own password: it opens their signing key (a fixture, never a real credential).
 PASSWORD = "golden-record-password"
@@ -341,15 +345,21 @@ def generate(folder: Path = RECORDS) -> dict[str, Any]:
             story = Story(core, clock)
             for chapter in (withdrawn, contract, declined, full, withheld):
                 chapter(story)
+            # The transparency log: every event sequenced and one signed tree head over all of them.
+            head = transparency.publish(core, ORIGIN)
             with database.read() as conn:
                 report = verify_all(conn, core.catalog)
+                vkey = transparency.require_key(conn)["verifier_key"]
+                logged = tlog_verify.verify_against(conn, head or {}, vkey)
+                if not logged.ok:
+                    raise SystemExit(f"the log does not verify: {logged.problems}")
                 if not report.ok:
                     raise SystemExit(f"the story does not verify: {report.problems}")
                 procedures = {int(r.id): f"{r.procedure_id}@{r.procedure_version}"
                               for r in conn.execute(select(D.c.id, D.c.procedure_id, D.c.procedure_version))}
                 expected = {"decisions": {
                     story.names[did]: {"id": did, "procedure": procedures[did], "steps": [story.steps[did][seq] for seq in sorted(story.steps[did])]}
-                    for did in sorted(story.steps)}}
+                    for did in sorted(story.steps)}, "log": {"head": head, "verifier_key": vkey}}
                 written = write_records(conn, expected, folder)
         finally:
             database.dispose()
