@@ -4,6 +4,11 @@ Run by hand, from the repository root, and never by the test suite:
 
     .venv/bin/python -m tests.golden.make_golden
 
+or, to add the decisions of new chapters after the existing records without touching them (the way to
+add a golden record for a new procedure pack version; ``tests/golden/README.md``):
+
+    .venv/bin/python -m tests.golden.make_golden --extend CHAPTER...
+
 It builds a fresh SQLite database in a temporary folder, creates one office with its people (each with
 their own password and so their own signing key), and drives the stories below through the service
 layer with a fixed, moving clock; then it dumps every row a verification reads to
@@ -43,23 +48,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from tests.golden.fixture import RECORDS, write_records
+from tests.golden.fixture import LK, RECORDS, dump_table, load_records, read_expected, read_rows, write_records
 from workflow.admin import deputies
 from workflow.admin import offices as admin
 from workflow.engine.catalog import default_catalog
 from workflow.persistence.db import Database
-from workflow.persistence.store import D
+from workflow.persistence.store import DOC, DV, D, E, U
 from workflow.record import approvals, keys, records, tlog_verify, transparency
 from workflow.record.audit import verify_all
 from workflow.record.keywrap import FAST
 from workflow.record.signing import canonical
+from workflow.record.tlog import LL
+from workflow.record.transparency import TH
 from workflow.service import Juece
 
 CST = dt.timezone(dt.timedelta(hours=8))
 #: The transparency log's origin line (its signed notes name it).
 ORIGIN = "golden.juece.test/log"
+#: The instance secret of the story's installation (it keys sessions and the log key's wrapping only).
+SECRET = b"golden-secret"
 OFFICE = "古塘街道"
 #: Everyone's own password: it opens their signing key (a fixture, never a real credential).
 PASSWORD = "golden-record-password"
@@ -333,40 +342,110 @@ def withheld(s: Story) -> int:
     return did
 
 
-def generate(folder: Path = RECORDS) -> dict[str, Any]:
-    """Build the story in a fresh SQLite database and dump it to ``folder``; returns the expectations."""
+#: Every chapter, by the name its decisions carry in ``expected.json``; ``STORY`` is the order the first run told them.
+CHAPTERS: dict[str, Callable[[Story], int]] = {"withdrawn": withdrawn, "contract": contract, "declined": declined,
+                                               "full": full, "withheld": withheld}
+STORY = ("withdrawn", "contract", "declined", "full", "withheld")
+#: Tables whose existing rows an extension must leave byte for byte as they are (keys and heads may change state).
+FROZEN = (E, D, DOC, DV, LL, TH)
+
+
+def generate(folder: Path = RECORDS, extend: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Tell the story in a fresh SQLite database and dump it to ``folder``; returns the expectations.
+
+    With ``extend``, the existing records are loaded first and only those chapters are told after them:
+    every existing event, decision, document and log row is dumped again unchanged (checked).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         database = Database(f"sqlite:///{tmp}/golden.db")
         try:
             database.upgrade()
-            clock = Clock("2025-11-01T09:00")
-            core = Juece(database, default_catalog(), b"golden-secret", clock, kdf=FAST)
-            people(core)
+            if extend:
+                core, clock, before = _reopen(database, folder)
+            else:
+                clock, before = Clock("2025-11-01T09:00"), {"decisions": {}, "log": []}
+                core = Juece(database, default_catalog(), SECRET, clock, kdf=FAST)
+                people(core)
             story = Story(core, clock)
-            for chapter in (withdrawn, contract, declined, full, withheld):
-                chapter(story)
-            # The transparency log: every event sequenced and one signed tree head over all of them.
+            for name in extend or STORY:
+                CHAPTERS[name](story)
+            # The transparency log: every event sequenced and a signed tree head over all of them.
             head = transparency.publish(core, ORIGIN)
             with database.read() as conn:
-                report = verify_all(conn, core.catalog)
-                vkey = transparency.require_key(conn)["verifier_key"]
-                logged = tlog_verify.verify_against(conn, head or {}, vkey)
-                if not logged.ok:
-                    raise SystemExit(f"the log does not verify: {logged.problems}")
-                if not report.ok:
-                    raise SystemExit(f"the story does not verify: {report.problems}")
-                procedures = {int(r.id): f"{r.procedure_id}@{r.procedure_version}"
-                              for r in conn.execute(select(D.c.id, D.c.procedure_id, D.c.procedure_version))}
-                expected = {"decisions": {
-                    story.names[did]: {"id": did, "procedure": procedures[did], "steps": [story.steps[did][seq] for seq in sorted(story.steps[did])]}
-                    for did in sorted(story.steps)}, "log": {"head": head, "verifier_key": vkey}}
+                expected = _checked(conn, core, story, before, head)
+                frozen = {t.name: dump_table(conn, t) for t in FROZEN}
                 written = write_records(conn, expected, folder)
         finally:
             database.dispose()
+    if extend:
+        _unchanged(before["frozen"], frozen)
     size = sum(p.stat().st_size for p in written)
     print(f"wrote {len(written)} files, {size} bytes, to {folder}", file=sys.stderr)
     return expected
 
 
+def _reopen(database: Database, folder: Path) -> tuple[Juece, Clock, dict[str, Any]]:
+    """The existing records loaded; everyone given a new key (the golden keys' private halves are not on file)
+    and the log a new key (likewise), the clock just after the last recorded instant."""
+    with database.write() as conn:
+        load_records(conn, folder)
+        last = max(dt.datetime.fromisoformat(r["at"]) for r in read_rows(E, folder))
+        frozen = {t.name: dump_table(conn, t) for t in FROZEN}
+    clock = Clock((last.replace(tzinfo=dt.UTC) + dt.timedelta(hours=1)).astimezone(CST).strftime("%Y-%m-%dT%H:%M"))
+    core = Juece(database, default_catalog(), SECRET, clock, kdf=FAST)
+    with database.write() as conn:
+        known = {str(r.name) for r in conn.execute(select(U.c.name))}
+        conn.execute(update(LK).where(LK.c.retired_at.is_(None)).values(retired_at=clock().replace(tzinfo=None)))
+    for name, role, unit in PEOPLE:
+        if name not in known:
+            admin.add_user(core, name, [role], OFFICE, unit=unit)
+        keys.change_password(core, name, PASSWORD)
+    return core, clock, read_expected(folder) | {"frozen": frozen}
+
+
+def _checked(conn: Any, core: Juece, story: Story, before: dict[str, Any], head: dict[str, Any] | None
+             ) -> dict[str, Any]:
+    """The expectations (earlier decisions kept, the story's added, the new head appended), once all verifies."""
+    report = verify_all(conn, core.catalog)
+    if not report.ok:
+        raise SystemExit(f"the story does not verify: {[str(p) for p in report.problems]}")
+    vkey = transparency.require_key(conn)["verifier_key"]
+    heads = [*before["log"], {"head": head, "verifier_key": vkey}]
+    for logged in heads:
+        problems = tlog_verify.verify_against(conn, logged["head"] or {}, logged["verifier_key"]).problems
+        if problems:
+            raise SystemExit(f"the log does not verify: {problems}")
+    procedures = {int(r.id): f"{r.procedure_id}@{r.procedure_version}"
+                  for r in conn.execute(select(D.c.id, D.c.procedure_id, D.c.procedure_version))}
+    told = {story.names[did]: {"id": did, "procedure": procedures[did],
+                               "steps": [story.steps[did][seq] for seq in sorted(story.steps[did])]}
+            for did in sorted(story.names)}
+    clash = set(told) & set(before["decisions"])
+    if clash:
+        raise SystemExit(f"decision names already in the records: {sorted(clash)}")
+    return {"decisions": before["decisions"] | told, "log": heads}
+
+
+def _unchanged(before: dict[str, list[dict[str, Any]]], after: dict[str, list[dict[str, Any]]]) -> None:
+    """Fail unless every row that was in a frozen table is still there, identical."""
+    for table, rows in before.items():
+        kept = [r for r in after[table] if r in rows]
+        if len(kept) != len(rows):
+            raise SystemExit(f"extending changed existing rows of {table}: restore the records from git")
+
+
+def main(argv: list[str]) -> None:
+    """``make_golden`` (the whole story, fresh) or ``make_golden --extend CHAPTER...`` (after the records)."""
+    if argv[:1] == ["--extend"]:
+        unknown = [n for n in argv[1:] if n not in CHAPTERS]
+        if unknown or not argv[1:]:
+            raise SystemExit(f"--extend needs chapters of CHAPTERS, not {unknown or 'nothing'}")
+        generate(extend=tuple(argv[1:]))
+    elif argv:
+        raise SystemExit("usage: python -m tests.golden.make_golden [--extend CHAPTER...]")
+    else:
+        generate()
+
+
 if __name__ == "__main__":
-    generate()
+    main(sys.argv[1:])
