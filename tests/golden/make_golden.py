@@ -31,6 +31,14 @@ The stories:
   lawfully withheld, suspended, terminated.
 * ``contract`` (contract-review): accepted by a deputy, materials returned, resubmitted, a signed
   revise-and-resubmit opinion, a no-objection opinion on the new text, signed, archived.
+* ``rejected`` (cn-713): a risk found uncontrollable and an unlawful opinion, each sending the draft back;
+  then the chief executive rejects the decision.
+* ``refused`` (contract-review): the contract found unlawful, not to be signed.
+* ``evaluated`` (cn-713): an evaluation asking for a major change (which opens a linked decision,
+  ``evaluated-linked``), then one concluding in termination.
+* ``recalled`` (cn-713): withdrawn directly by the chief executive, signed.
+
+Together they take every action and reach every outcome of both procedures.
 
 Along the way the system stream registers every key, a key rotation (old signatures must keep
 verifying under the retired key) and a deputy grant and its revocation. At the end every event is
@@ -342,10 +350,93 @@ def withheld(s: Story) -> int:
     return did
 
 
+def rejected(s: Story) -> int:
+    """Risk found uncontrollable, an unlawful opinion, both sent back to drafting; then the decision rejected."""
+    s.clock.set("2026-12-07T09:00")
+    did = s.create("rejected", "cn-713", "化工园区扩区", ["confidential", "stability_risk"])
+    s.act(did, "initiate", "王建国", {"owner_unit": "城建办", "flags": ["confidential", "stability_risk"],
+                                    "confidential_basis": "《保守国家秘密法》第九条"})
+    s.act(did, "upload_draft", "王建国", {"content": "化工园区扩区方案（第一稿）"})
+    s.act(did, "start_consultation", "王建国", {"legal_bases": ["《安全生产法》"]})
+    s.act(did, "record_risk_assessment", "王建国", {"controllable": "false", "report": "风险不可控",
+                                                  "assessor_unit": "风险评估中心"})
+    s.act(did, "upload_draft", "王建国", {"content": "化工园区扩区方案（第二稿，缩小范围）"})
+    s.act(did, "start_consultation", "王建国", {"legal_bases": ["《安全生产法》"]})
+    s.act(did, "record_risk_assessment", "王建国", {"controllable": "true", "report": "缩小范围后风险可控",
+                                                  "assessor_unit": "风险评估中心"})
+    s.act(did, "submit_legality_review", "王建国")
+    s.clock.set("2026-12-08T10:00")
+    s.act(did, "submit_adviser_opinion", "张晓燕", {"opinion": "扩区用地未经批准"}, signed=True)
+    s.act(did, "sign_legality_opinion", "李明华", {"outcome": "unlawful", "opinion": "用地未经批准，违法"}, signed=True)
+    s.act(did, "upload_draft", "王建国", {"content": "化工园区扩区方案（第三稿，附用地批复）"})
+    s.act(did, "start_consultation", "王建国", {"legal_bases": ["《安全生产法》", "《土地管理法》"]})
+    s.act(did, "submit_legality_review", "王建国")
+    s.clock.set("2026-12-09T10:00")
+    s.act(did, "submit_adviser_opinion", "张晓燕", {"opinion": "合法"}, signed=True)
+    s.act(did, "sign_legality_opinion", "李明华", {"outcome": "lawful", "opinion": "经审查合法"}, signed=True)
+    s.clock.set("2026-12-10T11:00")
+    s.act(did, "record_meeting", "周敏", {"held_at": at("2026-12-10T09:00"), "attendees": ["孙海峰", "钱伟", "周敏"],
+                                        "views": [{"member": "钱伟", "view": "against"}, {"member": "周敏", "view": "against"},
+                                                  {"member": "孙海峰", "view": "against"}]})
+    s.act(did, "record_decision", "孙海峰", {"outcome": "rejected", "reason": "安全风险与收益不相称"}, signed=True)
+    return did
+
+
+def refused(s: Story) -> int:
+    """contract-review: the reviewer finds the contract unlawful; it may not be signed."""
+    s.clock.set("2026-12-14T09:00")
+    did = s.create("refused", "contract-review", "村集体土地长期租赁合同审查", [])
+    s.act(did, "upload_draft", "王建国", {"content": "村集体土地租赁合同（租期三十年）"})
+    s.act(did, "accept_for_review", "李明华", {"due_on": "2026-12-18"})
+    s.clock.set("2026-12-14T15:00")
+    s.act(did, "sign_review_opinion", "李明华", {"outcome": "unlawful_do_not_sign", "opinion": "租期超过法定上限"},
+          signed=True)
+    return did
+
+
+def evaluated(s: Story) -> int:
+    """Two evaluations: a major change and implementation goes on; then termination."""
+    s.clock.set("2026-12-15T09:00")
+    did = s.create("evaluated", "cn-713", "涉密通信设施布局", ["confidential"])
+    s.act(did, "initiate", "王建国", {"owner_unit": "城建办", "flags": ["confidential"],
+                                    "confidential_basis": "《保守国家秘密法》第九条"})
+    s.act(did, "upload_draft", "王建国", {"content": "通信设施布局方案"})
+    s.act(did, "start_consultation", "王建国", {"legal_bases": ["《电信条例》"]})
+    s.act(did, "submit_legality_review", "王建国")
+    s.clock.set("2026-12-16T10:00")
+    s.act(did, "submit_adviser_opinion", "张晓燕", {"opinion": "合法"}, signed=True)
+    s.act(did, "sign_legality_opinion", "李明华", {"outcome": "lawful", "opinion": "经审查合法"}, signed=True)
+    s.clock.set("2026-12-17T11:00")
+    s.act(did, "record_meeting", "周敏", {"held_at": at("2026-12-17T09:00"), "attendees": ["孙海峰", "周敏"],
+                                        "views": [{"member": "周敏", "view": "for"}, {"member": "孙海峰", "view": "for"}]})
+    s.act(did, "record_decision", "孙海峰", {"outcome": "adopted"}, signed=True)
+    s.act(did, "record_party_consent", "周敏", {"reference": "古街党〔2026〕41号"})
+    s.clock.set("2026-12-18T09:00")
+    s.act(did, "withhold", "吴霞", {"legal_basis": "《政府信息公开条例》第十四条"})
+    s.clock.set("2026-12-21T09:00")
+    s.act(did, "start_evaluation", "孙海峰", {"evaluation_unit": "第三方评估机构"})
+    s.act(did, "record_evaluation", "冯宁", {"outcome": "major_change", "report": "布局须作重大调整"})
+    s.clock.set("2026-12-22T09:00")
+    s.act(did, "start_evaluation", "王建国", {"evaluation_unit": "第三方评估机构"})
+    s.act(did, "record_evaluation", "冯宁", {"outcome": "terminate", "report": "调整后仍不可行，建议终止"})
+    return did
+
+
+def recalled(s: Story) -> int:
+    """The chief executive withdraws a decision directly, signed (no request to approve)."""
+    s.clock.set("2026-12-23T09:00")
+    did = s.create("recalled", "cn-713", "街道办公楼装修", [])
+    s.act(did, "initiate", "王建国", {"owner_unit": "城建办"})
+    s.clock.set("2026-12-23T15:00")
+    s.act(did, "withdraw", "孙海峰", {"reason": "预算未获批准"}, signed=True)
+    return did
+
+
 #: Every chapter, by the name its decisions carry in ``expected.json``; ``STORY`` is the order the first run told them.
 CHAPTERS: dict[str, Callable[[Story], int]] = {"withdrawn": withdrawn, "contract": contract, "declined": declined,
-                                               "full": full, "withheld": withheld}
-STORY = ("withdrawn", "contract", "declined", "full", "withheld")
+                                               "full": full, "withheld": withheld, "rejected": rejected,
+                                               "refused": refused, "evaluated": evaluated, "recalled": recalled}
+STORY = ("withdrawn", "contract", "declined", "full", "withheld", "rejected", "refused", "evaluated", "recalled")
 #: Tables whose existing rows an extension must leave byte for byte as they are (keys and heads may change state).
 FROZEN = (E, D, DOC, DV, LL, TH)
 
@@ -415,8 +506,12 @@ def _checked(conn: Any, core: Juece, story: Story, before: dict[str, Any], head:
         problems = tlog_verify.verify_against(conn, logged["head"] or {}, logged["verifier_key"]).problems
         if problems:
             raise SystemExit(f"the log does not verify: {problems}")
-    procedures = {int(r.id): f"{r.procedure_id}@{r.procedure_version}"
-                  for r in conn.execute(select(D.c.id, D.c.procedure_id, D.c.procedure_version))}
+    rows = conn.execute(select(D.c.id, D.c.procedure_id, D.c.procedure_version, D.c.linked_from).order_by(D.c.id))
+    procedures, old = {}, {int(v["id"]) for v in before["decisions"].values()}
+    for r in rows:
+        procedures[int(r.id)] = f"{r.procedure_id}@{r.procedure_version}"
+        if int(r.id) not in story.names and int(r.id) not in old:  # made by the engine (a major change's follow-up)
+            story.names[int(r.id)] = f"{story.names[int(r.linked_from)]}-linked"
     told = {story.names[did]: {"id": did, "procedure": procedures[did],
                                "steps": [story.steps[did][seq] for seq in sorted(story.steps[did])]}
             for did in sorted(story.names)}
