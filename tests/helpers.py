@@ -11,9 +11,13 @@ from typing import Any
 
 from sqlalchemy import create_engine
 
+from config.runtime import delivery_policy
+from config.settings import load_settings
 from workflow.service import Juece
 
 CST = dt.timezone(dt.timedelta(hours=8))
+#: The outbox's lease, back-off and attempts as shipped (the defaults on ``Settings``).
+DELIVERY = delivery_policy(load_settings({}))
 #: Everyone's own password in the tests: it signs them in and opens their signing key.
 PASSWORD = "correct-horse-battery"
 
