@@ -61,10 +61,7 @@ def test_rate_limit_storage_and_trusted_proxies_settings() -> None:
         load_settings({"JUECE_TRUSTED_PROXIES": "yes"})
 
 
-def test_rate_limit_counts_survive_a_restart_in_redis(core: Juece, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("JUECE_RATE_LIMIT_STORAGE", raising=False)
-    monkeypatch.delenv("JUECE_API_RATELIMIT_STORAGE_URI", raising=False)
+def test_rate_limit_counts_survive_a_restart_in_redis(core: Juece, tmp_path: Path) -> None:
     redis = PrivateRedis(tmp_path)
     redis.start()
     try:
