@@ -21,7 +21,7 @@ from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from workflow.timing.calendar import SHANGHAI
+from workflow.timing.calendar import NOTICE_FROM_DEFAULT, SHANGHAI
 
 ENVIRONMENTS = ("development", "production")
 
@@ -59,7 +59,7 @@ class Settings:
     clock_file: Path | None = None
     #: (month, day) from which administrators get a daily notice while next year's holiday calendar is
     #: missing (``JUECE_CALENDAR_NOTICE_FROM=MM-DD``, default 11-01).
-    calendar_notice_from: tuple[int, int] = (11, 1)
+    calendar_notice_from: tuple[int, int] = NOTICE_FROM_DEFAULT
     #: ``JUECE_ENV``: ``production`` refuses to start on an unsafe setting (``config.production``).
     environment: str = "development"
     #: ``JUECE_ALLOW_SQLITE=1``: production on SQLite files, allowed explicitly (one machine, one process).

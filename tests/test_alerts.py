@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.helpers import DELIVERY, PASSWORD, Clock, new_decision, review_requested_feb_12
+from tests.helpers import DELIVERY, PASSWORD, Clock, lease_end, new_decision, review_requested_feb_12
 from workflow.admin import offices as admin
 from workflow.engine.errors import Forbidden, NotFound, WorkflowError
 from workflow.notices import outbox
@@ -233,7 +233,7 @@ def test_webhook_is_signed_and_optionally_dingtalk_shaped(core: Juece, clock: Cl
     delivery = outbox.relay(core, DELIVERY)[0]
     claim = outbox.claim(core, delivery, DELIVERY)
     assert claim is not None
-    send_webhook(claim, "s3cret", fmt, policy=core.outbound)
+    send_webhook(claim, "s3cret", fmt, policy=core.outbound, deadline=lease_end())
     headers, body = _Hook.received[0]
     payload = json.loads(body)
     if fmt == "json":

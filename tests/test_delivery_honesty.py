@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, text
 
 from config import load_settings
 from tests.conftest import make_core
-from tests.helpers import DELIVERY, Clock, new_decision
+from tests.helpers import DELIVERY, Clock, lease_end, new_decision
 from tests.system import SmtpServer, free_port, wait_for
 from worker import tasks
 from worker.app import create_celery
@@ -189,7 +189,8 @@ def test_webhook_refused_is_known_and_a_webhook_without_answer_is_not(core: Juec
     claim = outbox.claim(core, one_email(core), DELIVERY)
     assert claim is not None
     with pytest.raises(DeliveryError) as nobody:
-        send_webhook(dataclasses.replace(claim, target=f"http://127.0.0.1:{free_port()}/hook"), "", policy=LOCAL)
+        send_webhook(dataclasses.replace(claim, target=f"http://127.0.0.1:{free_port()}/hook"), "", policy=LOCAL,
+                     deadline=lease_end())
     assert not nobody.value.unknown_outcome
     with socket.socket() as silent:  # accepts the connection, never answers
         silent.bind(("127.0.0.1", 0))
