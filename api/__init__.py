@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import Settings, load_settings
+from config import Settings, settings_or_exit
 from config.production import refuse_unsafe
 from config.runtime import open_core
 from workflow.service import Juece
@@ -17,7 +17,7 @@ from workflow.service import Juece
 
 def create_app(settings: Settings | None = None, core: Juece | None = None) -> Flask:
     """Build the web application for ``settings`` (read from the environment when None)."""
-    settings = settings or load_settings()
+    settings = settings or settings_or_exit()  # under gunicorn: one line naming the variable, then exit 1
     app = Flask(__name__)
     app.config["JUECE_SETTINGS"] = settings
     trusted = settings.trusted_proxies

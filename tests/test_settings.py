@@ -95,7 +95,8 @@ def test_the_time_zone_is_no_setting_and_naming_another_is_refused_at_start(tmp_
         load_settings({"JUECE_TIMEZONE": "Europe/Berlin"})
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUECE_")}
     env |= {"JUECE_INSTANCE_DIR": str(tmp_path), "JUECE_TIMEZONE": "UTC"}
-    for start in (["-c", "import worker.celery_app"], ["-c", "from cli.main import main; main()", "doctor"]):
+    for start in (["-c", "import worker.celery_app"], ["-c", "from cli.main import main; main()", "doctor"],
+                  ["-c", "from api import create_app; create_app()"]):  # what gunicorn calls
         run = subprocess.run([sys.executable, *start], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
         assert run.returncode == 1, run.stderr
         assert run.stderr.strip().splitlines() == [
