@@ -6,32 +6,21 @@ step forms and the REST API arrive with their own issues.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import Settings, load_settings
+from config import Settings, settings_or_exit
 from config.production import refuse_unsafe
 from config.runtime import open_core
 from workflow.service import Juece
 
 
-def trusted_proxies(environ: Mapping[str, str]) -> int:
-    """How many reverse proxies in front of the app to trust for X-Forwarded-* (``JUECE_TRUSTED_PROXIES``, default 0)."""
-    raw = (environ.get("JUECE_TRUSTED_PROXIES") or "0").strip()
-    if not raw.isdigit():
-        raise ValueError(f"JUECE_TRUSTED_PROXIES must be a whole number of proxies, not {raw!r}")
-    return int(raw)
-
-
 def create_app(settings: Settings | None = None, core: Juece | None = None) -> Flask:
     """Build the web application for ``settings`` (read from the environment when None)."""
-    settings = settings or load_settings()
+    settings = settings or settings_or_exit()  # under gunicorn: one line naming the variable, then exit 1
     app = Flask(__name__)
     app.config["JUECE_SETTINGS"] = settings
-    trusted = trusted_proxies(os.environ)
+    trusted = settings.trusted_proxies
     app.config["JUECE_TRUSTED_PROXIES"] = trusted
     if trusted:  # only behind proxies we were told of is X-Forwarded-For the client's address
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)  # type: ignore[method-assign]

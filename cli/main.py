@@ -17,7 +17,7 @@ import click
 
 from cli import transparency as _transparency
 from cli.common import Ctx, emit, fail, fail_unavailable, json_option, pass_ctx
-from config import load_settings
+from config import settings_or_exit
 from workflow.admin.sessions import WrongSigningPassword, name_key, record_failure
 from workflow.engine.errors import DefinitionError, WorkflowError
 from workflow.persistence.db import unavailable
@@ -47,7 +47,7 @@ class JueceGroup(click.Group):
 def main(ctx: click.Context) -> None:
     """juece (决策): major administrative decisions, lawfully from proposal to evaluation."""
     if not isinstance(ctx.obj, Ctx):
-        ctx.obj = Ctx(load_settings())
+        ctx.obj = Ctx(settings_or_exit())
 
 
 @main.group()

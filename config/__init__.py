@@ -1,5 +1,5 @@
 """One typed settings object, read from the environment with embedded defaults."""
 
-from config.settings import Settings, load_settings
+from config.settings import Settings, SettingsError, load_settings, settings_or_exit
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["Settings", "SettingsError", "load_settings", "settings_or_exit"]

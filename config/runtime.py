@@ -12,6 +12,7 @@ from pathlib import Path
 from config.settings import Settings
 from workflow.engine.catalog import default_catalog
 from workflow.notices.outbound import OutboundPolicy
+from workflow.notices.outbox import DeliveryPolicy
 from workflow.persistence.db import Database
 from workflow.service import Juece, system_clock
 
@@ -41,6 +42,13 @@ def file_clock(path: Path) -> Callable[[], dt.datetime]:
         return dt.datetime.fromisoformat(text).astimezone(dt.UTC) + elapsed
 
     return now
+
+
+def delivery_policy(settings: Settings) -> DeliveryPolicy:
+    """The outbox's lease, back-off and attempts as the settings say."""
+    return DeliveryPolicy(dt.timedelta(seconds=settings.delivery_lease_seconds),
+                          tuple(dt.timedelta(seconds=s) for s in settings.delivery_backoff_seconds),
+                          settings.delivery_max_attempts)
 
 
 def open_core(settings: Settings) -> Juece:

@@ -1,18 +1,33 @@
 """The settings object: every knob juece has, read once from the environment.
 
 Nothing here does I/O at import time; ``load_settings`` reads a mapping (``os.environ`` by default)
-and returns a frozen object that the CLI, the web app and the worker receive explicitly.
+and returns a frozen object that the CLI, the web app and the worker receive explicitly. This is the only
+module that reads the environment (``tests/test_settings.py`` keeps the list of the few exceptions), and
+each default is written once, on its field below: the loader falls back to the field, never to a copy.
+
+The time zone is not a setting. The procedures' periods end at 24:00 China Standard Time (民法典 art. 203)
+and the working-day calendar is the State Council's; an operator's choice must not move a legal deadline,
+and the officials who read the dates read them in the same zone. ``workflow.timing.calendar.SHANGHAI`` is
+that zone, for counting and for display alike; ``JUECE_TIMEZONE`` naming any other is refused at start.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
+from typing import Any
+
+from workflow.timing.calendar import NOTICE_FROM_DEFAULT, SHANGHAI
 
 ENVIRONMENTS = ("development", "production")
+
+
+class SettingsError(ValueError):
+    """A ``JUECE_*`` variable juece cannot use: every process refuses to start, naming it and why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +37,6 @@ class Settings:
     instance_dir: Path
     database_url: str
     broker_url: str
-    timezone: str = "Asia/Shanghai"
     procedures_dir: Path | None = None
     secret_key: str | None = None
     scan_seconds: float = 10.0
@@ -45,7 +59,7 @@ class Settings:
     clock_file: Path | None = None
     #: (month, day) from which administrators get a daily notice while next year's holiday calendar is
     #: missing (``JUECE_CALENDAR_NOTICE_FROM=MM-DD``, default 11-01).
-    calendar_notice_from: tuple[int, int] = (11, 1)
+    calendar_notice_from: tuple[int, int] = NOTICE_FROM_DEFAULT
     #: ``JUECE_ENV``: ``production`` refuses to start on an unsafe setting (``config.production``).
     environment: str = "development"
     #: ``JUECE_ALLOW_SQLITE=1``: production on SQLite files, allowed explicitly (one machine, one process).
@@ -54,6 +68,12 @@ class Settings:
     cookie_secure_setting: bool | None = None
     #: ``JUECE_OUTBOUND_ALLOW``: hosts, addresses or networks a webhook may reach over http or in private ranges.
     outbound_allow: tuple[str, ...] = ()
+    #: ``JUECE_TRUSTED_PROXIES``: how many reverse proxies in front of the web app to trust for X-Forwarded-*.
+    trusted_proxies: int = 0
+    #: ``JUECE_API_RATE_LIMIT``: the REST API's limit per token or address (Flask-Limiter notation).
+    api_rate_limit: str = "600 per minute"
+    #: ``JUECE_RATE_LIMIT_STORAGE``: where the API's counters live; empty: a Redis broker, else memory.
+    rate_limit_storage: str = ""
 
     @property
     def uses_embedded_broker(self) -> bool:
@@ -93,42 +113,87 @@ def flag(text: str | None) -> bool | None:
     return text.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _seconds_list(text: str) -> tuple[float, ...]:
+    """Comma-separated seconds, at least one, none negative."""
+    values = tuple(float(x) for x in text.split(",") if x.strip())
+    if not values or min(values) < 0:
+        raise ValueError(f"expected comma-separated seconds (e.g. 30,120,600), got {text!r}")
+    return values
+
+
+def _whole(text: str) -> int:
+    """A whole number, 0 or more."""
+    if not text.strip().isdigit():
+        raise ValueError(f"expected a whole number, got {text!r}")
+    return int(text)
+
+
+#: Each field's default, written once on the field.
+DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Settings) if f.default is not MISSING}
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Build the settings from ``JUECE_*`` variables, falling back to the embedded defaults."""
+    """Build the settings from ``JUECE_*`` variables; an unset or empty one takes its field's default."""
     env = os.environ if environ is None else environ
-    instance = Path(env.get("JUECE_INSTANCE_DIR", "instance")).resolve()
+
+    def read(name: str, field: str, parse: Callable[[str], Any] = str) -> Any:
+        raw = env.get(name) or ""
+        if not raw.strip():
+            return DEFAULTS[field]
+        try:
+            return parse(raw)
+        except ValueError as error:
+            raise SettingsError(f"{name}: {error}") from None
+
+    zone = (env.get("JUECE_TIMEZONE") or "").strip()
+    if zone and zone != SHANGHAI.key:  # no longer a setting (module docstring): say so rather than ignore it
+        raise SettingsError(f"JUECE_TIMEZONE: the procedures' deadlines and dates are China Standard Time "
+                            f"({SHANGHAI.key}) by law and juece has no time zone setting; {zone!r} would not be "
+                            "used: unset JUECE_TIMEZONE")
+    instance = Path(env.get("JUECE_INSTANCE_DIR") or "instance").resolve()
     database_url = env.get("JUECE_DATABASE_URL") or f"sqlite:///{instance / 'juece.db'}"
     broker_url = env.get("JUECE_BROKER_URL") or f"sqla+sqlite:///{instance / 'broker.db'}"
     procedures = env.get("JUECE_PROCEDURES_DIR")
-    environment = (env.get("JUECE_ENV") or "development").strip().lower()
+    environment = read("JUECE_ENV", "environment").strip().lower()
     if environment not in ENVIRONMENTS:  # a typo must not quietly turn production mode off
-        raise ValueError(f"JUECE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}")
+        raise SettingsError(f"JUECE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}")
     return Settings(
         instance_dir=instance,
         database_url=database_url,
         broker_url=broker_url,
-        timezone=env.get("JUECE_TIMEZONE", "Asia/Shanghai"),
         procedures_dir=Path(procedures) if procedures else None,
         secret_key=env.get("JUECE_SECRET_KEY") or None,
-        scan_seconds=float(env.get("JUECE_SCAN_SECONDS", "10")),
-        relay_seconds=float(env.get("JUECE_RELAY_SECONDS", "2")),
-        smtp_host=env.get("JUECE_SMTP_HOST", ""),
-        smtp_port=int(env.get("JUECE_SMTP_PORT", "25")),
-        smtp_user=env.get("JUECE_SMTP_USER", ""),
-        smtp_password=env.get("JUECE_SMTP_PASSWORD", ""),
-        smtp_from=env.get("JUECE_SMTP_FROM", "juece@localhost"),
-        smtp_starttls=env.get("JUECE_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
-        smtp_timeout_seconds=float(env.get("JUECE_SMTP_TIMEOUT_SECONDS", "10")),
+        scan_seconds=read("JUECE_SCAN_SECONDS", "scan_seconds", float),
+        relay_seconds=read("JUECE_RELAY_SECONDS", "relay_seconds", float),
+        smtp_host=read("JUECE_SMTP_HOST", "smtp_host"),
+        smtp_port=read("JUECE_SMTP_PORT", "smtp_port", int),
+        smtp_user=read("JUECE_SMTP_USER", "smtp_user"),
+        smtp_password=read("JUECE_SMTP_PASSWORD", "smtp_password"),
+        smtp_from=read("JUECE_SMTP_FROM", "smtp_from"),
+        smtp_starttls=read("JUECE_SMTP_STARTTLS", "smtp_starttls", lambda text: bool(flag(text))),
+        smtp_timeout_seconds=read("JUECE_SMTP_TIMEOUT_SECONDS", "smtp_timeout_seconds", float),
         clock_file=Path(env["JUECE_CLOCK_FILE"]) if env.get("JUECE_CLOCK_FILE") else None,
-        delivery_lease_seconds=float(env.get("JUECE_DELIVERY_LEASE_SECONDS", "60")),
-        delivery_backoff_seconds=tuple(float(x) for x in env.get(
-            "JUECE_DELIVERY_BACKOFF_SECONDS", "30,120,600,1800").split(",") if x.strip()),
-        delivery_max_attempts=int(env.get("JUECE_DELIVERY_MAX_ATTEMPTS", "5")),
-        calendar_notice_from=month_day(env.get("JUECE_CALENDAR_NOTICE_FROM", "11-01")),
-        log_origin=env.get("JUECE_LOG_ORIGIN", "juece.local/decisions"),
-        log_publish_seconds=float(env.get("JUECE_LOG_PUBLISH_SECONDS", "3600")),
+        delivery_lease_seconds=read("JUECE_DELIVERY_LEASE_SECONDS", "delivery_lease_seconds", float),
+        delivery_backoff_seconds=read("JUECE_DELIVERY_BACKOFF_SECONDS", "delivery_backoff_seconds", _seconds_list),
+        delivery_max_attempts=read("JUECE_DELIVERY_MAX_ATTEMPTS", "delivery_max_attempts", int),
+        calendar_notice_from=read("JUECE_CALENDAR_NOTICE_FROM", "calendar_notice_from", month_day),
+        log_origin=read("JUECE_LOG_ORIGIN", "log_origin"),
+        log_publish_seconds=read("JUECE_LOG_PUBLISH_SECONDS", "log_publish_seconds", float),
         environment=environment,
         allow_sqlite=bool(flag(env.get("JUECE_ALLOW_SQLITE"))),
         cookie_secure_setting=flag(env.get("JUECE_COOKIE_SECURE")),
         outbound_allow=tuple(x.strip() for x in env.get("JUECE_OUTBOUND_ALLOW", "").split(",") if x.strip()),
+        trusted_proxies=read("JUECE_TRUSTED_PROXIES", "trusted_proxies", _whole),
+        api_rate_limit=read("JUECE_API_RATE_LIMIT", "api_rate_limit"),
+        # The older name is still read, so a deployment that set it keeps its shared counters.
+        rate_limit_storage=env.get("JUECE_RATE_LIMIT_STORAGE") or env.get("JUECE_API_RATELIMIT_STORAGE_URI") or "",
     )
+
+
+def settings_or_exit(environ: Mapping[str, str] | None = None) -> Settings:
+    """At a process's start: the settings, or the variable at fault and why on stderr, and exit 1."""
+    try:
+        return load_settings(environ)
+    except SettingsError as error:
+        print(f"juece: {error}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,9 +12,18 @@ from typing import Any
 
 from sqlalchemy import create_engine
 
+from config.runtime import delivery_policy
+from config.settings import load_settings
 from workflow.service import Juece
 
 CST = dt.timezone(dt.timedelta(hours=8))
+#: The outbox's lease, back-off and attempts as shipped (the defaults on ``Settings``).
+DELIVERY = delivery_policy(load_settings({}))
+
+
+def lease_end() -> float:
+    """The monotonic instant a delivery claimed now would lose its lease (as shipped): a direct send's deadline."""
+    return time.monotonic() + DELIVERY.lease.total_seconds()
 #: Everyone's own password in the tests: it signs them in and opens their signing key.
 PASSWORD = "correct-horse-battery"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.helpers import PASSWORD, Clock, new_decision, review_requested_feb_12
+from tests.helpers import DELIVERY, PASSWORD, Clock, lease_end, new_decision, review_requested_feb_12
 from workflow.admin import offices as admin
 from workflow.engine.errors import Forbidden, NotFound, WorkflowError
 from workflow.notices import outbox
@@ -114,8 +115,8 @@ def test_a_reminder_whose_deadline_was_met_before_sending_is_cancelled(core: Jue
     clock.set("2026-02-26T09:00")
     scan(core)
     core.act(did, "return_materials", "reviewer", {"reason": "缺少法律依据清单"})
-    ids = outbox.relay(core)
-    assert len(ids) == 2 and all(outbox.claim(core, i) is None for i in ids)
+    ids = outbox.relay(core, DELIVERY)
+    assert len(ids) == 2 and all(outbox.claim(core, i, DELIVERY) is None for i in ids)
     with core.db.read() as conn:
         assert {r.status for r in conn.execute(select(DY.c.status))} == {"cancelled"}
 
@@ -165,14 +166,14 @@ def test_outbox_retries_with_backoff_then_gives_up(core: Juece, clock: Clock) ->
     review_requested(core, clock)
     clock.set("2026-02-26T09:00")
     scan(core)
-    delivery = outbox.relay(core)[0]
-    backoff = (dt.timedelta(seconds=30), dt.timedelta(minutes=2))
+    delivery = outbox.relay(core, DELIVERY)[0]
+    policy = dataclasses.replace(DELIVERY, backoff=(dt.timedelta(seconds=30), dt.timedelta(minutes=2)), max_attempts=3)
     for attempt, expected in [(1, "pending"), (2, "pending"), (3, "failed")]:
-        claim = outbox.claim(core, delivery)
+        claim = outbox.claim(core, delivery, policy)
         assert claim is not None and claim.attempt == attempt
-        assert outbox.complete(core, delivery, "550 refused", backoff=backoff, max_attempts=3) == expected
+        assert outbox.complete(core, delivery, policy, "550 refused") == expected
         clock.advance(minutes=3)
-    assert outbox.claim(core, delivery) is None
+    assert outbox.claim(core, delivery, DELIVERY) is None
     with core.db.read() as conn:
         row = conn.execute(select(DY.c.status, DY.c.last_error).where(DY.c.id == delivery)).one()
     assert row == ("failed", "550 refused")
@@ -229,10 +230,10 @@ def test_webhook_is_signed_and_optionally_dingtalk_shaped(core: Juece, clock: Cl
     review_requested(core, clock, emails=False)
     clock.set("2026-02-26T09:00")
     assert scan(core).deliveries == 1  # one message to the office's group channel
-    delivery = outbox.relay(core)[0]
-    claim = outbox.claim(core, delivery)
+    delivery = outbox.relay(core, DELIVERY)[0]
+    claim = outbox.claim(core, delivery, DELIVERY)
     assert claim is not None
-    send_webhook(claim, "s3cret", fmt, policy=core.outbound)
+    send_webhook(claim, "s3cret", fmt, policy=core.outbound, deadline=lease_end())
     headers, body = _Hook.received[0]
     payload = json.loads(body)
     if fmt == "json":

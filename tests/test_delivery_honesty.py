@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, text
 
 from config import load_settings
 from tests.conftest import make_core
-from tests.helpers import Clock, new_decision
+from tests.helpers import DELIVERY, Clock, lease_end, new_decision
 from tests.system import SmtpServer, free_port, wait_for
 from worker import tasks
 from worker.app import create_celery
@@ -41,7 +41,7 @@ def one_email(core: Juece, key: str = "honesty:1") -> int:
         org = conn.execute(select(ORG.c.id).where(ORG.c.name == "古塘街道")).scalar_one()
         alerts.notify_roles(conn, core.clock(), org_id=org, decision_id=did, roles=["legal_reviewer"], owner_id=None,
                             kind="stall", key=key, subject="【提醒】测试", body="正文\n第二行", payload={})
-    (delivery,) = outbox.relay(core)
+    (delivery,) = outbox.relay(core, DELIVERY)
     return delivery
 
 
@@ -54,34 +54,34 @@ def delivery(core: Juece, delivery_id: int) -> tuple[str, int, int, str]:
 
 def test_a_worker_lost_after_the_hand_over_is_counted_and_retried(core: Juece, clock: Clock) -> None:
     first = one_email(core)
-    assert outbox.claim(core, first) is not None
+    assert outbox.claim(core, first, DELIVERY) is not None
     outbox.handed_over(core, first)
     clock.advance(minutes=2)  # the lease ran out: the worker is gone
-    assert outbox.relay(core) == [first]
+    assert outbox.relay(core, DELIVERY) == [first]
     status, _, unconfirmed, note = delivery(core, first)
     assert (status, unconfirmed) == ("pending", 1) and "may hold a copy" in note
-    assert outbox.claim(core, first) is not None
-    assert outbox.complete(core, first) == "sent"
+    assert outbox.claim(core, first, DELIVERY) is not None
+    assert outbox.complete(core, first, DELIVERY) == "sent"
     status, attempts, unconfirmed, note = delivery(core, first)
     assert (status, attempts, unconfirmed) == ("sent", 2, 1) and "up to 1 more" in note
 
 
 def test_a_worker_lost_before_the_hand_over_leaves_nothing_uncertain(core: Juece, clock: Clock) -> None:
     first = one_email(core)
-    assert outbox.claim(core, first) is not None
+    assert outbox.claim(core, first, DELIVERY) is not None
     clock.advance(minutes=2)
-    again = outbox.claim(core, first)  # claimed straight from the expired lease, without the relay
+    again = outbox.claim(core, first, DELIVERY)  # claimed straight from the expired lease, without the relay
     assert again is not None and again.attempt == 2
-    assert outbox.complete(core, first) == "sent"
+    assert outbox.complete(core, first, DELIVERY) == "sent"
     assert delivery(core, first) == ("sent", 2, 0, "")
 
 
 def test_an_expired_claim_after_a_hand_over_counts_even_without_the_relay(core: Juece, clock: Clock) -> None:
     first = one_email(core)
-    assert outbox.claim(core, first) is not None
+    assert outbox.claim(core, first, DELIVERY) is not None
     outbox.handed_over(core, first)
     clock.advance(minutes=2)
-    assert outbox.claim(core, first) is not None
+    assert outbox.claim(core, first, DELIVERY) is not None
     assert delivery(core, first)[:3] == ("sending", 2, 1)
 
 
@@ -92,19 +92,19 @@ def test_message_ids_differ_per_installation_and_delivery_and_repeat_on_retry(co
     try:
         other = make_core(other_db, clock)
         mine, theirs = one_email(core), one_email(other)
-        claim, their_claim = outbox.claim(core, mine), outbox.claim(other, theirs)
+        claim, their_claim = outbox.claim(core, mine, DELIVERY), outbox.claim(other, theirs, DELIVERY)
         assert claim is not None and their_claim is not None
         # Same office, same people, same row ids, same key: still two different messages.
         assert claim.idempotency_key == their_claim.idempotency_key
         assert claim.installation != their_claim.installation
         assert message_id(settings, claim) != message_id(settings, their_claim)
         assert message_id(settings, claim).endswith("@gutang.gov.cn>")
-        outbox.complete(core, mine, "421 try later")
-        retry = outbox.claim(core, mine)
+        outbox.complete(core, mine, DELIVERY, "421 try later")
+        retry = outbox.claim(core, mine, DELIVERY)
         assert retry is not None and retry.attempt == 2
         assert message_id(settings, retry) == message_id(settings, claim)
         second = one_email(core, "honesty:2")
-        second_claim = outbox.claim(core, second)
+        second_claim = outbox.claim(core, second, DELIVERY)
         assert second_claim is not None and message_id(settings, second_claim) != message_id(settings, claim)
     finally:
         other_db.dispose()
@@ -186,10 +186,11 @@ def test_a_refusal_is_a_known_outcome(core: Juece, smtp: SmtpServer, deliver: Ca
 
 
 def test_webhook_refused_is_known_and_a_webhook_without_answer_is_not(core: Juece) -> None:
-    claim = outbox.claim(core, one_email(core))
+    claim = outbox.claim(core, one_email(core), DELIVERY)
     assert claim is not None
     with pytest.raises(DeliveryError) as nobody:
-        send_webhook(dataclasses.replace(claim, target=f"http://127.0.0.1:{free_port()}/hook"), "", policy=LOCAL)
+        send_webhook(dataclasses.replace(claim, target=f"http://127.0.0.1:{free_port()}/hook"), "", policy=LOCAL,
+                     deadline=lease_end())
     assert not nobody.value.unknown_outcome
     with socket.socket() as silent:  # accepts the connection, never answers
         silent.bind(("127.0.0.1", 0))

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from cli.common import Ctx
 from cli.main import main
 from config.settings import Settings
+from tests.helpers import lease_end
 from worker.channels import DeliveryError, send_webhook
 from workflow.admin import offices as admin
 from workflow.notices.outbound import OutboundPolicy, UnsafeUrl
@@ -126,10 +127,10 @@ def test_saving_refuses_from_the_service_and_the_cli_and_keeps_the_old_value(cor
 
 def test_delivery_to_a_local_server_is_refused_by_default_and_allowed_through_the_list(receiver: str) -> None:
     with pytest.raises(DeliveryError) as refused:
-        send_webhook(claim(receiver), "")
+        send_webhook(claim(receiver), "", deadline=lease_end())
     assert "refused" in str(refused.value) and not refused.value.unknown_outcome
     assert _Receiver.received == []  # not a byte reached it
-    send_webhook(claim(receiver), "", policy=LOCAL)
+    send_webhook(claim(receiver), "", policy=LOCAL, deadline=lease_end())
     assert len(_Receiver.received) == 1
 
 
@@ -144,7 +145,7 @@ def test_the_name_is_resolved_again_at_delivery(receiver: str, monkeypatch: pyte
 
     monkeypatch.setattr(socket, "getaddrinfo", rebound)  # now it points into this machine
     with pytest.raises(DeliveryError, match="127.0.0.1"):
-        send_webhook(claim(target), "")
+        send_webhook(claim(target), "", deadline=lease_end())
     assert _Receiver.received == []
 
 
@@ -158,21 +159,21 @@ def test_the_address_actually_reached_is_checked(receiver: str, monkeypatch: pyt
 
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
     with pytest.raises(DeliveryError, match="127.0.0.1") as refused:
-        send_webhook(claim(f"https://rebind.test:{port}/hook"), "")  # refused before the TLS handshake
+        send_webhook(claim(f"https://rebind.test:{port}/hook"), "", deadline=lease_end())  # refused before the TLS handshake
     assert not refused.value.unknown_outcome and _Receiver.received == []
 
 
 def test_redirects_are_not_followed(receiver: str) -> None:
     _Receiver.redirect_to = receiver.replace("/hook", "/elsewhere")
     with pytest.raises(DeliveryError, match="302"):
-        send_webhook(claim(receiver), "", policy=LOCAL)
+        send_webhook(claim(receiver), "", policy=LOCAL, deadline=lease_end())
     assert [path for path, _ in _Receiver.received] == ["/hook"]
 
 
 def test_dingtalk_markdown_carries_no_link_or_image_syntax(receiver: str) -> None:
     sent = claim(receiver, subject="【提醒】[点此领取](https://evil.example/x)",
                  body="![跟踪](https://evil.example/pixel.png) <a href=x>链接</a> 第二行")
-    send_webhook(sent, "", "dingtalk", policy=LOCAL)
+    send_webhook(sent, "", "dingtalk", policy=LOCAL, deadline=lease_end())
     markdown = json.loads(_Receiver.received[0][1])["markdown"]
     for text in (markdown["title"], markdown["text"]):
         assert not set("[]()<>!") & set(text)

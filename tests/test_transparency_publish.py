@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 
 from tests.api.conftest import Api, make_app
 from tests.conftest import make_core
-from tests.helpers import Clock, new_decision, to_consultation, to_publication
+from tests.helpers import DELIVERY, Clock, new_decision, to_consultation, to_publication
 from workflow.admin import offices as admin
 from workflow.notices import outbox
 from workflow.notices.outbound import OutboundPolicy
@@ -113,7 +113,7 @@ def test_witness_deliveries_are_claimed_like_any_other(core: Juece, clock: Clock
     new_decision(core)
     head = transparency.publish(core, ORIGIN)
     assert head is not None
-    claim = outbox.claim(core, outbox.relay(core)[0])
+    claim = outbox.claim(core, outbox.relay(core, DELIVERY)[0], DELIVERY)
     assert claim is not None and claim.channel == "witness" and claim.payload == head
     assert claim.idempotency_key.startswith("tree_head:")
 

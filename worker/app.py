@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import Settings
+from workflow.timing.calendar import SHANGHAI
 
 _SQLITE_TUNED = False
 
@@ -53,7 +54,7 @@ def create_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,
         worker_hijack_root_logger=False,
-        timezone="Asia/Shanghai",
+        timezone=SHANGHAI.key,
         beat_schedule={
             "deadline-scan": {"task": "juece.scan_deadlines", "schedule": settings.scan_seconds},
             "outbox-relay": {"task": "juece.relay", "schedule": settings.relay_seconds},

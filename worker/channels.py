@@ -29,9 +29,6 @@ from config import Settings
 from workflow.notices.outbound import OutboundPolicy, UnsafeUrl
 from workflow.notices.outbox import Claim
 
-#: Without a lease to respect (direct calls), how long a send may take in all.
-DEFAULT_BUDGET = 60.0
-
 
 class DeliveryError(Exception):
     """A send that did not go through; the message says why.
@@ -113,7 +110,7 @@ class _Conversation(smtplib.SMTP):
         return code, reply
 
 
-def send_email(settings: Settings, claim: Claim, *, deadline: float | None = None,
+def send_email(settings: Settings, claim: Claim, *, deadline: float,
                handed_over: Callable[[], None] = _nothing, accepted: Callable[[], None] = _nothing) -> None:
     """Send a plain-text + HTML e-mail with a Chinese subject; ``accepted`` runs on the server's 250, before QUIT."""
     if not settings.smtp_host:
@@ -121,8 +118,7 @@ def send_email(settings: Settings, claim: Claim, *, deadline: float | None = Non
     message = compose_email(settings, claim)
     smtp: _Conversation | None = None
     try:
-        smtp = _Conversation(settings.smtp_timeout_seconds,
-                             deadline if deadline is not None else time.monotonic() + DEFAULT_BUDGET, handed_over)
+        smtp = _Conversation(settings.smtp_timeout_seconds, deadline, handed_over)
         smtp.connect(settings.smtp_host, settings.smtp_port)
         if settings.smtp_starttls:
             smtp.starttls()
@@ -200,7 +196,7 @@ def _post(url: str, data: bytes, headers: dict[str, str], timeout: float, policy
 
 
 def send_webhook(claim: Claim, secret: str, fmt: str = "json", *, policy: OutboundPolicy | None = None,
-                 deadline: float | None = None, handed_over: Callable[[], None] = _nothing) -> None:
+                 deadline: float, handed_over: Callable[[], None] = _nothing) -> None:
     """POST the notification as JSON signed with HMAC-SHA256, or as a DingTalk robot markdown message.
 
     ``policy`` says which hosts beyond public https ones may be called (none by default); redirects are
@@ -222,7 +218,7 @@ def send_webhook(claim: Claim, secret: str, fmt: str = "json", *, policy: Outbou
     if fmt != "dingtalk" and secret:
         headers["X-Juece-Signature"] = "sha256=" + hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
     headers |= {"Content-Type": "application/json; charset=utf-8", "X-Juece-Idempotency-Key": claim.wire_key}
-    left = (deadline if deadline is not None else time.monotonic() + DEFAULT_BUDGET) - time.monotonic()
+    left = deadline - time.monotonic()
     if left <= 0:
         raise DeliveryError("webhook: the delivery's lease ran out before sending")
     try:

@@ -11,7 +11,7 @@ from typing import Any
 from celery import current_app, shared_task
 
 from config import Settings
-from config.runtime import open_core
+from config.runtime import delivery_policy, open_core
 from worker.channels import DeliveryError, send_email, send_webhook
 from workflow.notices import alerts, outbox
 from workflow.record import transparency
@@ -51,7 +51,7 @@ def scan_deadlines() -> dict[str, Any]:
 @shared_task(name="juece.relay", ignore_result=True)
 def relay() -> int:
     """Hand due outbox rows to delivery tasks (leased, so a lost message is handed out again)."""
-    ids = outbox.relay(_core(), lease=dt.timedelta(seconds=_settings().delivery_lease_seconds))
+    ids = outbox.relay(_core(), delivery_policy(_settings()))
     for delivery_id in ids:
         deliver.delay(delivery_id)
     return len(ids)
@@ -61,11 +61,12 @@ def relay() -> int:
 def deliver(delivery_id: int) -> str:
     """Send one delivery: claim it, mark the hand-over, record sent on the receiver's answer, or the failure."""
     core, settings = _core(), _settings()
+    policy = delivery_policy(settings)
     lease = settings.delivery_lease_seconds
     # Measured before the claim, so this worker is done before its lease can run out anywhere else;
     # the margin leaves room to record the answer and for clocks that differ a little between hosts.
     deadline = time.monotonic() + lease - min(LEASE_MARGIN, lease / 5)
-    claim = outbox.claim(core, delivery_id, lease=dt.timedelta(seconds=lease))
+    claim = outbox.claim(core, delivery_id, policy)
     if claim is None:
         return "skipped"
     recorded: list[str] = []
@@ -77,7 +78,7 @@ def deliver(delivery_id: int) -> str:
 
     def accepted() -> None:
         answered = time.monotonic()
-        recorded.append(outbox.complete(core, delivery_id))
+        recorded.append(outbox.complete(core, delivery_id, policy))
         # Until this commit a SIGKILL means a second copy: say how long that was (bench/email_drill.py reads it).
         log.info("delivery %s attempt %s: the server's 250 recorded %.1f ms after it arrived (at %.6f)",
                  delivery_id, claim.attempt, (time.monotonic() - answered) * 1000, time.time())
@@ -100,15 +101,13 @@ def deliver(delivery_id: int) -> str:
         reason = str(error) if isinstance(error, DeliveryError) else f"{type(error).__name__}: {error}"
         # Unknown to the channel (a bug, an encoding error): after the hand-over the receiver may have it.
         unknown = error.unknown_outcome if isinstance(error, DeliveryError) else bool(handed)
-        backoff = tuple(dt.timedelta(seconds=s) for s in settings.delivery_backoff_seconds) or outbox.BACKOFF
-        status = outbox.complete(core, delivery_id, reason, backoff=backoff,
-                                 max_attempts=settings.delivery_max_attempts, unknown_outcome=unknown)
+        status = outbox.complete(core, delivery_id, policy, reason, unknown_outcome=unknown)
         if isinstance(error, DeliveryError):
             log.warning("delivery %s attempt %s failed (%s): %s", delivery_id, claim.attempt, status, reason)
         else:
             log.exception("delivery %s attempt %s raised (%s)", delivery_id, claim.attempt, status)
         return status
-    return recorded[0] if recorded else outbox.complete(core, delivery_id)
+    return recorded[0] if recorded else outbox.complete(core, delivery_id, policy)
 
 
 @shared_task(name="juece.publish_tree_head", ignore_result=True)

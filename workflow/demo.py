@@ -20,13 +20,14 @@ from workflow.admin import people
 from workflow.persistence.store import ORG, D, U
 from workflow.record import keys
 from workflow.service import Juece
+from workflow.timing.calendar import SHANGHAI
 
 OFFICE = "古塘街道"
 TITLE = "界牌新潮塘未来社区建设"
 #: Every demo person signs in and signs with this password (demo data only; never use it for real people).
 #: The demo sets it as each person's own password, so each gets a key only that password opens.
 DEMO_PASSWORD = "gutang-demo-2026"
-CST = dt.timezone(dt.timedelta(hours=8))
+CST = SHANGHAI
 
 PEOPLE: list[tuple[str, list[str], str]] = [
     ("王建国", ["owner"], "城建办"),

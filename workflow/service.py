@@ -30,7 +30,7 @@ from workflow.record import keys
 from workflow.record.keywrap import STRONG, KdfParams
 from workflow.record.signing import GENESIS, chain_hash
 from workflow.timing import deadlines, timetruth
-from workflow.timing.calendar import WorkCalendar
+from workflow.timing.calendar import SHANGHAI, WorkCalendar
 from workflow.views.visibility import public_only
 
 Clock = Callable[[], dt.datetime]
@@ -323,7 +323,7 @@ class Juece:
         last = st.last_event(stream)
         who = last.event["actor"].get("name", "?") if last else "?"
         when = aware(last.at) if last else None
-        when_text = when.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M") if when else "?"
+        when_text = when.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if when else "?"
         what = last.action if last else "?"
         return StaleVersion(
             f"此决策事项已被 {who} 于 {when_text} 进行“{what}”操作更新（您看到的是第 {expected} 版，当前为第 {current} 版），"

@@ -14,7 +14,6 @@ from __future__ import annotations
 import http
 import json
 import math
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -46,6 +45,7 @@ from api.v1 import (
 from api.v1.auth import authenticate, rate_key
 from api.v1.schemas import IdempotencyHeaders, Problem
 from api.v1.smorest_types import Blp
+from config.settings import Settings
 from workflow.admin import sessions
 from workflow.engine.errors import WorkflowError
 from workflow.persistence.db import unavailable
@@ -53,7 +53,6 @@ from workflow.service import Juece
 
 PREFIX = "/api/v1"
 MAX_BODY = 25 * 1024 * 1024
-DEFAULT_RATE_LIMIT = "600 per minute"
 CDN_SWAGGER_UI = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
 LIMITER = "juece-api-v1-limiter"
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
@@ -337,14 +336,14 @@ def make_blueprint(core: Juece) -> ApiBlueprint:
     return blueprint
 
 
-def rate_limit_storage(environ: Any, broker_url: str = "") -> str:
+def rate_limit_storage(settings: Settings) -> str:
     """Where the rate-limit counters live: ``JUECE_RATE_LIMIT_STORAGE``, else a Redis broker, else memory.
 
     Counters in Redis are shared by every gunicorn worker and survive a restart; ``memory://`` is per process.
     """
-    chosen = environ.get("JUECE_RATE_LIMIT_STORAGE") or environ.get("JUECE_API_RATELIMIT_STORAGE_URI")
-    if chosen:
-        return str(chosen)
+    broker_url = settings.broker_url
+    if settings.rate_limit_storage:
+        return settings.rate_limit_storage
     if broker_url.startswith(("redis://", "rediss://", "redis+sentinel://")):
         return broker_url
     return "memory://"
@@ -360,9 +359,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("API_V1_OPENAPI_SWAGGER_UI_URL", f"{PREFIX}/docs/assets/" if assets else CDN_SWAGGER_UI)
     # A token typed into the docs page stays in that page's memory: never in localStorage for the next user.
     app.config.setdefault("API_V1_OPENAPI_SWAGGER_UI_CONFIG", {"persistAuthorization": False, "validatorUrl": None})
-    app.config.setdefault("JUECE_API_RATE_LIMIT", os.environ.get("JUECE_API_RATE_LIMIT", DEFAULT_RATE_LIMIT))
-    app.config.setdefault("JUECE_API_RATELIMIT_STORAGE_URI", rate_limit_storage(
-        os.environ, app.config["JUECE_SETTINGS"].broker_url if "JUECE_SETTINGS" in app.config else ""))
+    settings: Settings = app.config["JUECE_SETTINGS"]
+    app.config.setdefault("JUECE_API_RATE_LIMIT", settings.api_rate_limit)
+    app.config.setdefault("JUECE_API_RATELIMIT_STORAGE_URI", rate_limit_storage(settings))
     app.url_map.converters.setdefault(route_helpers.ID, IdConverter)
     app.url_map.converters.setdefault("juece_sha256", Sha256Converter)
     api = _Api(app, config_prefix="API_V1", spec_kwargs={

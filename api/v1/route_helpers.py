@@ -17,10 +17,11 @@ from workflow.admin.tokens import Principal
 from workflow.engine.context import utc_iso
 from workflow.engine.errors import InvalidInput, NotFound, StaleVersion
 from workflow.persistence.store import D, aware
+from workflow.timing.calendar import SHANGHAI
 from workflow.views.queries import show_decision
 from workflow.views.visibility import PublicDocument, Viewer, may_see, public_decision, public_only
 
-CST = dt.timezone(dt.timedelta(hours=8))
+CST = SHANGHAI
 MAX_ID = 2**63 - 1
 #: Path converters that never refuse a value (a refusal at routing would be an HTML 404 outside the API):
 #: the blueprint checks the range and answers a problem document instead.

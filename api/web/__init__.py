@@ -28,6 +28,7 @@ from api.v1 import MAX_BODY
 from api.web import admin, auth, decisions, labels, lists, signing
 from api.web.common import CsrfForm, core, due_time, label, lang, local_time
 from config.runtime import instance_secret
+from workflow.timing.calendar import SHANGHAI
 
 HERE = Path(__file__).resolve().parent
 TRANSLATIONS = HERE / "translations"
@@ -67,7 +68,7 @@ def _configure(app: Flask) -> None:
         SESSION_COOKIE_SECURE=app.config.get("JUECE_COOKIE_SECURE", secure),
         REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=app.config.get("JUECE_COOKIE_SECURE", secure),
-        BABEL_DEFAULT_LOCALE="zh", BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        BABEL_DEFAULT_LOCALE="zh", BABEL_DEFAULT_TIMEZONE=SHANGHAI.key,
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
     )
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
@@ -131,7 +132,7 @@ def init_app(app: Flask) -> None:
     _configure(app)
     compile_catalogues()
     Babel(app, locale_selector=lambda: "en" if lang() == "en" else "zh",
-          timezone_selector=lambda: "Asia/Shanghai")
+          timezone_selector=lambda: SHANGHAI.key)
     auth.init_login(app)
     for blueprint in (shell, auth.bp, lists.bp, decisions.bp, admin.bp, signing.bp):
         app.register_blueprint(blueprint)

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import flask_login
 from flask import abort, current_app, request, session
@@ -19,11 +18,11 @@ from workflow.engine.context import Actor
 from workflow.engine.definition import Label
 from workflow.persistence.store import ORG, D
 from workflow.service import Juece
+from workflow.timing.calendar import SHANGHAI
 from workflow.views.inbox import actor_by_id, decision_view
 from workflow.views.visibility import Viewer, may_see
 
 F = TypeVar("F", bound=Callable[..., Any])
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 LANGS = ("zh", "en")
 
 

@@ -19,7 +19,6 @@ from wtforms.validators import Length
 
 from api.web import labels, public
 from api.web.common import (
-    SHANGHAI,
     CsrfForm,
     FlaskForm,
     actor,
@@ -35,6 +34,7 @@ from workflow.admin.catalogue_publication import MAY_PUBLISH, catalogue_deadline
 from workflow.engine.errors import NotFound, WorkflowError
 from workflow.notices.alerts import acknowledge
 from workflow.persistence.store import Store
+from workflow.timing.calendar import SHANGHAI
 from workflow.views.catalogue import STEPS, CatalogueFilter, CatalogueRow, catalogue, units_of, years_of
 from workflow.views.inbox import inbox_items, notifications
 from workflow.views.visibility import public_only, visible_ids

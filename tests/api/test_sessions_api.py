@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from api import create_app, trusted_proxies
+from api import create_app
 from api.v1 import rate_limit_storage
-from config.settings import Settings
+from config.settings import Settings, SettingsError, load_settings
 from tests.api.conftest import Api, problem
 from tests.api.test_signing import OPINION, SIGN, at_review
 from tests.helpers import PASSWORD, Clock
@@ -51,18 +51,17 @@ def test_wrong_signing_passwords_over_the_api_lock_the_signer(core: Juece, clock
 
 
 def test_rate_limit_storage_and_trusted_proxies_settings() -> None:
-    assert rate_limit_storage({}, "memory://") == "memory://"
-    assert rate_limit_storage({}, "redis://cache:6379/2") == "redis://cache:6379/2"
-    assert rate_limit_storage({"JUECE_RATE_LIMIT_STORAGE": "redis://other/5"}, "redis://cache/2") == "redis://other/5"
-    assert trusted_proxies({}) == 0 and trusted_proxies({"JUECE_TRUSTED_PROXIES": "2"}) == 2
-    with pytest.raises(ValueError):
-        trusted_proxies({"JUECE_TRUSTED_PROXIES": "yes"})
+    assert rate_limit_storage(load_settings({"JUECE_BROKER_URL": "memory://"})) == "memory://"
+    assert rate_limit_storage(load_settings({"JUECE_BROKER_URL": "redis://cache:6379/2"})) == "redis://cache:6379/2"
+    assert rate_limit_storage(load_settings({"JUECE_RATE_LIMIT_STORAGE": "redis://other/5",
+                                             "JUECE_BROKER_URL": "redis://cache/2"})) == "redis://other/5"
+    assert load_settings({}).trusted_proxies == 0
+    assert load_settings({"JUECE_TRUSTED_PROXIES": "2"}).trusted_proxies == 2
+    with pytest.raises(SettingsError, match="JUECE_TRUSTED_PROXIES"):
+        load_settings({"JUECE_TRUSTED_PROXIES": "yes"})
 
 
-def test_rate_limit_counts_survive_a_restart_in_redis(core: Juece, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("JUECE_RATE_LIMIT_STORAGE", raising=False)
-    monkeypatch.delenv("JUECE_API_RATELIMIT_STORAGE_URI", raising=False)
+def test_rate_limit_counts_survive_a_restart_in_redis(core: Juece, tmp_path: Path) -> None:
     redis = PrivateRedis(tmp_path)
     redis.start()
     try:

@@ -24,10 +24,10 @@ TOKEN = re.compile(r'name="(?:[\w-]+-)?csrf_token" type="hidden" value="([^"]+)"
 ROLE_OF = {name: roles[0] for name, roles, _unit, org in PEOPLE if len(roles) == 1 and org == "古塘街道"}
 
 
-def make_app(core: Juece, instance: Path) -> Flask:
-    """The web app over ``core`` (its clock, database and secret)."""
+def make_app(core: Juece, instance: Path, **more: Any) -> Flask:
+    """The web app over ``core`` (its clock, database and secret), with ``more`` settings."""
     settings = Settings(instance_dir=instance, database_url=core.db.url, broker_url="memory://",
-                        secret_key="web-test-secret")
+                        secret_key="web-test-secret", **more)
     app = create_app(settings, core)
     app.config["TESTING"] = True
     return app

@@ -130,7 +130,7 @@ def test_lock_out_survives_a_restart(core: Juece, database: Database, clock: Clo
 
 
 def test_x_forwarded_for_counts_only_behind_trusted_proxies(core: Juece, app: Flask, people: People,
-                                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+                                                              tmp_path: Path) -> None:
     people.ensure("owner")
     sessions.record_failure(core, *[sessions.address_key("203.0.113.7")] * sessions.MAX_ADDRESS_FAILURES)
     forwarded = {"X-Forwarded-For": "203.0.113.7"}
@@ -139,8 +139,7 @@ def test_x_forwarded_for_counts_only_behind_trusted_proxies(core: Juece, app: Fl
     assert login(app.test_client(), "owner", "wrong-password", **forwarded).status_code == 401
     assert sessions.locked(core, sessions.address_key("127.0.0.1"), 1)
     assert not sessions.locked(core, sessions.address_key("203.0.113.7"), sessions.MAX_ADDRESS_FAILURES + 1)
-    monkeypatch.setenv("JUECE_TRUSTED_PROXIES", "1")
-    trusted = make_app(core, tmp_path / "proxied")
+    trusted = make_app(core, tmp_path / "proxied", trusted_proxies=1)
     assert login(trusted.test_client(), "owner", PASSWORD, **forwarded).status_code == 429
     # Another client behind the same proxy is not locked out by that address.
     assert login(trusted.test_client(), "owner", PASSWORD, **{"X-Forwarded-For": "198.51.100.9"}).status_code == 302

@@ -23,11 +23,11 @@ from workflow.engine.errors import CalendarMissing, NotFound
 from workflow.persistence.store import DL, DY, ORG, D, N, Store, U, aware, naive
 from workflow.service import Juece
 from workflow.timing.awaiting import resolve_if_covered
-from workflow.timing.calendar import NOTICE_FROM_DEFAULT, WorkCalendar, years_to_import
+from workflow.timing.calendar import NOTICE_FROM_DEFAULT, SHANGHAI, WorkCalendar, years_to_import
 from workflow.timing.deadlines import compute
 from workflow.views.visibility import public_only
 
-CST = dt.timezone(dt.timedelta(hours=8))
+CST = SHANGHAI
 # Literals, not bound parameters: a prepared statement's generic plan can then still prove the partial
 # indexes' conditions (status = 'open' / 'fired') and use them (bench/README.md, deadline scan).
 OPEN: ColumnClause[str] = literal_column("'open'")

@@ -24,12 +24,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 from workflow.persistence.store import DL, DY, INST, ORG, N, aware, naive
 from workflow.service import Juece
 
-LEASE = dt.timedelta(seconds=60)
-MAX_ATTEMPTS = 5
-BACKOFF = (dt.timedelta(seconds=30), dt.timedelta(minutes=2), dt.timedelta(minutes=10), dt.timedelta(minutes=30))
 UNCONFIRMED = ("上次发送已交出消息但未收到应答，接收方可能已收到一份（以相同标识重发） / "
                "an attempt handed the message over and stopped before its answer was recorded: "
                "the receiver may hold a copy; sent again under the same key")
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryPolicy:
+    """How long a relay or a claim holds a delivery, the waits between attempts, and when to give up.
+
+    No defaults here: the numbers are the operator's (``Settings.delivery_*``, built by ``config.runtime``).
+    """
+
+    lease: dt.timedelta
+    backoff: tuple[dt.timedelta, ...]
+    max_attempts: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +80,7 @@ def _abandoned(conn: Connection, ids: list[int]) -> None:
             unconfirmed=DY.c.unconfirmed + 1, handed_over_at=None, last_error=UNCONFIRMED))
 
 
-def relay(core: Juece, now: dt.datetime | None = None, limit: int = 200,
-          lease: dt.timedelta = LEASE) -> list[int]:
+def relay(core: Juece, policy: DeliveryPolicy, now: dt.datetime | None = None, limit: int = 200) -> list[int]:
     """Deliveries due now, leased so that no other relay hands them out until the lease runs out."""
     now = now or core.clock()
     with core.db.write() as conn:
@@ -84,11 +92,11 @@ def relay(core: Juece, now: dt.datetime | None = None, limit: int = 200,
         if ids:
             # A 'sending' row here outlived its claim (its worker died): it is pending again.
             _abandoned(conn, [int(r.id) for r in rows if r.status == "sending"])
-            conn.execute(update(DY).where(DY.c.id.in_(ids)).values(status="pending", next_attempt_at=naive(now + lease)))
+            conn.execute(update(DY).where(DY.c.id.in_(ids)).values(status="pending", next_attempt_at=naive(now + policy.lease)))
     return ids
 
 
-def claim(core: Juece, delivery_id: int, now: dt.datetime | None = None, lease: dt.timedelta = LEASE) -> Claim | None:
+def claim(core: Juece, delivery_id: int, policy: DeliveryPolicy, now: dt.datetime | None = None) -> Claim | None:
     """Take a delivery for sending; None when it is already sent, given up, or no longer wanted."""
     now = now or core.clock()
     with core.db.write() as conn:
@@ -110,7 +118,7 @@ def claim(core: Juece, delivery_id: int, now: dt.datetime | None = None, lease: 
                 return None
         attempt = int(row.attempts) + 1
         conn.execute(update(DY).where(DY.c.id == delivery_id).values(
-            status="sending", attempts=attempt, next_attempt_at=naive(now + lease), handed_over_at=None))
+            status="sending", attempts=attempt, next_attempt_at=naive(now + policy.lease), handed_over_at=None))
         return Claim(int(row.id), row.channel, row.target, row.idempotency_key, row.subject, row.body,
                      dict(row.payload), attempt, dict(row.office or {}), installation_id(conn))
 
@@ -123,9 +131,8 @@ def handed_over(core: Juece, delivery_id: int, now: dt.datetime | None = None) -
                      .values(handed_over_at=naive(now)))
 
 
-def complete(core: Juece, delivery_id: int, error: str | None = None, now: dt.datetime | None = None,
-             backoff: tuple[dt.timedelta, ...] = BACKOFF, max_attempts: int = MAX_ATTEMPTS,
-             unknown_outcome: bool = False) -> str:
+def complete(core: Juece, delivery_id: int, policy: DeliveryPolicy, error: str | None = None,
+             now: dt.datetime | None = None, unknown_outcome: bool = False) -> str:
     """Record the outcome of a send: sent, or failed with the reason (retried with back-off, then given up).
 
     ``unknown_outcome``: the attempt failed after the hand-over without an answer (a timeout, a lost
@@ -142,10 +149,10 @@ def complete(core: Juece, delivery_id: int, error: str | None = None, now: dt.da
                 f"{unconfirmed} earlier attempt(s) ended without an answer: up to {unconfirmed} more copies "
                 "with the same key")
             values: dict[str, Any] = {"status": "sent", "sent_at": naive(now), "last_error": note}
-        elif attempts >= max_attempts:
+        elif attempts >= policy.max_attempts:
             values = {"status": "failed", "last_error": error[:2000]}
         else:
-            wait = backoff[min(attempts - 1, len(backoff) - 1)]
+            wait = policy.backoff[min(attempts - 1, len(policy.backoff) - 1)]
             values = {"status": "pending", "last_error": error[:2000], "next_attempt_at": naive(now + wait)}
         conn.execute(update(DY).where(DY.c.id == delivery_id).values(
             **values, unconfirmed=unconfirmed, handed_over_at=None))

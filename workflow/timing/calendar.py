@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -24,6 +24,9 @@ import yaml
 
 from workflow.engine.errors import CalendarMissing, InvalidInput
 
+#: China Standard Time: the one time zone of juece, for counting and for showing alike. A period ends at
+#: 24:00 of its last day (民法典 art. 203) in the zone of the State Council's working-day calendar; that is a
+#: legal fact, not a preference, so it is no setting (config.settings) and no other module names a zone.
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -44,7 +47,7 @@ class WorkCalendar:
 
     overrides: Mapping[dt.date, bool] = field(default_factory=dict)
     imported_years: frozenset[int] = frozenset()
-    tz: ZoneInfo = SHANGHAI
+    tz: ClassVar[ZoneInfo] = SHANGHAI  # not a field: no calendar counts in another zone
     # The calendar is immutable, so answers can be kept: chinesecalendar's own lookup is slow.
     _known: dict[dt.date, bool] = field(default_factory=dict, compare=False, repr=False)
 
