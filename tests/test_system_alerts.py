@@ -47,16 +47,16 @@ def _counts(smtp: SmtpServer) -> collections.Counter[tuple[str, str]]:
 
 def _run_the_story(processes: Processes, smtp: SmtpServer, people: int) -> None:
     processes.set_time("2026-02-26T09:00:30")
-    wait_for(lambda: len(smtp.sink.received()) >= people, 60, "the first reminder")
+    wait_for(lambda: len(smtp.sink.received()) >= people, 180, "the first reminder")
     processes.set_time("2026-02-28T09:00:30")
-    wait_for(lambda: len(smtp.sink.received()) >= 2 * people, 30, "the reminder on the day")
+    wait_for(lambda: len(smtp.sink.received()) >= 2 * people, 180, "the reminder on the day")
     processes.set_time("2026-02-28T23:59:00")
     import time
 
     time.sleep(2.5)  # not yet due: nothing more may arrive
     assert len(smtp.sink.received()) == 2 * people
     processes.set_time("2026-03-01T00:00:30")
-    wait_for(lambda: len(smtp.sink.received()) >= 3 * people, 30, "the overdue alert")
+    wait_for(lambda: len(smtp.sink.received()) >= 3 * people, 180, "the overdue alert")
     time.sleep(3)  # several more scans and relays: still nothing twice
 
 
@@ -129,11 +129,11 @@ def test_worker_killed_while_delivering_delivers_once_after_restart(database: Da
         worker = processes.worker("w1")
         processes.beat()
         processes.set_time("2026-02-26T09:00:30")
-        wait_for(smtp.sink.stalling.is_set, 60, "the worker to be in the middle of delivering")
+        wait_for(smtp.sink.stalling.is_set, 180, "the worker to be in the middle of delivering")
         processes.kill(worker)  # SIGKILL, mid-conversation
         assert smtp.sink.received() == []
         processes.worker("w2")
-        wait_for(lambda: len(smtp.sink.received()) >= 1, 60, "delivery after the restart")
+        wait_for(lambda: len(smtp.sink.received()) >= 1, 180, "delivery after the restart")
         import time
 
         time.sleep(6)  # past another lease: no second copy
@@ -164,17 +164,17 @@ def test_worker_killed_waiting_for_the_servers_answer(database: Database, tmp_pa
         worker = processes.worker("w1")
         processes.beat()
         processes.set_time("2026-02-26T09:00:30")
-        wait_for(smtp.sink.stalling.is_set, 60, f"the worker to wait for the answer to {stalled.upper()}")
+        wait_for(smtp.sink.stalling.is_set, 180, f"the worker to wait for the answer to {stalled.upper()}")
         processes.kill(worker)  # SIGKILL: the server has the message, the worker never heard back
         at_kill = row()
         assert (at_kill.status, at_kill.handed_over_at is not None) == (
             ("sending", True) if stalled == "data" else ("sent", False))
         processes.worker("w2")
-        wait_for(lambda: row().status == "sent", 60, "the delivery to be recorded sent")
+        wait_for(lambda: row().status == "sent", 180, "the delivery to be recorded sent")
         # Past the first delivery's lease, later work goes through the restarted worker.
         processes.set_time("2026-02-28T09:00:30")
         first = smtp.sink.message_ids()[0]
-        wait_for(lambda: any(m != first for m in smtp.sink.message_ids()), 60, "the reminder on the day")
+        wait_for(lambda: any(m != first for m in smtp.sink.message_ids()), 180, "the reminder on the day")
     except AssertionError:
         print(processes.logs())
         raise
@@ -205,7 +205,7 @@ def test_redis_down_for_a_while(pg_database: Database, tmp_path: Path, smtp: Smt
         time.sleep(4)
         assert smtp.sink.received() == []
         redis.start()  # same port
-        wait_for(lambda: len(smtp.sink.received()) >= 1, 90, "the reminder after Redis returned")
+        wait_for(lambda: len(smtp.sink.received()) >= 1, 180, "the reminder after Redis returned")
         time.sleep(3)
     finally:
         processes.close()
@@ -229,9 +229,9 @@ def test_smtp_refusing_shows_failed_with_the_reason_after_retries(database: Data
                 row = conn.execute(select(DY.c.status, DY.c.attempts, DY.c.last_error)).first()
             return (row.status, row.attempts, row.last_error) if row else ("none", 0, "")
 
-        wait_for(lambda: delivery()[0] == "pending" and delivery()[1] >= 1, 60, "a first failed attempt")
+        wait_for(lambda: delivery()[0] == "pending" and delivery()[1] >= 1, 180, "a first failed attempt")
         assert "550" in delivery()[2]
-        wait_for(lambda: delivery()[0] == "failed", 60, "giving up after the retries")
+        wait_for(lambda: delivery()[0] == "failed", 180, "giving up after the retries")
     finally:
         processes.close()
     status, attempts, error = delivery()
