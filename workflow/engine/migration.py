@@ -27,6 +27,8 @@ from workflow.timing.deadlines import DeadlinePlan, fix_rule, schedule, stall, s
 
 ACTION = "procedure_migrated"
 MAY_MIGRATE = frozenset({"chief_executive"})
+#: A dry run writes nothing: the office's administrator may prepare one for the chief to carry out.
+MAY_PREVIEW = MAY_MIGRATE | {"admin"}
 #: Deadlines started at a migration have no action inputs: rules that read a field cannot be counted then.
 _FIELD_RULES = frozenset({"at_field", "before_field"})
 Resolve = Callable[[str], ProcedureDef]
@@ -139,13 +141,15 @@ def _refuse(code: str, zh: str, en: str, **details: Any) -> ActionNotAllowed:
 
 
 def decide_migration(decision: DecisionView, target: ProcedureDef, actor: Actor, basis: str, now: dt.datetime,
-                     office: Office, cal: WorkCalendar) -> Migrated:
-    """Check a migration of ``decision`` to ``target`` and return what it changes (nothing is written here)."""
+                     office: Office, cal: WorkCalendar, *, preview: bool = False) -> Migrated:
+    """Check a migration of ``decision`` to ``target`` and return what it changes (nothing is written here).
+
+    ``preview`` judges a dry run, which the office's administrator may also ask for."""
     source = decision.procedure
     if not str(basis or "").strip():
         raise InvalidInput("迁移必须写明法律依据", "a migration needs its legal basis", code="migration_basis_required",
                            details={"field": "basis"})
-    if actor.org_id != decision.org_id or not set(actor.roles) & MAY_MIGRATE:
+    if actor.org_id != decision.org_id or not set(actor.roles) & (MAY_PREVIEW if preview else MAY_MIGRATE):
         raise Forbidden("程序版本的迁移由行政首长本人决定并签名", "only the chief executive migrates a decision, "
                         "signed with their own key", code="role_not_permitted", details={"roles": sorted(MAY_MIGRATE)})
     if target.id != source.id:
@@ -174,6 +178,12 @@ def decide_migration(decision: DecisionView, target: ProcedureDef, actor: Actor,
             "deadlines": {"close": plan.close, "start": list(spec.start)}}
     event = {"action": ACTION, "actor": actor.as_record(), "at": utc_iso(now), "data": data}
     return Migrated(event, decision.state, to_state, map_facts(decision.facts, facts_change), plan, target)
+
+
+def targets(decision_key: str, procedures: Sequence[ProcedureDef]) -> list[ProcedureDef]:
+    """The versions a decision under ``decision_key`` may migrate to (those that declare it), newest first."""
+    return sorted((p for p in procedures if decision_key in p.migrates_from), key=lambda p: p.effective_from,
+                  reverse=True)
 
 
 def _deadlines(source: ProcedureDef, target: ProcedureDef, spec: MigrationDef, to_state: str, now: dt.datetime,

@@ -38,7 +38,7 @@ def migrate(core: Juece, decision_id: int, to: str, actor_name: str, basis: str,
         # The same lock and version check as every action (``Juece.act``): two migrations cannot interleave.
         row, actor, office, cal, view = core._locked(st, decision_id, actor_name, expected_version)
         target = core.catalog.get(target_key(view.procedure.id, to))
-        migrated = decide_migration(view, target, actor, basis, now, office, cal)
+        migrated = decide_migration(view, target, actor, basis, now, office, cal, preview=dry_run)
         preview = migrated.preview(view.facts) | {"decision": decision_id, "dry_run": dry_run}
         if dry_run:
             return preview | {"version": int(row.version)}
