@@ -170,6 +170,14 @@ def test_a_finished_decision_does_not_migrate(amended: Juece) -> None:
     assert refused.value.code == "migration_terminal"
 
 
+def test_a_decision_with_a_pending_request_does_not_migrate(amended: Juece) -> None:
+    did = in_consultation(amended)
+    assert amended.act(did, "withdraw", "owner", {"reason": "规划调整"}).request is not None  # awaits the chief
+    with pytest.raises(ActionNotAllowed) as refused:
+        migrate(amended, did, NEW, "chief", BASIS, password=PASSWORD)
+    assert refused.value.code == "migration_requests_pending"
+
+
 def test_a_version_that_does_not_declare_the_source_is_refused(core: Juece, tmp_path: Path) -> None:
     text_ = (FIXTURES / f"{NEW}.yaml").read_text(encoding="utf-8")
     newer = text_.split("\nmigrates_from:")[0].replace('version: "2027-01-01"\neffective_from: 2027-01-01',

@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlalchemy import update
 
-from workflow.engine.errors import InvalidInput
+from workflow.engine.errors import ActionNotAllowed, InvalidInput
 from workflow.engine.migration import ACTION, decide_migration
 from workflow.persistence.store import D, Store, naive
-from workflow.record import keys
+from workflow.record import approvals, keys
+from workflow.record.records import _pending as pending_backfills
 from workflow.record.signing import chain_hash
 from workflow.service import Juece, stream_of
 
@@ -39,6 +40,11 @@ def migrate(core: Juece, decision_id: int, to: str, actor_name: str, basis: str,
         row, actor, office, cal, view = core._locked(st, decision_id, actor_name, expected_version)
         target = core.catalog.get(target_key(view.procedure.id, to))
         migrated = decide_migration(view, target, actor, basis, now, office, cal, preview=dry_run)
+        if approvals.open_requests(st, view) or pending_backfills(st, decision_id):
+            # A request was filed (and signed) under the old version's rules: it is answered under them first.
+            raise ActionNotAllowed("有待批准或待确认补录的申请，请先处理后再迁移",
+                                   "answer the pending approval or back-entry requests before migrating",
+                                   code="migration_requests_pending")
         preview = migrated.preview(view.facts) | {"decision": decision_id, "dry_run": dry_run}
         if dry_run:
             return preview | {"version": int(row.version)}
