@@ -204,6 +204,9 @@ def show(c: Ctx, decision_id: int, viewer: str | None, as_json: bool) -> None:
             mark = f"  [批准 approval: {e['approval']['requested_by']} 申请（#{e['approval']['request_seq']}），{e['actor']} 签名批准]"
         if e.get("correction"):
             mark = f"  [更正 correction → 第{e['correction']['version']}版：{e['correction']['reason']}]"
+        if e.get("migration"):
+            m = e["migration"]
+            mark = f"  [迁移 migration: {m['from']} → {m['to']}，依据 basis：{m['basis']}]"
         click.echo(f"  {e['seq']:>3} {e['at']} {e['actor']}: {e['action']} {e['from'] or ''}→{e['to']}{sign}{mark}")
     click.echo("可进行 next: " + ", ".join(info["next_actions"]))
     if not report.ok:

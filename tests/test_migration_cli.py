@@ -39,6 +39,9 @@ def test_dry_run_then_migrate_then_verify(core: Juece, clock: Clock, tmp_path: P
     assert done.exit_code == 0, done.output
     answer = json.loads(done.output)
     assert answer["ok"] and answer["to"] == NEW and answer["version"] == show["version"] + 1
+    shown = juece(core, clock, tmp_path, "decisions", "show", did).output
+    assert f"procedure_migrated consultation→consultation ✍  [迁移 migration: cn-713@2019-09-01 → {NEW}，依据 basis：{BASIS}]" \
+        in shown
     verify = juece(core, clock, tmp_path, "audit", "verify")
     assert verify.exit_code == 0, verify.output
 
