@@ -204,6 +204,9 @@ def show(c: Ctx, decision_id: int, viewer: str | None, as_json: bool) -> None:
             mark = f"  [批准 approval: {e['approval']['requested_by']} 申请（#{e['approval']['request_seq']}），{e['actor']} 签名批准]"
         if e.get("correction"):
             mark = f"  [更正 correction → 第{e['correction']['version']}版：{e['correction']['reason']}]"
+        if e.get("migration"):
+            m = e["migration"]
+            mark = f"  [迁移 migration: {m['from']} → {m['to']}，依据 basis：{m['basis']}]"
         click.echo(f"  {e['seq']:>3} {e['at']} {e['actor']}: {e['action']} {e['from'] or ''}→{e['to']}{sign}{mark}")
     click.echo("可进行 next: " + ", ".join(info["next_actions"]))
     if not report.ok:
@@ -397,3 +400,41 @@ def correct(c: Ctx, decision_id: int, action: str, actor: str, reason: str, data
     password = read_password(password_stdin) if signed_action(c, decision_id, action) else None
     _print_result(correct_record(c.core, decision_id, action, actor, _parse_data(data), reason, of_version,
                                  password=password, grant=grant), as_json)
+
+
+@decisions.command("migrate")
+@click.argument("decision_id", type=int)
+@click.option("--to", "to", required=True, help="the newer version, e.g. cn-713@2027-01-01 (or just 2027-01-01)")
+@click.option("--basis", required=True, help="the legal basis of the migration (迁移依据), e.g. the amended regulation")
+@click.option("--as", "actor", required=True, help="the chief executive of the decision's office")
+@click.option("--dry-run", is_flag=True, help="show the mapped state and facts; change nothing")
+@click.option("--expect-version", type=click.IntRange(min=1), help="refuse if the decision changed since this version")
+@password_stdin_option
+@json_option
+@pass_ctx
+def migrate(c: Ctx, decision_id: int, to: str, basis: str, actor: str, dry_run: bool, expect_version: int | None,
+            password_stdin: bool, as_json: bool) -> None:
+    """Move an in-flight decision to a newer version of its procedure (signed by the chief; audited)."""
+    from workflow.record.migration import migrate as migrate_decision
+
+    password = None if dry_run else read_password(password_stdin)
+    result = migrate_decision(c.core, decision_id, to, actor, basis, dry_run=dry_run, password=password,
+                              expected_version=expect_version)
+    if as_json:
+        emit({"ok": True} | result)
+        return
+    state, facts = result["state"], result["facts"]
+    head = "预览（未更改）/ dry run, nothing changed" if dry_run else f"已迁移 / migrated (version {result['version']})"
+    click.echo(f"{decision_id}: {result['from']} → {result['to']} · {head}")
+    click.echo(f"迁移依据 / basis: {result['basis']}")
+    click.echo(f"环节 / state: {state['from']} → {state['to']}")
+    for old, new in facts["rename"].items():
+        click.echo(f"事实 / fact: {old} → {new}")
+    for name in facts["drop"]:
+        click.echo(f"删除 / dropped: {name}")
+    for task in facts["add_tasks"]:
+        click.echo(f"新增任务 / new task: {task}")
+    deadlines = result["deadlines"]
+    if deadlines["close"] or deadlines["start"]:
+        click.echo(f"期限 / deadlines: close {', '.join(deadlines['close']) or '-'}; "
+                   f"start {', '.join(deadlines['start']) or '-'}")

@@ -12,7 +12,7 @@ from api.v1.routes_deputies import signing_password
 from api.v1.schemas import records as rs
 from api.v1.schemas import signing as sg
 from api.v1.smorest_types import Blp
-from workflow.record import records
+from workflow.record import migration, records
 from workflow.service import ActResult
 
 
@@ -106,3 +106,23 @@ def register(blp: Blp, problems: Problems) -> None:
                                  body.get("of_version"), expected_version(headers.get("if_match"), decision_id),
                                  password=signing_password(headers), grant=headers.get("deputy_grant"))
         return result_out(result)
+
+    @blp.route(f"/decisions/<{ID}:decision_id>/migrate", methods=["POST"], tags=["records"])
+    @blp.arguments(sg.SigningHeaders, location="headers", arg_name="headers")
+    @blp.arguments(rs.MigrationCreate, arg_name="body")
+    @blp.response(200, rs.MigrationOut)
+    @problems(403, 404, 409, 412, 422)
+    def migrate(decision_id: int, headers: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        """Migrate an in-flight decision to a newer version of its procedure (chief executive, signed)
+
+        The newer version must declare how the decision's version maps to it (``migrates_from``). The
+        migration is an audited event naming the legal basis; send the chief's password in
+        ``Juece-Signing-Password``. With ``dry_run`` it answers the mapped state and facts and changes
+        nothing (the office's administrator may ask for that too).
+        """
+        who = principal()
+        with core().db.read() as conn:
+            internal_decision(conn, decision_id, who)
+        return migration.migrate(core(), decision_id, body["to"], who.user, body["basis"], dry_run=body["dry_run"],
+                                 password=signing_password(headers),
+                                 expected_version=expected_version(headers.get("if_match"), decision_id))

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from sqlalchemy import literal, select
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from api.web import labels
@@ -21,6 +21,7 @@ from workflow.engine.context import DEFAULT_OFFICE_SETTINGS
 from workflow.engine.definition import ROLES
 from workflow.engine.errors import WorkflowError
 from workflow.persistence.store import CD, OCD, ORG, U
+from workflow.record import migration
 from workflow.timing.awaiting import calendar_status
 from workflow.timing.calendar import SHANGHAI
 
@@ -71,6 +72,15 @@ class CalendarDayForm(FlaskForm):
     day = StringField("日期", validators=[DataRequired()], render_kw={"type": "date"})
     is_workday = BooleanField("工作日（不勾选为休息日）")
     name = StringField("名称（如 台风停工）", validators=[Length(max=60)])
+
+
+class MigrateForm(FlaskForm):
+    """Moving an in-flight decision to a newer version of its procedure, with the legal basis."""
+
+    decision = IntegerField("决策事项编号", validators=[DataRequired(), NumberRange(1)])
+    to = SelectField("迁移到的程序版本", choices=[])
+    basis = TextAreaField("迁移依据（如修订后的条例及条款）", validators=[DataRequired(), Length(max=2000)])
+    password = PasswordField("行政首长本人的签名密码（预览无需填写）", validators=[Optional()])
 
 
 def _translate(form: FlaskForm) -> None:
@@ -208,9 +218,41 @@ def calendar() -> Any:
                            info=info), status
 
 
+@bp.route("/migrate", methods=["GET", "POST"])
+@login_required
+@roles_required("admin", "chief_executive")
+def migrate() -> Any:
+    """Preview (administrator or chief) and carry out (the chief, signed) a decision's move to a newer version."""
+    person = actor()
+    form = MigrateForm(data={"decision": request.args.get("decision", type=int)} if request.method == "GET" else None)
+    _translate(form)
+    form.to.choices = choices([(p.key, f"{p.key} · {labels.pick(p.title, lang())}") for p in core().catalog.all()
+                               if p.migrates_from])
+    preview, error, status = None, None, 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            error, status = _("表单无效，请检查后重试。"), 422
+        else:
+            dry = request.form.get("do") != "migrate"
+            try:
+                result = migration.migrate(core(), int(form.decision.data or 0), str(form.to.data), person.name,
+                                           str(form.basis.data), dry_run=dry, password=form.password.data or None)
+            except WorkflowError as exc:
+                error, status = msg(exc), 422
+            else:
+                if dry:
+                    preview = result
+                else:
+                    flash(_("已迁移：%(a)s → %(b)s", a=result["from"], b=result["to"]), "ok")
+                    return redirect(url_for("decisions.show", decision_id=result["decision"]) + "#timeline", 303)
+    return render_template("admin_migrate.html", form=form, preview=preview, error=error,
+                           chief="chief_executive" in person.roles), status
+
+
 def nav_links() -> list[tuple[str, str]]:
     """The administration pages (endpoint, label) for the navigation."""
-    return [("admin.users", _("人员与角色")), ("admin.office", _("单位设置")), ("admin.calendar", _("工作日调整"))]
+    return [("admin.users", _("人员与角色")), ("admin.office", _("单位设置")), ("admin.calendar", _("工作日调整")),
+            ("admin.migrate", _("程序版本迁移"))]
 
 
 def init_admin(app: Any) -> Response | None:

@@ -78,6 +78,7 @@ SPECIAL_ACTIONS: dict[str, Label] = {
     "backfill_rejected": Label("补录不予确认", "Back-entry declined"),
     "approval_requested": Label("申请批准", "Approval requested"),
     "approval_declined": Label("不予批准", "Approval declined"),
+    "procedure_migrated": Label("迁移程序版本", "Procedure version migrated"),
 }
 #: Text fields that take more than one line.
 LONG_TEXT = frozenset({

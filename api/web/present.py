@@ -15,7 +15,10 @@ from workflow.admin import deputies
 from workflow.engine.context import Actor, DecisionView, Office
 from workflow.engine.decide import may_act
 from workflow.engine.definition import ActionDef, Label, ProcedureDef
+from workflow.engine.errors import NotFound
 from workflow.engine.graph import edges
+from workflow.engine.migration import ACTION as MIGRATED
+from workflow.engine.migration import MAY_PREVIEW, targets
 from workflow.engine.tasks import task_status
 from workflow.persistence.store import DL, ORG, Store, U, aware
 from workflow.record import approvals, keys
@@ -80,18 +83,44 @@ def describe(procedure: ProcedureDef, key: str, value: Any) -> str:
     return text
 
 
+def versions_of(procedure: ProcedureDef, events: list[dossier.TrailEvent]) -> list[dict[str, str]]:
+    """The versions a migrated decision went through, each with the basis it was moved on ([] if it never was)."""
+    moves = [e.data for e in events if e.action == MIGRATED]
+    if not moves:
+        return []
+    return [{"key": str(moves[0].get("from")), "basis": ""}] + [
+        {"key": str(m.get("to")), "basis": str(m.get("basis", ""))} for m in moves]
+
+
+def _version(key: str, fallback: ProcedureDef) -> ProcedureDef:
+    try:
+        return core().catalog.get(key)
+    except NotFound:
+        return fallback
+
+
+def _state(procedure: ProcedureDef, sid: str | None) -> str:
+    if not sid:
+        return ""
+    return label(procedure.states[sid].label) if sid in procedure.states else sid
+
+
 def trail_rows(procedure: ProcedureDef, events: list[dossier.TrailEvent]) -> list[dict[str, Any]]:
-    """The audit trail with labels, local times and each datum described."""
+    """The audit trail with labels, local times and each datum described (each event under its own version)."""
     rows = []
+    final, path = procedure, versions_of(procedure, events)
+    procedure = _version(path[0]["key"], final) if path else final
     for e in events:
+        before = procedure
+        if e.action == MIGRATED:
+            procedure = _version(str(e.data.get("to")), final)
         action = procedure.actions.get(e.action)
         data = []
         for key, value in e.data.items():
             spec = action.fields.get(key) if action else None
             data.append((label(spec.label, key) if spec else key, describe(procedure, key, value)))
         rows.append({"e": e, "action": action_label(procedure, e.action), "at": local_time(e.at),
-                     "from": label(procedure.states[e.from_state].label) if e.from_state else "",
-                     "to": label(procedure.states[e.to_state].label) if e.to_state else "",
+                     "from": _state(before, e.from_state), "to": _state(procedure, e.to_state),
                      "outcome": labels.option(e.outcome, lang()) if e.outcome else "", "data": data,
                      "backfill": e.backfill and {**e.backfill, "occurred_at": local_time(str(e.backfill["occurred_at"]))},
                      "correction": e.correction, "deputy": e.deputy, "deputy_problem": e.deputy_problem,
@@ -195,7 +224,9 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
         "state_label": label(procedure.states[view.state].label),
         "flags": [label(procedure.flags[f].label) for f in view.facts.get("flags", []) if f in procedure.flags],
         "flow": flow(procedure, view.state, {s for s in visited if s}), "tasks": tasks, "deadlines": deadlines,
-        "trail": trail_rows(procedure, events), "documents": docs, "inputs": inputs, "report": report,
+        "trail": trail_rows(procedure, events), "versions": versions_of(procedure, events),
+        "migration_targets": [p.key for p in targets(procedure.key, c.catalog.all())]
+        if set(person.roles) & MAY_PREVIEW and not procedure.terminal(view.state) else [], "documents": docs, "inputs": inputs, "report": report,
         "forms": forms, "opinion": view.facts.get("opinion"), "opinion_event": opinion_events[-1] if
         opinion_events else None, "opinion_text": opinion_text, "people": people, "now": now,
         "comment_window": view.facts.get("comment_window"),

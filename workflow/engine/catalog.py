@@ -10,6 +10,7 @@ from pathlib import Path
 from workflow.engine.definition import ProcedureDef
 from workflow.engine.errors import NotFound
 from workflow.engine.loader import builtin_paths, load_definition
+from workflow.engine.migration import check_migrations
 
 
 @dataclass(slots=True)
@@ -25,6 +26,7 @@ class Catalog:
         for path in paths:
             procedure = load_definition(path)
             catalog.procedures[procedure.key] = procedure
+        check_migrations(catalog.procedures)  # a migration map is judged against the version it maps from
         return catalog
 
     def get(self, key: str) -> ProcedureDef:

@@ -330,13 +330,25 @@ def decide_correction(decision: DecisionView, action_id: str, actor: Actor, data
     return Decided(event, decision.state, decision.state, facts, deadlines)
 
 
-def replay(procedure: ProcedureDef, events: Sequence[Mapping[str, Any]]) -> tuple[str, dict[str, Any]]:
-    """State and facts folded from a decision's events (creation first)."""
+def replay(procedure: ProcedureDef, events: Sequence[Mapping[str, Any]],
+           resolve: Callable[[str], ProcedureDef] | None = None) -> tuple[str, dict[str, Any]]:
+    """State and facts folded from a decision's events (creation first).
+
+    A migrated decision folds under each version in turn (``resolve`` finds them by ``id@version``):
+    the old version's effects up to the migration, its recorded mapping, then the new version's.
+    """
+    from workflow.engine import migration
     from workflow.engine.effects import initial_facts
 
+    if resolve is not None:
+        procedure = migration.first_procedure(procedure, events, resolve)
     state, facts = procedure.initial, initial_facts()
     for event in events:
         if event["action"] in META_ACTIONS:
+            continue
+        if event["action"] == migration.ACTION:
+            procedure, facts = migration.replay_step(procedure, event, facts, resolve)
+            state = event["to"]
             continue
         if event["action"] == "create":
             facts["flags"] = list(event["data"].get("flags") or [])

@@ -143,6 +143,24 @@ class DeadlineDef:
 
 
 @dataclass(frozen=True, slots=True)
+class MigrationDef:
+    """How decisions of an older version of the same procedure move to this one (``migrates_from``).
+
+    ``states`` maps old state ids to new ones (a state not listed keeps its id); ``rename`` and ``drop``
+    name facts by key (``tasks.<id>`` for a task); ``start`` lists deadlines of this version started at the
+    migration. ``lines`` remembers where each state mapping was written, for the catalogue's checks.
+    """
+
+    source: str
+    states: Mapping[str, str] = field(default_factory=dict)
+    rename: Mapping[str, str] = field(default_factory=dict)
+    drop: tuple[str, ...] = ()
+    start: tuple[str, ...] = ()
+    line: int = 0
+    lines: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class ProcedureDef:
     """One version of one procedure, as loaded and validated from its file."""
 
@@ -158,6 +176,8 @@ class ProcedureDef:
     actions: Mapping[str, ActionDef]
     deadlines: Mapping[str, DeadlineDef]
     source: str = ""
+    #: Older versions whose in-flight decisions may migrate to this one, by ``id@version``.
+    migrates_from: Mapping[str, MigrationDef] = field(default_factory=dict)
 
     @property
     def key(self) -> str:

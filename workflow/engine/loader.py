@@ -159,7 +159,7 @@ def load_definition(path: str | Path) -> ProcedureDef:
         loader.dispose()
     check = _Checker(name)
     check.keys(raw, {"id", "version", "effective_from", "title", "legal_basis", "initial", "states", "flags",
-                     "tasks", "actions", "deadlines"}, "definition")
+                     "tasks", "actions", "deadlines", "migrates_from"}, "definition")
     for line, key in loader.duplicates:
         check.add(line, f"duplicate key '{key}'")
     if not isinstance(raw, _Map):
@@ -213,6 +213,9 @@ def load_definition(path: str | Path) -> ProcedureDef:
                               f"action '{action.id}' field '{spec.name}': unknown action '{ref[7:]}' in 'after'")
     deadlines = _load_deadlines(check, check.mapping(raw, "deadlines", required=False), actions)
     _check_graph(check, raw, states_node, states, actions, initial)
+    from workflow.engine.migration import load_migrations
+
+    migrations = load_migrations(check, raw, states, deadlines)
     if check.problems:
         raise DefinitionError(check.problems)
     assert isinstance(effective, dt.date)
@@ -220,6 +223,7 @@ def load_definition(path: str | Path) -> ProcedureDef:
         id=str(raw["id"]), version=str(raw["version"]), effective_from=effective,
         title=_label(raw["title"]), legal_basis=str(raw["legal_basis"]), initial=initial,
         states=states, flags=flags, tasks=tasks, actions=actions, deadlines=deadlines, source=name,
+        migrates_from=migrations,
     )
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Text, bindparam, cast, select
 
+from workflow.engine import migration
 from workflow.engine.catalog import Catalog
 from workflow.engine.context import utc_iso
 from workflow.engine.decide import replay
@@ -241,10 +242,14 @@ class Checker:
             self.problem(stream, None, f"events do not replay: #{unread[0]} is unreadable")
         else:
             try:
-                state, folded = replay(procedure, [dict(e.event or {}) | {"to": e.to_state} for e in events])
+                folding = [dict(e.event or {}) | {"to": e.to_state} for e in events]
+                state, folded = replay(procedure, folding, self.catalog.get)
+                path = migration.versions(folding)
             except Exception as exc:  # noqa: BLE001 — untrusted stored events: whatever the fold trips on is a finding
                 self.problem(stream, None, f"events do not replay: {exc!r}")
             else:
+                if path and path[-1] != procedure.key:
+                    self.problem(stream, None, f"decision row names {procedure.key}, its last migration {path[-1]}")
                 if state != row.state or walk.to_state != row.state or (unreadable is None and folded != facts):
                     self.problem(stream, None, "stored state or facts differ from the replay of its events")
         named = self._documents(stream, int(row.id), procedure, events, walk.events)

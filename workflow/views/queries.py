@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 from workflow.engine.catalog import Catalog
 from workflow.engine.context import Office, utc_iso
 from workflow.engine.errors import NotFound
+from workflow.engine.migration import ACTION as MIGRATED
 from workflow.engine.tasks import task_status
 from workflow.persistence.store import DL, DV, ORG, D, E, U, aware
 
@@ -76,6 +77,8 @@ def show_decision(conn: Connection, catalog: Catalog, decision_id: int, now: dt.
          "actor": (e.event.get("actor") or {}).get("name"), "signed": "signature" in e.event, "hash": e.hash,
          "backfill": e.event.get("backfill"), "correction": e.event.get("correction"),
          "deputy": e.event.get("deputy"), "approval": e.event.get("approval")}
+        | ({"migration": {k: e.event["data"].get(k) for k in ("from", "to", "basis")}}
+           if e.action == MIGRATED else {})
         for e in conn.execute(select(E).where(E.c.stream == f"decision:{decision_id}").order_by(E.c.seq))
     ]
     return out

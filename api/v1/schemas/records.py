@@ -67,3 +67,32 @@ class ApprovalDeclined(ma.Schema):
     decision_id = fields.Integer(required=True)
     request = fields.Integer(required=True)
     version = fields.Integer(required=True)
+
+
+class MigrationCreate(ma.Schema):
+    to = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
+        "description": "the newer version, id@version (or just the version)"})
+    basis = fields.String(required=True, validate=validate.Length(min=1, max=MAX_REASON), metadata={
+        "description": "the legal basis of the migration (迁移依据)"})
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "answer what would change; change nothing"})
+
+
+class _FromTo(ma.Schema):
+    from_ = fields.String(required=True, data_key="from", attribute="from")
+    to = fields.String(required=True)
+
+
+class MigrationOut(ma.Schema):
+    decision = fields.Integer(required=True)
+    dry_run = fields.Boolean(required=True)
+    from_ = fields.String(required=True, data_key="from", attribute="from",
+                          metadata={"description": "id@version it was under"})
+    to = fields.String(required=True)
+    basis = fields.String(required=True)
+    state = fields.Nested(_FromTo, required=True)
+    facts = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True,
+                        metadata={"description": "rename (old: new), drop and add_tasks, as the event records them"})
+    deadlines = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)
+    changed_facts = fields.List(fields.String(), required=True)
+    version = fields.Integer(required=True, metadata={"description": "the decision's version after (or, dry: now)"})
+    hash = fields.String(metadata={"description": "the chain head after the migration (absent in a dry run)"})
