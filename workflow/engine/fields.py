@@ -4,280 +4,54 @@ API documents it, which form control the pages draw for it, and how a recorded v
 Every edge reaches ``parse`` through the engine (``workflow.engine.decide.normalize``); the API also runs it early
 without a person lookup (``SHAPE``) so a malformed body is refused before anything else is looked at. Option ids
 and their labels come from the definition (``options: {id: {zh, en}}``); code names an option id only where a
-rule reasons about it (``REQUIRED_OPTIONS``).
+rule reasons about it (``REQUIRED_OPTIONS``). The single-valued types live in ``workflow.engine.fieldtypes``;
+the many-valued ones (lists, flags, people, documents, the adoption and the members' tables) here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from workflow.engine import textrules
-from workflow.engine.context import parse_iso, utc_iso
 from workflow.engine.definition import FieldDef, Label
-from workflow.engine.errors import InvalidInput
-
-#: The years a stated date or time may fall in, at every edge (pages, API, CLI, back-entries): anything else is a
-#: typing mistake, not a decision, and far-off years overflow the instant arithmetic of deadlines.
-YEARS = (2000, 2100)
-MAX_TEXT = 200_000
-MAX_LIST = 500
-MAX_INT = 2**31 - 1
-MAX_NAME = 200
-#: Columns a text field is copied into (document_version.filename is VARCHAR(255)).
-TEXT_LIMITS = {"filename": 255}
-#: Text fields that name something (a unit, a file): one line, whatever the definition's field type.
-ONE_LINE_FIELDS = frozenset({"filename", "owner_unit", "lead_unit", "unit"})
-#: Text fields the pages offer several lines for.
-LONG_TEXT = frozenset({
-    "reason", "summary", "note", "procedure_statement", "risk_note", "adoption_explanation", "changes",
-    "confidential_basis", "short_reason", "text", "legal_basis", "urgency", "prior_risk_assessment",
-})
-#: Option ids a rule reasons about: Art. 18 (a "not adopted" entry needs its reason, ``tasks``), Art. 30 (the
-#: members' views are counted, ``guards.against_majority_reason``). The definition must offer them.
-REQUIRED_OPTIONS: Mapping[str, frozenset[str]] = {"entries": frozenset({"not_adopted"}),
-                                                  "views": frozenset({"for", "against", "abstain"})}
-YES, NO = Label("是", "Yes"), Label("否", "No")
-_TRUE = frozenset({"true", "1", "yes", "y", "是", "on"})
-_FALSE = frozenset({"false", "0", "no", "n", "否", "off"})
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_LIST_SPLIT = re.compile(r"[\r\n;；、,，]+")  # a textarea submits CRLF
-
-
-@dataclass(frozen=True, slots=True)
-class ParseContext:
-    """What parsing needs beyond the value: the office's time zone and the lookup of a person by name."""
-
-    tz: dt.tzinfo = dt.UTC
-    #: None: check the shape only (the API's early check); the engine always passes the office's lookup.
-    resolve_user: Callable[[str], Mapping[str, Any] | None] | None = None
-
-
-SHAPE = ParseContext()
-
-
-@dataclass(frozen=True, slots=True)
-class WidgetHint:
-    """Which form control a field gets, as data: the web layer turns it into a widget."""
-
-    kind: str  # text, textarea, date, datetime, number, checkbox, select, checkboxes, person, file, entries, views
-    options: tuple[tuple[str, Label], ...] = ()
-    multiple: bool = False
-    min: str | None = None
-    max: str | None = None
-    step: str | None = None
-    max_length: int | None = None
-    placeholder: Label | None = None
-
-
-def bad(field: str, zh: str, en: str) -> InvalidInput:
-    """The refusal of one field's input, naming the field in both languages."""
-    return InvalidInput(f"字段“{field}”：{zh}", f"field '{field}': {en}", details={"field": field})
-
-
-def in_years(moment: dt.date) -> bool:
-    """Whether a date or instant falls in ``YEARS``."""
-    return YEARS[0] <= moment.year <= YEARS[1]
-
-
-def instant(raw: Any, field: str, tz: dt.tzinfo) -> dt.datetime:
-    """An ISO 8601 date and time in ``YEARS`` as an aware instant (without an offset: local time in ``tz``)."""
-    try:
-        moment = dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00")) if isinstance(raw, str) else None
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise bad(field, "应为时间 YYYY-MM-DDTHH:MM", "must be a date and time (ISO 8601)")
-    if not in_years(moment):
-        raise bad(field, f"时间超出范围（{YEARS[0]}–{YEARS[1]}年）", f"is out of range ({YEARS[0]}-{YEARS[1]})")
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
-
-
-def text_value(field: str, value: Any, one: bool = False, limit: int = MAX_TEXT) -> str:
-    """Typed text, refused if not text, too long, or holding control characters (line breaks too when ``one``)."""
-    if not isinstance(value, str):
-        raise bad(field, "应为文本", "must be text")
-    text = (textrules.one_line if one or field in ONE_LINE_FIELDS else textrules.multi_line)(field, value)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise bad(field, "含有无效字符", "contains invalid characters (lone surrogates)") from None
-    if len(text) > limit:
-        raise bad(field, f"内容过长（最多{limit}个字符）", f"is too long (at most {limit} characters)")
-    return text
-
-
-def option_label(spec: FieldDef, value: str, lang: str) -> str:
-    """An option id as its label from the definition (the id itself only for a value the definition lacks)."""
-    found = spec.option_labels.get(value)
-    return value if found is None else (found.en if lang == "en" else found.zh)
-
-
-def _pick(label: Label, lang: str) -> str:
-    return label.en if lang == "en" else label.zh
-
-
-def _one_of(spec: FieldDef, value: Any, what: str = "") -> str:
-    text = value.strip() if isinstance(value, str) else None
-    if text not in spec.options:
-        raise bad(spec.name, f"{what}可选值为 " + "、".join(spec.options), f"{what and what + ' '}must be one of "
-                  + ", ".join(spec.options))
-    return text
-
-
-def _labelled(spec: FieldDef) -> tuple[tuple[str, Label], ...]:
-    return tuple((o, spec.option_labels.get(o, Label(o, o))) for o in spec.options)
-
-
-class FieldType:
-    """One field type: parse, API schema, form-widget hint and display, side by side."""
-
-    name = ""
-    takes_options = False
-
-    def parse(self, raw: Any, spec: FieldDef, ctx: ParseContext) -> Any:
-        """The checked value the engine records; raises ``InvalidInput`` naming the field."""
-        raise NotImplementedError
-
-    def json_schema(self, spec: FieldDef) -> dict[str, Any]:
-        """The JSON schema (OpenAPI) fragment of what ``parse`` accepts."""
-        raise NotImplementedError
-
-    def widget(self, spec: FieldDef) -> WidgetHint:
-        """The form control the pages draw for this field."""
-        raise NotImplementedError
-
-    def display(self, value: Any, spec: FieldDef, lang: str, tz: dt.tzinfo | None = None) -> str:
-        """A recorded value as people read it on a page or in the CLI."""
-        return str(value)
-
-
-class Text(FieldType):
-    name = "text"
-
-    def parse(self, raw: Any, spec: FieldDef, ctx: ParseContext) -> str:
-        return text_value(spec.name, raw, limit=TEXT_LIMITS.get(spec.name, MAX_TEXT))
-
-    def json_schema(self, spec: FieldDef) -> dict[str, Any]:
-        return {"type": "string", "maxLength": TEXT_LIMITS.get(spec.name, MAX_TEXT)}
-
-    def widget(self, spec: FieldDef) -> WidgetHint:
-        long = spec.name in LONG_TEXT and spec.name not in ONE_LINE_FIELDS
-        return WidgetHint("textarea" if long else "text", max_length=TEXT_LIMITS.get(spec.name, MAX_TEXT))
-
-
-class Date(FieldType):
-    name = "date"
-
-    def parse(self, raw: Any, spec: FieldDef, ctx: ParseContext) -> str:
-        text = raw.strip() if isinstance(raw, str) else ""
-        try:
-            day = dt.date.fromisoformat(text) if _DAY.match(text) else None
-        except ValueError:
-            day = None
-        if day is None:
-            raise bad(spec.name, "应为日期 YYYY-MM-DD", "must be a date YYYY-MM-DD")
-        if not in_years(day):
-            raise bad(spec.name, f"日期超出范围（{YEARS[0]}–{YEARS[1]}年）", f"is out of range ({YEARS[0]}-{YEARS[1]})")
-        return day.isoformat()
-
-    def json_schema(self, spec: FieldDef) -> dict[str, Any]:
-        return {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$",
-                "description": f"YYYY-MM-DD, years {YEARS[0]}-{YEARS[1]}"}
-
-    def widget(self, spec: FieldDef) -> WidgetHint:
-        return WidgetHint("date", min=f"{YEARS[0]}-01-01", max=f"{YEARS[1]}-12-31")
-
-
-class DateTime(FieldType):
-    name = "datetime"
-
-    def parse(self, raw: Any, spec: FieldDef, ctx: ParseContext) -> str:
-        return utc_iso(instant(raw, spec.name, ctx.tz))
-
-    def json_schema(self, spec: FieldDef) -> dict[str, Any]:
-        return {"type": "string", "format": "date-time",
-                "description": f"ISO 8601; without an offset the office's local time; years {YEARS[0]}-{YEARS[1]}"}
-
-    def widget(self, spec: FieldDef) -> WidgetHint:
-        return WidgetHint("datetime", min=f"{YEARS[0]}-01-01T00:00", max=f"{YEARS[1]}-12-31T23:59")
-
-    def display(self, value: Any, spec: FieldDef, lang: str, tz: dt.tzinfo | None = None) -> str:
-        try:
-            moment = parse_iso(str(value))
-        except ValueError:
-            return str(value)
-        return moment.astimezone(tz or dt.UTC).strftime("%Y-%m-%d %H:%M")
-
-
-class Bool(FieldType):
-    name = "bool"
-
-    def parse(self, raw: Any, spec: FieldDef, ctx: ParseContext) -> bool:
-        if isinstance(raw, bool):
-            return raw
-        text = raw.strip().lower() if isinstance(raw, str) else None
-        if text in _TRUE or text in _FALSE:
-            return text in _TRUE
-        raise bad(spec.name, "应为是或否", "must be true or false")
-
-    def json_schema(self, spec: FieldDef) -> dict[str, Any]:
-        return {"oneOf": [{"type": "boolean"}, {"type": "string", "enum": sorted(_TRUE | _FALSE)}]}
-
-    def widget(self, spec: FieldDef) -> WidgetHint:
-        return WidgetHint("checkbox")
-
-    def display(self, value: Any, spec: FieldDef, lang: str, tz: dt.tzinfo | None = None) -> str:
-        return _pick(YES if value is True else NO, lang) if isinstance(value, bool) else str(value)
-
-
-class Int(FieldType):
-    name = "int"
-
-    def parse(self, raw: Any, spec: FieldDef, ctx: ParseContext) -> int:
-        text = raw.strip() if isinstance(raw, str) else ""
-        # isdigit() alone accepts '²' and other digits int() refuses: only ASCII 0-9 are numbers here.
-        if isinstance(raw, bool) or not (isinstance(raw, int) or (text.isascii() and text.isdigit())):
-            raise bad(spec.name, "应为整数", "must be a whole number")
-        if not 0 <= int(raw) <= MAX_INT:
-            raise bad(spec.name, "数值超出范围", "is out of range")
-        return int(raw)
-
-    def json_schema(self, spec: FieldDef) -> dict[str, Any]:
-        return {"oneOf": [{"type": "integer", "minimum": 0, "maximum": MAX_INT},
-                          {"type": "string", "pattern": "^[0-9]+$", "maxLength": 10}]}
-
-    def widget(self, spec: FieldDef) -> WidgetHint:
-        return WidgetHint("number", min="0", max=str(MAX_INT), step="1")
-
-
-class Choice(FieldType):
-    name = "choice"
-    takes_options = True
-
-    def parse(self, raw: Any, spec: FieldDef, ctx: ParseContext) -> str:
-        return _one_of(spec, str(raw).lower() if isinstance(raw, bool) else raw)
-
-    def json_schema(self, spec: FieldDef) -> dict[str, Any]:
-        return {"type": "string", "enum": list(spec.options),
-                "description": "; ".join(f"{o}: {lab.zh} / {lab.en}" for o, lab in _labelled(spec))}
-
-    def widget(self, spec: FieldDef) -> WidgetHint:
-        return WidgetHint("select", options=_labelled(spec))
-
-    def display(self, value: Any, spec: FieldDef, lang: str, tz: dt.tzinfo | None = None) -> str:
-        return option_label(spec, str(value).lower() if isinstance(value, bool) else str(value), lang)
+from workflow.engine.fieldtypes import (
+    HEX64,
+    LIST_SPLIT,
+    LONG_TEXT,
+    MAX_INT,
+    MAX_LIST,
+    MAX_NAME,
+    MAX_TEXT,
+    ONE_LINE_FIELDS,
+    REQUIRED_OPTIONS,
+    SHAPE,
+    TEXT_LIMITS,
+    YEARS,
+    Bool,
+    Choice,
+    Date,
+    DateTime,
+    FieldType,
+    Int,
+    ParseContext,
+    Text,
+    WidgetHint,
+    bad,
+    in_years,
+    instant,
+    labelled,
+    one_of,
+    option_label,
+    text_value,
+)
 
 
 class TextList(FieldType):
     name = "list"
 
     def _items(self, raw: Any, spec: FieldDef) -> list[str]:
-        items = raw if isinstance(raw, list) else _LIST_SPLIT.split(raw) if isinstance(raw, str) else None
+        items = raw if isinstance(raw, list) else LIST_SPLIT.split(raw) if isinstance(raw, str) else None
         if items is None:
             raise bad(spec.name, "应为列表", "must be a list")
         if len(items) > MAX_LIST:
@@ -315,7 +89,7 @@ class Flags(TextList):
         return {"type": "array", "maxItems": len(spec.options), "items": {"type": "string", "enum": list(spec.options)}}
 
     def widget(self, spec: FieldDef) -> WidgetHint:
-        return WidgetHint("checkboxes", options=_labelled(spec), multiple=True)
+        return WidgetHint("checkboxes", options=labelled(spec), multiple=True)
 
     def display(self, value: Any, spec: FieldDef, lang: str, tz: dt.tzinfo | None = None) -> str:
         return "、".join(option_label(spec, str(v), lang) for v in value) if isinstance(value, list) else str(value)
@@ -351,14 +125,14 @@ class Document(FieldType):
     name = "document"
 
     def parse(self, raw: Any, spec: FieldDef, ctx: ParseContext) -> str:
-        if not isinstance(raw, str) or not _HEX64.match(raw):
+        if not isinstance(raw, str) or not HEX64.match(raw):
             raise bad(spec.name, "应为已存储文档的哈希值", "must be the hash of a stored document")
         return raw
 
     def json_schema(self, spec: FieldDef) -> dict[str, Any]:
         return {"oneOf": [
             {"type": "string", "description": "the text of the document"},
-            {"type": "object", "properties": {"sha256": {"type": "string", "pattern": _HEX64.pattern}},
+            {"type": "object", "properties": {"sha256": {"type": "string", "pattern": HEX64.pattern}},
              "required": ["sha256"], "additionalProperties": False,
              "description": "a document stored with POST /api/v1/documents"}]}
 
@@ -366,7 +140,7 @@ class Document(FieldType):
         return WidgetHint("file")
 
     def display(self, value: Any, spec: FieldDef, lang: str, tz: dt.tzinfo | None = None) -> str:
-        return f"#{value[:12]}" if isinstance(value, str) and _HEX64.match(value) else str(value)
+        return f"#{value[:12]}" if isinstance(value, str) and HEX64.match(value) else str(value)
 
 
 def _rows(raw: Any, spec: FieldDef, keys: frozenset[str], what: Label) -> list[Mapping[str, Any]]:
@@ -394,7 +168,7 @@ class Entries(FieldType):
             ref = text_value(spec.name, entry.get("ref"), one=True, limit=100)
             if not ref:
                 raise bad(spec.name, "每条采纳情况应有所针对的意见编号", "each entry needs the ref of its input")
-            adoption = _one_of(spec, entry.get("adoption"), f"{ref} 的采纳情况" if ref else "")
+            adoption = one_of(spec, entry.get("adoption"), f"{ref} 的采纳情况" if ref else "")
             out[ref] = {"adoption": adoption, "reason": text_value(spec.name, entry.get("reason", ""))}
         return out
 
@@ -409,7 +183,7 @@ class Entries(FieldType):
                 "required": ["ref", "adoption"], "additionalProperties": False}}]}
 
     def widget(self, spec: FieldDef) -> WidgetHint:
-        return WidgetHint("entries", options=_labelled(spec), multiple=True)
+        return WidgetHint("entries", options=labelled(spec), multiple=True)
 
     def display(self, value: Any, spec: FieldDef, lang: str, tz: dt.tzinfo | None = None) -> str:
         if not isinstance(value, Mapping):
@@ -431,7 +205,7 @@ class Views(FieldType):
             member = text_value(spec.name, v.get("member"), one=True, limit=MAX_NAME)
             if not member:
                 raise bad(spec.name, "每条意见应有发言成员", "each view needs a member")
-            views.append({"member": member, "view": _one_of(spec, v.get("view"), member),
+            views.append({"member": member, "view": one_of(spec, v.get("view"), member),
                           "remarks": text_value(spec.name, v.get("remarks", ""))})
         return views
 
@@ -442,7 +216,7 @@ class Views(FieldType):
                 "remarks": {"type": "string", "maxLength": MAX_TEXT}}}}
 
     def widget(self, spec: FieldDef) -> WidgetHint:
-        return WidgetHint("views", options=_labelled(spec), multiple=True)
+        return WidgetHint("views", options=labelled(spec), multiple=True)
 
     def display(self, value: Any, spec: FieldDef, lang: str, tz: dt.tzinfo | None = None) -> str:
         if not isinstance(value, list):
@@ -465,6 +239,6 @@ def display(spec: FieldDef, value: Any, lang: str, tz: dt.tzinfo | None = None) 
     return FIELD_TYPES[spec.type].display(value, spec, lang, tz)
 
 
-__all__ = ["FIELD_TYPES", "FieldType", "LONG_TEXT", "MAX_LIST", "MAX_TEXT", "ONE_LINE_FIELDS", "ParseContext",
-           "REQUIRED_OPTIONS", "SHAPE", "WidgetHint", "YEARS", "bad", "display", "in_years", "instant", "option_label",
-           "parse", "text_value"]
+__all__ = ["FIELD_TYPES", "FieldType", "LONG_TEXT", "MAX_INT", "MAX_LIST", "MAX_TEXT", "ONE_LINE_FIELDS", "ParseContext",
+           "REQUIRED_OPTIONS", "SHAPE", "TEXT_LIMITS", "WidgetHint", "YEARS", "bad", "display", "in_years", "instant",
+           "option_label", "parse", "text_value"]
