@@ -55,7 +55,8 @@ class Instant(fields.Field[Any]):
 class FieldInput(fields.Field[Any]):
     """A definition field checked by its type in the field registry (``workflow.engine.fields``), as the engine will.
 
-    The check runs without the office's person lookup (the engine does that); the value passes on as sent.
+    The check runs without the office's person lookup (the engine does that); the value passes on as sent. A
+    refusal is the engine's own error (``invalid_input``, ``control_characters``), answered as the engine's would be.
     """
 
     def __init__(self, spec: FieldDef, **kwargs: Any) -> None:
@@ -63,10 +64,7 @@ class FieldInput(fields.Field[Any]):
         self.spec = spec
 
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
-        try:
-            field_types.parse(self.spec, value, field_types.SHAPE)
-        except InvalidInput as exc:
-            raise ma.ValidationError(exc.en) from None
+        field_types.parse(self.spec, value, field_types.SHAPE)
         return value
 
 
