@@ -119,7 +119,7 @@ def _pick(label: Label, lang: str) -> str:
 
 def one_of(spec: FieldDef, value: Any, what: str = "") -> str:
     """``value`` if it is one of the field's option ids; refused otherwise (``what`` names the row at fault)."""
-    text = value.strip() if isinstance(value, str) else None
+    text = value if isinstance(value, str) else None
     if text not in spec.options:
         raise bad(spec.name, f"{what}可选值为 " + "、".join(spec.options), f"{what and what + ' '}must be one of "
                   + ", ".join(spec.options))
@@ -172,7 +172,7 @@ class Date(FieldType):
     name = "date"
 
     def parse(self, raw: Any, spec: FieldDef, ctx: ParseContext) -> str:
-        text = raw.strip() if isinstance(raw, str) else ""
+        text = raw if isinstance(raw, str) else ""
         try:
             day = dt.date.fromisoformat(text) if _DAY.match(text) else None
         except ValueError:
@@ -218,7 +218,7 @@ class Bool(FieldType):
     def parse(self, raw: Any, spec: FieldDef, ctx: ParseContext) -> bool:
         if isinstance(raw, bool):
             return raw
-        text = raw.strip().lower() if isinstance(raw, str) else None
+        text = raw if isinstance(raw, str) else None  # exactly as documented (json_schema), at every edge
         if text in _TRUE or text in _FALSE:
             return text in _TRUE
         raise bad(spec.name, "应为是或否", "must be true or false")
@@ -237,7 +237,7 @@ class Int(FieldType):
     name = "int"
 
     def parse(self, raw: Any, spec: FieldDef, ctx: ParseContext) -> int:
-        text = raw.strip() if isinstance(raw, str) else ""
+        text = raw if isinstance(raw, str) else ""
         # isdigit() alone accepts '²' and other digits int() refuses: only ASCII 0-9 are numbers here.
         if isinstance(raw, bool) or not (isinstance(raw, int) or (text.isascii() and text.isdigit())):
             raise bad(spec.name, "应为整数", "must be a whole number")
@@ -247,7 +247,7 @@ class Int(FieldType):
 
     def json_schema(self, spec: FieldDef) -> dict[str, Any]:
         return {"oneOf": [{"type": "integer", "minimum": 0, "maximum": MAX_INT},
-                          {"type": "string", "pattern": "^[0-9]+$", "maxLength": 10}]}
+                          {"type": "string", "pattern": "^[0-9]+$"}]}
 
     def widget(self, spec: FieldDef) -> WidgetHint:
         return WidgetHint("number", min="0", max=str(MAX_INT), step="1")
