@@ -14,6 +14,7 @@ from cli.common import Ctx, emit, json_option, pass_ctx
 from cli.signing import password_stdin_option, read_password, signed_action
 from workflow.admin import people
 from workflow.engine.errors import InvalidInput
+from workflow.engine.fields import display
 from workflow.record.audit import DAMAGED, Report, damage_report, verify_decision
 from workflow.views.visibility import Viewer
 
@@ -207,10 +208,20 @@ def show(c: Ctx, decision_id: int, viewer: str | None, as_json: bool) -> None:
         if e.get("migration"):
             m = e["migration"]
             mark = f"  [迁移 migration: {m['from']} → {m['to']}，依据 basis：{m['basis']}]"
-        click.echo(f"  {e['seq']:>3} {e['at']} {e['actor']}: {e['action']} {e['from'] or ''}→{e['to']}{sign}{mark}")
+        said = f"：{_outcome(c, info['procedure'], e['action'], e['outcome'])}" if e.get("outcome") else ""
+        click.echo(f"  {e['seq']:>3} {e['at']} {e['actor']}: {e['action']}{said} {e['from'] or ''}→{e['to']}{sign}{mark}")
     click.echo("可进行 next: " + ", ".join(info["next_actions"]))
     if not report.ok:
         _broken(report, False, "记录校验失败 / the record does not verify")
+
+
+def _outcome(c: Ctx, procedure: str, action_id: str, outcome: str) -> str:
+    """An outcome as its option's labels in the definition (zh / en), as the pages show it."""
+    action = c.core.catalog.get(procedure).actions.get(action_id)
+    spec = action.fields.get(action.outcome_field) if action and action.outcome_field else None
+    if spec is None:
+        return outcome
+    return f"{display(spec, outcome, 'zh')} / {display(spec, outcome, 'en')} ({outcome})"
 
 
 def _broken(report: Report, as_json: bool, heading: str) -> NoReturn:

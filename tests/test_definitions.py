@@ -43,6 +43,7 @@ deadlines:
     rule: {kind: idle_working_days, days: 20}
     starts_on: ["*"]
 """
+GUARDS_LINE = "    guards: [draft_present]\n"
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
@@ -101,6 +102,18 @@ BROKEN = {
                       "    guards:", "unknown guard 'is_full_moon'"),
     "deadline_without_rule": (("    rule: {kind: idle_working_days, days: 20}\n", ""), "  stall:",
                               "deadline 'stall' has no rule"),
+    "options_without_labels": ((GUARDS_LINE, GUARDS_LINE + "    fields:\n      outcome:\n        type: choice\n"
+                                "        options: [yes, no]\n"), "        options:",
+                               "field 'outcome': a choice field needs options with labels"),
+    "option_without_english": ((GUARDS_LINE, GUARDS_LINE + "    fields:\n      outcome:\n        type: choice\n"
+                                "        options:\n          ok: {zh: 同意, en: Agreed}\n          refused: {zh: 不同意}\n"),
+                               "          refused:", "field 'outcome': option 'refused' needs a zh and an en label"),
+    "adoption_without_not_adopted": ((GUARDS_LINE, GUARDS_LINE + "    fields:\n      entries:\n        type: entries\n"
+                                      "        options:\n          adopted: {zh: 采纳, en: Adopted}\n"), "        options:",
+                                     "field 'entries': a entries field must offer 'not_adopted'"),
+    "options_on_a_date": ((GUARDS_LINE, GUARDS_LINE + "    fields:\n      due_on:\n        type: date\n"
+                           "        options: {a: {zh: 甲, en: A}}\n"), "        options:",
+                          "field 'due_on': a date field takes no options"),
 }
 
 

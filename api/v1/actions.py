@@ -8,23 +8,22 @@ server file path (``{"path": …}``, which the CLI accepts) is never accepted ov
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import marshmallow as ma
-from marshmallow import fields, validate
+from marshmallow import fields
 
-from api.v1.schemas import HEX64, MAX_YEAR, MIN_YEAR
+from api.v1.schemas import HEX64
+from workflow.engine import fields as field_types
 from workflow.engine.catalog import Catalog
-from workflow.engine.decide import MAX_TEXT
 from workflow.engine.definition import ActionDef, FieldDef
+from workflow.engine.errors import InvalidInput
+from workflow.engine.fields import MAX_TEXT
 
 _HEX = re.compile(HEX64)
-MAX_LIST = 500
-#: Columns the engine copies a text field into (document_version.filename is VARCHAR(255)).
-TEXT_LIMITS = {"filename": 255}
 
 
 class DocumentInput(fields.Field[Any]):
@@ -42,140 +41,53 @@ class DocumentInput(fields.Field[Any]):
         raise ma.ValidationError("must be text or {\"sha256\": …}")
 
 
-DOCUMENT_SCHEMA = {"oneOf": [
-    {"type": "string", "description": "the text of the document"},
-    {"type": "object", "properties": {"sha256": {"type": "string", "pattern": HEX64}}, "required": ["sha256"],
-     "additionalProperties": False, "description": "a document stored with POST /api/v1/documents"},
-]}
-
-
 class Instant(fields.Field[Any]):
-    """An ISO 8601 date and time; without an offset it is Asia/Shanghai local time."""
+    """An ISO 8601 date and time in the registry's years; without an offset it is the office's local time."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
-        if not isinstance(value, str):
-            raise ma.ValidationError("must be an ISO 8601 date and time")
         try:
-            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ma.ValidationError("must be an ISO 8601 date and time") from None
-        if not MIN_YEAR <= moment.year <= MAX_YEAR:
-            raise ma.ValidationError(f"year must be between {MIN_YEAR} and {MAX_YEAR}")
+            field_types.instant(value, attr or "occurred_at", field_types.SHAPE.tz)
+        except InvalidInput as exc:
+            raise ma.ValidationError(exc.en) from None
         return value
 
 
-class Day(fields.Field[Any]):
-    """A date YYYY-MM-DD."""
+class FieldInput(fields.Field[Any]):
+    """A definition field checked by its type in the field registry (``workflow.engine.fields``), as the engine will.
+
+    The check runs without the office's person lookup (the engine does that); the value passes on as sent. A
+    refusal is the engine's own error (``invalid_input``, ``control_characters``), answered as the engine's would be.
+    """
+
+    def __init__(self, spec: FieldDef, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.spec = spec
 
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
-        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ma.ValidationError("must be a date YYYY-MM-DD")
-        try:
-            day = dt.date.fromisoformat(value)
-        except ValueError:
-            raise ma.ValidationError("must be a date YYYY-MM-DD") from None
-        if not MIN_YEAR <= day.year <= MAX_YEAR:
-            raise ma.ValidationError(f"year must be between {MIN_YEAR} and {MAX_YEAR}")
+        field_types.parse(self.spec, value, field_types.SHAPE)
         return value
 
 
-class Entry(ma.Schema):
-    adoption = fields.String(required=True, validate=validate.OneOf(["adopted", "partly_adopted", "not_adopted"]))
-    reason = fields.String(validate=validate.Length(max=MAX_TEXT))
-
-
-class RefEntry(Entry):
-    ref = fields.String(required=True, validate=validate.Length(min=1, max=100))
-
-
-class Entries(fields.Field[Any]):
-    """The adoption report: ``{"comment:1": {"adoption": …, "reason": …}}`` or a list with ``ref``."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
-        if isinstance(value, Mapping):
-            if len(value) > MAX_LIST:
-                raise ma.ValidationError("too many entries")
-            out = {}
-            for ref, entry in value.items():
-                if not isinstance(ref, str) or not 1 <= len(ref) <= 100:
-                    raise ma.ValidationError("each reference is 1-100 characters")
-                out[ref] = Entry().load(entry) if isinstance(entry, Mapping) else _fail(ref)
-            return out
-        if isinstance(value, list):
-            if len(value) > MAX_LIST:
-                raise ma.ValidationError("too many entries")
-            return RefEntry(many=True).load(value)
-        raise ma.ValidationError("must be an object of references or a list of entries with ref")
-
-
-def _fail(ref: str) -> Any:
-    raise ma.ValidationError({ref: ["must be an object with adoption"]})
-
-
-ENTRY_PROPERTIES: dict[str, Any] = {
-    "adoption": {"type": "string", "enum": ["adopted", "partly_adopted", "not_adopted"]},
-    "reason": {"type": "string", "maxLength": MAX_TEXT}}
-ENTRY = {"type": "object", "properties": ENTRY_PROPERTIES, "required": ["adoption"], "additionalProperties": False}
-ENTRIES_SCHEMA = {"oneOf": [
-    {"type": "object", "additionalProperties": ENTRY, "maxProperties": MAX_LIST,
-     "description": 'by reference: {"comment:1": {"adoption": "adopted"}, "expert:1": …}'},
-    {"type": "array", "maxItems": MAX_LIST, "items": {
-        "type": "object", "properties": {**ENTRY_PROPERTIES, "ref": {"type": "string", "minLength": 1, "maxLength": 100}},
-        "required": ["ref", "adoption"], "additionalProperties": False}},
-]}
-
-
-class MeetingView(ma.Schema):
-    member = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    view = fields.String(required=True, validate=validate.OneOf(["for", "against", "abstain"]))
-    remarks = fields.String(validate=validate.Length(max=MAX_TEXT))
-
-
-def _field(spec: FieldDef, flags: list[str]) -> fields.Field[Any]:
+def _field(spec: FieldDef) -> fields.Field[Any]:
     meta: dict[str, Any] = {"description": f"{spec.label.zh} / {spec.label.en}"}
-    required = spec.required
-    kind = spec.type
-    if kind == "text":
-        return fields.String(required=required, validate=validate.Length(max=TEXT_LIMITS.get(spec.name, MAX_TEXT)),
-                             metadata=meta)
-    if kind == "date":
-        return Day(required=required, metadata=meta | {"type": "string", "format": "date"})
-    if kind == "datetime":
-        return Instant(required=required, metadata=meta | {"type": "string", "format": "date-time"})
-    if kind == "bool":
-        return fields.Boolean(required=required, metadata=meta)
-    if kind == "int":
-        return fields.Integer(required=required, strict=True, validate=validate.Range(min=0, max=2**53), metadata=meta)
-    if kind == "choice":
-        return fields.String(required=required, validate=validate.OneOf(list(spec.options)), metadata=meta)
-    if kind == "list":
-        return fields.List(fields.String(validate=validate.Length(max=10_000)), required=required,
-                           validate=validate.Length(max=MAX_LIST), metadata=meta)
-    if kind == "flags":
-        return fields.List(fields.String(validate=validate.OneOf(flags)), required=required,
-                           validate=validate.Length(max=len(flags)), metadata=meta)
-    if kind == "user":
-        return fields.String(required=required, validate=validate.Length(min=1, max=200),
-                             metadata=meta | {"description": meta["description"] + " (a person's name)"})
-    if kind == "document":
-        return DocumentInput(required=required, metadata=meta | DOCUMENT_SCHEMA)
-    if kind == "entries":
-        return Entries(required=required, metadata=meta | ENTRIES_SCHEMA)
-    if kind == "views":
-        return fields.List(fields.Nested(MeetingView), required=required, validate=validate.Length(max=MAX_LIST),
-                           metadata=meta)
-    return fields.Raw(required=required, metadata=meta)
+    kind = field_types.FIELD_TYPES.get(spec.type)
+    if kind is None:  # one name, different types in different procedures: the engine judges
+        return fields.Raw(required=spec.required, metadata=meta)
+    schema = kind.json_schema(spec)
+    if "description" in schema:
+        meta["description"] += f" ({schema.pop('description')})"
+    if spec.type == "document":  # transport: text or a stored document's hash, never a server path
+        return DocumentInput(required=spec.required, metadata=meta | schema)
+    return FieldInput(spec, required=spec.required, metadata=meta | schema)
 
 
 def _merge(specs: list[FieldDef]) -> FieldDef:
-    """One field for a name several procedures define for the same action id."""
+    """One field for a name several procedures define for the same action id (their options joined)."""
     first = specs[0]
-    if all((s.type, s.options) == (first.type, first.options) for s in specs):
-        return FieldDef(first.name, first.type, first.label, all(s.required for s in specs), first.options)
-    if all(s.type == "choice" for s in specs):
-        options = tuple(sorted({o for s in specs for o in s.options}))
-        return FieldDef(first.name, "choice", first.label, all(s.required for s in specs), options)
-    return FieldDef(first.name, "raw", first.label, False)
+    if any(s.type != first.type for s in specs):
+        return FieldDef(first.name, "raw", first.label, False)
+    labels = {o: lab for s in specs for o, lab in s.option_labels.items()}
+    return replace(first, required=all(s.required for s in specs), options=tuple(labels), option_labels=labels)
 
 
 def actions_by_id(catalog: Catalog) -> dict[str, list[tuple[str, ActionDef]]]:
@@ -187,14 +99,13 @@ def actions_by_id(catalog: Catalog) -> dict[str, list[tuple[str, ActionDef]]]:
     return dict(sorted(out.items()))
 
 
-def action_schema(action_id: str, defs: list[tuple[str, ActionDef]], catalog: Catalog) -> type[ma.Schema]:
+def action_schema(action_id: str, defs: list[tuple[str, ActionDef]]) -> type[ma.Schema]:
     """The request body schema of ``action_id``."""
-    flags = sorted({f for p in catalog.all() for f in p.flags})
     by_name: dict[str, list[FieldDef]] = {}
     for _, action in defs:
         for spec in action.fields.values():
             by_name.setdefault(spec.name, []).append(spec)
-    attrs: dict[str, Any] = {name: _field(_merge(specs), flags) for name, specs in by_name.items()}
+    attrs: dict[str, Any] = {name: _field(_merge(specs)) for name, specs in by_name.items()}
     name = "".join(part.capitalize() for part in action_id.split("_")) + "Input"
     attrs["__doc__"] = f"The fields of '{action_id}'."
     return type(name, (ma.Schema,), attrs)

@@ -128,7 +128,7 @@ def _public_page(query: dict[str, Any], who: Principal) -> dict[str, Any]:
 
 def _register_action(blp: Blp, catalog: Catalog, problems: Problems, action_id: str,
                      defs: list[Any]) -> None:
-    schema = action_schema(action_id, defs, catalog)
+    schema = action_schema(action_id, defs)
     summary, description = describe(action_id, defs)
     required = any(f.required for _, a in defs for f in a.fields.values())
 

@@ -40,7 +40,10 @@ def _procedure_detail(catalog: Catalog, p: ProcedureDef) -> dict[str, Any]:
                      "to": a.target, "outcome_field": a.outcome_field, "outcomes": dict(a.outcomes),
                      "signed": a.signed, "task": a.task, "guards": list(a.guards),
                      "fields_": [{"name": f.name, "type": f.type, "zh": f.label.zh, "en": f.label.en,
-                                  "required": f.required, "options": list(f.options)} for f in a.fields.values()]}
+                                  "required": f.required, "options": list(f.options),
+                                  "option_labels": [{"id": o, "zh": lab.zh, "en": lab.en}
+                                                    for o, lab in f.option_labels.items()]}
+                                 for f in a.fields.values()]}
                     for a in p.actions.values()],
         "deadlines": [{"key": d.key, "zh": d.label.zh, "en": d.label.en, "article": d.article,
                        "recipients": list(d.recipients), "starts_on": list(d.starts_on),

@@ -115,10 +115,6 @@ def _server_error(exc: Exception) -> Any:
     return render_template("error.html", code=500, message=_("服务器内部错误")), 500
 
 
-def _option(value: str) -> str:
-    return labels.option(value, lang())
-
-
 def _notification_kind(kind: str) -> str:
     return labels.notification_kind(kind, lang())
 
@@ -141,6 +137,6 @@ def init_app(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, _error)
     app.register_error_handler(500, _server_error)
-    app.jinja_env.globals.update(L=label, lang=lang, local=local_time, due=due_time, csrf_form=CsrfForm, option=_option,
+    app.jinja_env.globals.update(L=label, lang=lang, local=local_time, due=due_time, csrf_form=CsrfForm,
                                  doc_kind=_doc_kind, notification_kind=_notification_kind)
     app.jinja_env.filters["local"] = local_time

@@ -24,17 +24,23 @@ from wtforms import (
 from wtforms.validators import Length
 
 from api.web.common import FlaskForm
-from api.web.labels import LONG_TEXT, option, pick
-from workflow.engine.definition import ActionDef, ProcedureDef
+from api.web.labels import pick
+from workflow.engine.definition import ActionDef, FieldDef, ProcedureDef
+from workflow.engine.fields import FIELD_TYPES, WidgetHint
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 ALLOWED_EXTENSIONS = frozenset({".pdf", ".doc", ".docx", ".odt", ".wps", ".txt", ".md", ".rtf", ".xls", ".xlsx",
                                 ".ods", ".png", ".jpg", ".jpeg"})
 VIEW_ROWS = 8
-VIEWS = ("for", "against", "abstain")
-ADOPTIONS = ("adopted", "partly_adopted", "not_adopted")
+#: Widget kinds drawn as an ``<input>`` of this type (the registry's min, max and step go with them).
+INPUT_TYPES = {"date": "date", "datetime": "datetime-local", "number": "number"}
 #: Fields filled in by the page itself rather than typed.
 AUTO_FIELDS = {("upload_draft", "filename")}
+
+
+def widget(spec: FieldDef) -> WidgetHint:
+    """The registry's widget hint for a field."""
+    return FIELD_TYPES[spec.type].widget(spec)
 
 
 def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
@@ -86,10 +92,27 @@ class ApprovalDecisionForm(FlaskForm):
     reason = StringField(_l("不予批准的理由"), validators=[Length(max=2000)])
 
 
-def _placeholder(kind: str, lang: str) -> str:
-    if kind == "list":
-        return "每行一项" if lang != "en" else "one item per line"
-    return ""
+def _field(hint: WidgetHint, text: str, kw: dict[str, Any], lang: str, people: list[str]) -> Field:
+    """The WTForms control for a single-valued widget hint."""
+    attrs = {"min": hint.min, "max": hint.max, "step": hint.step,
+             "placeholder": pick(hint.placeholder, lang) if hint.placeholder else None}
+    kw["render_kw"].update({k: v for k, v in attrs.items() if v is not None})
+    if hint.kind in INPUT_TYPES:
+        kw["render_kw"]["type"] = INPUT_TYPES[hint.kind]
+        return StringField(text, **kw)
+    if hint.kind == "textarea":
+        return TextAreaField(text, **kw)
+    if hint.kind == "checkbox":
+        return BooleanField(text)
+    if hint.kind == "select":
+        return SelectField(text, choices=choices([("", "—")] + [(o, pick(lab, lang)) for o, lab in hint.options]), **kw)
+    if hint.kind == "checkboxes":
+        return CheckboxesField(text, choices=choices([(o, pick(lab, lang)) for o, lab in hint.options]))
+    if hint.kind == "person":
+        return SelectField(text, choices=choices([("", "—")] + [(p, p) for p in people]), **kw)
+    if hint.kind == "file":
+        return FileField(text)
+    return StringField(text, **kw)
 
 
 def build_form(action: ActionDef, procedure: ProcedureDef, *, lang: str, people: list[str],
@@ -97,41 +120,20 @@ def build_form(action: ActionDef, procedure: ProcedureDef, *, lang: str, people:
                prefix: str | None = None, signs: bool = False) -> ActionForm:
     """A Flask-WTF form for ``action``, fields prefixed by the action id so many fit on one page.
 
-    ``signs``: this person's taking of it is signed though the step is not (an approver's own act).
+    Each field's control follows its type's widget hint (``workflow.engine.fields``). ``signs``: this person's
+    taking of it is signed though the step is not (an approver's own act).
     """
     attrs: dict[str, Any] = {}
-    order: list[str] = []
     for spec in action.fields.values():
         if (action.id, spec.name) in AUTO_FIELDS:
             continue
+        hint = widget(spec)
         text = pick(spec.label, lang, spec.name)
-        kw: dict[str, Any] = {"render_kw": {"required": True} if spec.required and spec.type not in (
-            "document", "entries", "views", "flags") else {}}
-        if spec.type == "text" and action.id == "waive_task" and spec.name == "task":
-            field: Field | None = SelectField(text, choices=choices([("", "—")] + [
-                (t.id, pick(t.label, lang)) for t in procedure.tasks.values()]), **kw)
-        elif spec.type == "text":
-            field = (TextAreaField if spec.name in LONG_TEXT else StringField)(text, **kw)
-        elif spec.type in ("date", "datetime", "int"):
-            kw["render_kw"]["type"] = {"date": "date", "datetime": "datetime-local", "int": "number"}[spec.type]
-            field = StringField(text, **kw)
-        elif spec.type == "bool":
-            field = BooleanField(text)
-        elif spec.type == "choice":
-            field = SelectField(text, choices=choices([("", "—")] + [(o, option(o, lang)) for o in spec.options]), **kw)
-        elif spec.type == "list":
-            kw["render_kw"]["placeholder"] = _placeholder("list", lang)
-            field = TextAreaField(text, **kw)
-        elif spec.type == "flags":
-            field = CheckboxesField(text, choices=choices([(f.id, pick(f.label, lang)) for f in procedure.flags.values()]))
-        elif spec.type == "user":
-            field = SelectField(text, choices=choices([("", "—")] + [(p, p) for p in people]), **kw)
-        elif spec.type == "document":
-            field = FileField(text)
-            attrs[f"{spec.name}__text"] = TextAreaField(
-                _("或直接输入文本：%(field)s", field=text))
-        elif spec.type == "entries":
-            field = None
+        kw: dict[str, Any] = {"render_kw": {"required": True} if spec.required and not hint.multiple
+                              and hint.kind != "file" else {}}
+        if action.id == "waive_task" and spec.name == "task":  # the procedure's own tasks, by their labels
+            hint = WidgetHint("select", options=tuple((t.id, t.label) for t in procedure.tasks.values()))
+        if hint.kind == "entries":
             # Named by the input's own reference, never by its position: an input arriving while the form
             # is open must not move an answer onto another input.
             for item in inputs:
@@ -139,10 +141,9 @@ def build_form(action: ActionDef, procedure: ProcedureDef, *, lang: str, people:
                 attrs[f"{spec.name}__{key}__ref"] = HiddenField(default=item["ref"])
                 attrs[f"{spec.name}__{key}__adoption"] = SelectField(
                     f"{item['ref']}", default="",
-                    choices=choices([("", "—")] + [(a, option(a, lang)) for a in ADOPTIONS]))
+                    choices=choices([("", "—")] + [(o, pick(lab, lang)) for o, lab in hint.options]))
                 attrs[f"{spec.name}__{key}__reason"] = StringField(_("理由（未采纳时必填）"))
-        elif spec.type == "views":
-            field = None
+        elif hint.kind == "views":
             for i in range(VIEW_ROWS):
                 # A row is its member: a name chosen before that person left the office stays chosen (the
                 # engine judges it), so the kept form is not refused as invalid.
@@ -151,13 +152,12 @@ def build_form(action: ActionDef, procedure: ProcedureDef, *, lang: str, people:
                 attrs[f"{spec.name}__{i}__member"] = SelectField(
                     _("第 %(n)s 位发言成员", n=i + 1), default="", choices=choices([("", "—")] + [(p, p) for p in names]))
                 attrs[f"{spec.name}__{i}__view"] = SelectField(
-                    _("意见"), default="", choices=choices([("", "—")] + [(v, option(v, lang)) for v in VIEWS]))
+                    _("意见"), default="", choices=choices([("", "—")] + [(o, pick(lab, lang)) for o, lab in hint.options]))
                 attrs[f"{spec.name}__{i}__remarks"] = StringField(_("发言要点"))
-        else:  # pragma: no cover - the loader admits only the types above
-            continue
-        if field is not None:
-            attrs[spec.name] = field
-        order.append(spec.name)
+        else:
+            attrs[spec.name] = _field(hint, text, kw, lang, people)
+            if hint.kind == "file":
+                attrs[f"{spec.name}__text"] = TextAreaField(_("或直接输入文本：%(field)s", field=text))
     if action.signed or signs:
         attrs["password"] = PasswordField(_("再次输入您的密码以签名"), render_kw={
             "required": True, "autocomplete": "current-password"})
@@ -178,7 +178,7 @@ def _entry_rows(form: ActionForm, action: ActionDef, inputs: list[dict[str, str]
     """Each input with its own fields; ``new`` when a posted form did not carry it (it arrived meanwhile)."""
     rows: list[dict[str, Any]] = []
     for spec in action.fields.values():
-        if spec.type != "entries":
+        if widget(spec).kind != "entries":
             continue
         for item in inputs:
             base = f"{spec.name}__{row_key(item['ref'])}"
@@ -208,7 +208,8 @@ def form_data(form: ActionForm, action: ActionDef) -> dict[str, Any]:
     for spec in action.fields.values():
         if (action.id, spec.name) in AUTO_FIELDS:
             continue
-        if spec.type == "document":
+        kind = widget(spec).kind
+        if kind == "file":
             storage = form[spec.name].data
             if isinstance(storage, FileStorage) and storage.filename:
                 content, filename = _upload(storage, spec.name)
@@ -217,27 +218,20 @@ def form_data(form: ActionForm, action: ActionDef) -> dict[str, Any]:
                     data["filename"] = filename
             elif (form[f"{spec.name}__text"].data or "").strip():
                 data[spec.name] = form[f"{spec.name}__text"].data
-        elif spec.type == "entries":
-            entries = []
-            for row in getattr(form, "entry_rows", []):
-                adoption = row["adoption"].data
-                if adoption and row["field"] == spec.name:
-                    entries.append({"ref": row["item"]["ref"], "adoption": adoption,
-                                    "reason": row["reason"].data or ""})
+        elif kind == "entries":
+            entries = [{"ref": row["item"]["ref"], "adoption": row["adoption"].data, "reason": row["reason"].data or ""}
+                       for row in getattr(form, "entry_rows", []) if row["adoption"].data and row["field"] == spec.name]
             if entries:
                 data[spec.name] = entries
-        elif spec.type == "views":
-            views = []
-            for i in range(VIEW_ROWS):
-                member = form[f"{spec.name}__{i}__member"].data
-                if member:
-                    views.append({"member": member, "view": form[f"{spec.name}__{i}__view"].data or "",
-                                  "remarks": form[f"{spec.name}__{i}__remarks"].data or ""})
+        elif kind == "views":
+            views = [{"member": form[f"{spec.name}__{i}__member"].data, "view": form[f"{spec.name}__{i}__view"].data or "",
+                      "remarks": form[f"{spec.name}__{i}__remarks"].data or ""}
+                     for i in range(VIEW_ROWS) if form[f"{spec.name}__{i}__member"].data]
             if views:
                 data[spec.name] = views
-        elif spec.type == "bool":
+        elif kind == "checkbox":
             data[spec.name] = bool(form[spec.name].data)
-        elif spec.type == "flags":
+        elif kind == "checkboxes":
             if form[spec.name].data:
                 data[spec.name] = list(form[spec.name].data)
         else:
@@ -248,11 +242,11 @@ def form_data(form: ActionForm, action: ActionDef) -> dict[str, Any]:
 
 
 def field_rows(form: ActionForm, action: ActionDef) -> list[tuple[str, list[Field]]]:
-    """The form's fields grouped per definition field, in the definition's order, for the template."""
+    """The form's fields grouped per definition field, in the definition's order, with their widget kind."""
     rows: list[tuple[str, list[Field]]] = []
     for spec in action.fields.values():
         if (action.id, spec.name) in AUTO_FIELDS:
             continue
         group = [f for name, f in form._fields.items() if name == spec.name or name.startswith(f"{spec.name}__")]
-        rows.append((spec.type, group))
+        rows.append((widget(spec).kind, group))
     return rows

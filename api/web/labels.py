@@ -1,4 +1,7 @@
-"""Labels the definition does not carry: choice options, task statuses, document kinds, in zh and en."""
+"""Labels the definition does not carry: task statuses, deadline kinds, roles, document kinds, in zh and en.
+
+Choice options are labelled in the definitions themselves (``options: {id: {zh, en}}``).
+"""
 
 from __future__ import annotations
 
@@ -6,31 +9,6 @@ from collections.abc import Iterable
 
 from workflow.engine.definition import Label, ProcedureDef
 
-OPTIONS: dict[str, Label] = {
-    "lawful": Label("合法", "Lawful"),
-    "exploratory_reform": Label("改革探索（附法律风险提示）", "Exploratory reform (with a legal-risk note)"),
-    "needs_changes": Label("需修改", "Needs changes"),
-    "unlawful": Label("不合法", "Unlawful"),
-    "adopted": Label("通过", "Adopted"),
-    "adopted_with_changes": Label("修改后通过", "Adopted with changes"),
-    "deferred": Label("暂缓（再次讨论）", "Deferred"),
-    "rejected": Label("不予通过", "Rejected"),
-    "continue": Label("继续执行", "Continue"),
-    "major_change": Label("重大调整（启动新的决策）", "Major change (new linked decision)"),
-    "terminate": Label("终止执行", "Terminate"),
-    "true": Label("是", "Yes"),
-    "false": Label("否", "No"),
-    "symposium": Label("座谈会", "Symposium"),
-    "field_visit": Label("实地走访", "Field visit"),
-    "written_consultation": Label("书面征求意见", "Written consultation"),
-    "questionnaire": Label("问卷调查", "Questionnaire"),
-    "poll": Label("民意调查", "Poll"),
-    "for": Label("赞成", "For"),
-    "against": Label("反对", "Against"),
-    "abstain": Label("弃权", "Abstain"),
-    "partly_adopted": Label("部分采纳", "Partly adopted"),
-    "not_adopted": Label("未采纳", "Not adopted"),
-}
 TASK_STATUS: dict[str, Label] = {
     "done": Label("已完成", "Done"),
     "waived": Label("不开展（已说明理由）", "Waived (reason on file)"),
@@ -80,23 +58,11 @@ SPECIAL_ACTIONS: dict[str, Label] = {
     "approval_declined": Label("不予批准", "Approval declined"),
     "procedure_migrated": Label("迁移程序版本", "Procedure version migrated"),
 }
-#: Text fields that take more than one line.
-LONG_TEXT = frozenset({
-    "reason", "summary", "note", "procedure_statement", "risk_note", "adoption_explanation", "changes",
-    "confidential_basis", "short_reason", "text", "legal_basis", "urgency", "prior_risk_assessment",
-})
-
-
 def pick(label: Label | None, lang: str, fallback: str = "") -> str:
     """The label in ``lang`` ("en" or anything else for Chinese)."""
     if label is None:
         return fallback
     return label.en if lang == "en" else label.zh
-
-
-def option(value: str, lang: str) -> str:
-    """A choice option's label."""
-    return pick(OPTIONS.get(value), lang, value)
 
 
 def notification_kind(kind: str, lang: str) -> str:

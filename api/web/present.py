@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import deque
 from collections.abc import Mapping
 from typing import Any
@@ -9,12 +10,13 @@ from typing import Any
 from sqlalchemy import select
 
 from api.web import labels
-from api.web.common import core, due_time, label, lang, local_time
+from api.web.common import core, due_time, label, lang, local_time, to_local
 from api.web.forms import ActionForm, ApprovalDecisionForm, BackfillDecisionForm, build_form, field_rows
 from workflow.admin import deputies
+from workflow.engine import fields
 from workflow.engine.context import Actor, DecisionView, Office
 from workflow.engine.decide import may_act
-from workflow.engine.definition import ActionDef, Label, ProcedureDef
+from workflow.engine.definition import ActionDef, FieldDef, Label, ProcedureDef
 from workflow.engine.errors import NotFound
 from workflow.engine.graph import edges
 from workflow.engine.migration import ACTION as MIGRATED
@@ -58,28 +60,25 @@ def action_label(procedure: ProcedureDef, action: str) -> str:
     return labels.pick(labels.SPECIAL_ACTIONS.get(action), lang(), action)
 
 
-def describe(procedure: ProcedureDef, key: str, value: Any) -> str:
-    """One event datum as text for the timeline (documents by short hash, lists joined)."""
-    if isinstance(value, dict):
-        if value and all(isinstance(v, dict) and "adoption" in v for v in value.values()):
-            return "；".join(f"{ref}：{labels.option(str(v['adoption']), lang())}"
-                            f"{'（' + str(v['reason']) + '）' if v.get('reason') else ''}" for ref, v in value.items())
-        return str(value.get("name") or ", ".join(f"{k}: {v}" for k, v in value.items()))
+def _tz() -> dt.tzinfo | None:
+    """The time zone pages show instants in (as ``local_time`` does)."""
+    moment = to_local(dt.datetime.now(dt.UTC))
+    return moment.tzinfo if moment else None
+
+
+def describe(procedure: ProcedureDef, spec: FieldDef | None, key: str, value: Any) -> str:
+    """One recorded datum as text: by its field's type (``workflow.engine.fields``); data of no field (creation) plainly."""
+    if spec is not None:
+        return fields.display(spec, value, lang(), _tz())
+    if key == "flags" and isinstance(value, list):
+        return "、".join(label(procedure.flags[f].label) if f in procedure.flags else str(f) for f in value)
     if isinstance(value, list):
-        parts = [describe(procedure, key, v) if not isinstance(v, dict) or "member" not in v else
-                 f"{v['member']}（{labels.option(str(v['view']), lang())}）{v.get('remarks') or ''}" for v in value]
-        return "；".join(parts)
-    if isinstance(value, bool):
-        return labels.option("true" if value else "false", lang())
-    if key in ("opens_at", "closes_at", "hearing_at", "held_at", "delivered_at"):
-        return local_time(str(value))
+        return "；".join(describe(procedure, None, key, v) for v in value)
+    if isinstance(value, dict):
+        return str(value.get("name") or ", ".join(f"{k}: {v}" for k, v in value.items()))
     text = str(value)
     if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
         return f"#{text[:12]}"
-    if key in ("outcome", "adoption", "controllable", "method"):
-        return labels.option(text, lang())
-    if key == "flags":
-        return text
     return text
 
 
@@ -105,6 +104,15 @@ def _state(procedure: ProcedureDef, sid: str | None) -> str:
     return label(procedure.states[sid].label) if sid in procedure.states else sid
 
 
+def outcome_label(procedure: ProcedureDef, action_id: str, outcome: str | None) -> str:
+    """An action's outcome as its option's label in the definition."""
+    action = procedure.actions.get(action_id)
+    spec = action.fields.get(action.outcome_field) if action and action.outcome_field else None
+    if not outcome:
+        return ""
+    return fields.display(spec, outcome, lang()) if spec else outcome
+
+
 def trail_rows(procedure: ProcedureDef, events: list[dossier.TrailEvent]) -> list[dict[str, Any]]:
     """The audit trail with labels, local times and each datum described (each event under its own version)."""
     rows = []
@@ -118,10 +126,10 @@ def trail_rows(procedure: ProcedureDef, events: list[dossier.TrailEvent]) -> lis
         data = []
         for key, value in e.data.items():
             spec = action.fields.get(key) if action else None
-            data.append((label(spec.label, key) if spec else key, describe(procedure, key, value)))
+            data.append((label(spec.label, key) if spec else key, describe(procedure, spec, key, value)))
         rows.append({"e": e, "action": action_label(procedure, e.action), "at": local_time(e.at),
                      "from": _state(before, e.from_state), "to": _state(procedure, e.to_state),
-                     "outcome": labels.option(e.outcome, lang()) if e.outcome else "", "data": data,
+                     "outcome": outcome_label(procedure, e.action, e.outcome), "data": data,
                      "backfill": e.backfill and {**e.backfill, "occurred_at": local_time(str(e.backfill["occurred_at"]))},
                      "correction": e.correction, "deputy": e.deputy, "deputy_problem": e.deputy_problem,
                      "approval": e.approval})
@@ -218,7 +226,8 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
                                "rows": field_rows(failed["form"], action), "failed": failed,
                                "prefix": failed["action"], "version": 0})
     visited = {e.to_state for e in events if e.to_state} | {e.from_state for e in events if e.from_state}
-    opinion_events = [e for e in events if e.action == "sign_legality_opinion"]
+    opinion_actions = {a.id for a in procedure.actions.values() if a.effect == "legality_opinion"}
+    opinion_events = [e for e in events if e.action in opinion_actions]
     return {
         "row": row, "view": view, "procedure": procedure, "owner": owner, "office": office.name,
         "state_label": label(procedure.states[view.state].label),
@@ -228,7 +237,8 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
         "migration_targets": [p.key for p in targets(procedure.key, c.catalog.all())]
         if set(person.roles) & MAY_PREVIEW and not procedure.terminal(view.state) else [], "documents": docs, "inputs": inputs, "report": report,
         "forms": forms, "opinion": view.facts.get("opinion"), "opinion_event": opinion_events[-1] if
-        opinion_events else None, "opinion_text": opinion_text, "people": people, "now": now,
+        opinion_events else None, "opinion_outcome": outcome_label(procedure, opinion_events[-1].action, str(
+            (view.facts.get("opinion") or {}).get("outcome") or "")) if opinion_events else "", "opinion_text": opinion_text, "people": people, "now": now,
         "comment_window": view.facts.get("comment_window"),
         "corrections": corrections, "superseded": superseded_rows(procedure, view.facts),
         "backfills": pending_rows(procedure, events, person), "backfill_form": BackfillDecisionForm(),
@@ -260,10 +270,12 @@ def superseded_rows(procedure: ProcedureDef, facts: Mapping[str, Any]) -> list[d
     """Earlier versions of corrected records: each stays visible (Art. 33)."""
     rows = []
     for key, versions in (facts.get("superseded") or {}).items():
+        action = next((a for a in procedure.actions.values() if a.record == key), None)
+        specs = action.fields if action else {}
         for number, old in enumerate(versions, start=1):
             items = old.items() if isinstance(old, dict) else []
             rows.append({"record": key, "version": int(old.get("version", number)) if isinstance(old, dict) else number,
-                         "data": [(k, describe(procedure, k, v)) for k, v in items if k not in ("version",)]})
+                         "data": [(k, describe(procedure, specs.get(k), k, v)) for k, v in items if k not in ("version",)]})
     return rows
 
 

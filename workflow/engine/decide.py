@@ -8,15 +8,14 @@ the outcome. It returns the event to append and the new facts; the service persi
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from workflow.engine import machine, rules, textrules
+from workflow.engine import fields, machine, rules
 from workflow.engine.context import Actor, Attempt, DecisionView, Office, parse_iso, utc_iso
-from workflow.engine.definition import ActionDef, FieldDef, ProcedureDef
+from workflow.engine.definition import ActionDef, ProcedureDef
 from workflow.engine.effects import META_ACTIONS, apply_event, effective_at
 from workflow.engine.errors import ActionNotAllowed, Forbidden, InvalidInput, RuleViolation
 from workflow.timing import timetruth
@@ -24,14 +23,6 @@ from workflow.timing.calendar import WorkCalendar
 from workflow.timing.deadlines import DeadlinePlan, plan
 
 UserResolver = Callable[[str], Mapping[str, Any] | None]
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_TRUE = {"true", "1", "yes", "y", "是"}
-_FALSE = {"false", "0", "no", "n", "否", ""}
-MAX_TEXT = 200_000
-#: Text fields that name something (a unit, a file): one line, whatever the definition's field type.
-ONE_LINE_FIELDS = frozenset({"filename", "owner_unit", "lead_unit", "unit"})
-#: Dates outside these years are typing mistakes, not decisions (and would overflow instant arithmetic).
-YEARS = (2000, 2100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,130 +36,25 @@ class Decided:
     deadlines: DeadlinePlan
 
 
-def _bad(field: str, zh: str, en: str) -> InvalidInput:
-    return InvalidInput(f"字段“{field}”：{zh}", f"field '{field}': {en}", details={"field": field})
-
-
-def _text(field: str, value: Any, one: bool = False) -> str:
-    """A text input, refused if it holds control characters (line breaks too when ``one``) or lone surrogates."""
-    text = (textrules.one_line if one or field in ONE_LINE_FIELDS else textrules.multi_line)(field, str(value))
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _bad(field, "含有无效字符", "contains invalid characters (lone surrogates)") from None
-    return text
-
-
-def _normalize_value(spec: FieldDef, value: Any, procedure: ProcedureDef, tz: ZoneInfo,
-                     resolve_user: UserResolver) -> Any:
-    name, kind = spec.name, spec.type
-    if kind == "text":
-        if not isinstance(value, str | int):
-            raise _bad(name, "应为文本", "must be text")
-        text = _text(name, value)
-        if len(text) > MAX_TEXT:
-            raise _bad(name, "内容过长", "is too long")
-        return text
-    if kind == "date":
-        try:
-            day = dt.date.fromisoformat(str(value))
-        except ValueError:
-            raise _bad(name, "应为日期 YYYY-MM-DD", "must be a date YYYY-MM-DD") from None
-        if not YEARS[0] <= day.year <= YEARS[1]:
-            raise _bad(name, f"日期超出范围（{YEARS[0]}–{YEARS[1]}年）", f"is out of range ({YEARS[0]}-{YEARS[1]})")
-        return day.isoformat()
-    if kind == "datetime":
-        try:
-            moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        except ValueError:
-            raise _bad(name, "应为时间 YYYY-MM-DDTHH:MM", "must be a date and time (ISO 8601)") from None
-        if not YEARS[0] <= moment.year <= YEARS[1]:
-            raise _bad(name, f"时间超出范围（{YEARS[0]}–{YEARS[1]}年）", f"is out of range ({YEARS[0]}-{YEARS[1]})")
-        return utc_iso(moment if moment.tzinfo else moment.replace(tzinfo=tz))
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in _TRUE or text in _FALSE:
-            return text in _TRUE
-        raise _bad(name, "应为是或否", "must be true or false")
-    if kind == "int":
-        text = str(value).strip()
-        # isdigit() alone accepts '²' and other digits int() refuses: only ASCII 0-9 are numbers here.
-        if isinstance(value, bool) or not (isinstance(value, int) or (text.isascii() and text.isdigit())):
-            raise _bad(name, "应为整数", "must be a whole number")
-        if not 0 <= int(value) < 2**31:
-            raise _bad(name, "数值超出范围", "is out of range")
-        return int(value)
-    if kind == "choice":
-        text = str(value).strip().lower() if isinstance(value, bool) else str(value).strip()
-        if text not in spec.options:
-            raise _bad(name, "可选值为 " + "、".join(spec.options), "must be one of " + ", ".join(spec.options))
-        return text
-    if kind in ("list", "flags"):
-        items = value if isinstance(value, list) else re.split(r"[\r\n;；、,，]+", str(value))  # a textarea submits CRLF
-        items = [_text(name, i, one=True) for i in items if str(i).strip()]
-        if kind == "flags":
-            unknown = [i for i in items if i not in procedure.flags]
-            if unknown:
-                raise _bad(name, "未知属性 " + "、".join(unknown), "unknown flags " + ", ".join(unknown))
-            return sorted(set(items))
-        return items
-    if kind == "user":
-        # A person already resolved (a request being confirmed) is looked up again by name.
-        user = resolve_user(str(value.get("name", "") if isinstance(value, Mapping) else value).strip())
-        if user is None:
-            raise _bad(name, f"没有这个用户：{value}", f"no such user: {value}")
-        return dict(user)
-    if kind == "document":
-        if not isinstance(value, str) or not _HEX64.match(value):
-            raise _bad(name, "应为已存储文档的哈希值", "must be the hash of a stored document")
-        return value
-    if kind == "entries":
-        if not isinstance(value, Mapping | list):
-            raise _bad(name, "应为逐条采纳情况（对象或列表）", "must be an object or a list of entries")
-        rows = value.items() if isinstance(value, Mapping) else [(e.get("ref"), e) for e in value
-                                                                  if isinstance(e, Mapping)]
-        out = {}
-        for ref, entry in rows:
-            if not isinstance(entry, Mapping) or entry.get("adoption") not in ("adopted", "partly_adopted", "not_adopted"):
-                raise _bad(name, f"{ref} 的采纳情况应为 adopted/partly_adopted/not_adopted",
-                           f"{ref}: adoption must be adopted, partly_adopted or not_adopted")
-            out[_text(name, ref, one=True)] = {"adoption": entry["adoption"], "reason": _text(name, entry.get("reason", ""))}
-        return out
-    if kind == "views":
-        if not isinstance(value, list):
-            raise _bad(name, "应为意见列表", "must be a list of views")
-        views = []
-        for v in value:
-            if not isinstance(v, Mapping) or not str(v.get("member", "")).strip() or v.get("view") not in (
-                    "for", "against", "abstain"):
-                raise _bad(name, "每条意见应有成员和 for/against/abstain",
-                           "each view needs a member and for, against or abstain")
-            views.append({"member": _text(name, v["member"], one=True), "view": v["view"],
-                          "remarks": _text(name, v.get("remarks", ""))})
-        return views
-    raise _bad(name, "未知类型", f"unknown type {kind}")
-
-
 def normalize(action: ActionDef, data: Mapping[str, Any], procedure: ProcedureDef, tz: ZoneInfo,
               resolve_user: UserResolver) -> dict[str, Any]:
-    """Input checked against the action's fields: unknown fields refused, required ones present."""
+    """Input checked against the action's fields (``workflow.engine.fields``): unknown ones refused, required present."""
     if not isinstance(data, Mapping):
         raise InvalidInput("输入应为 JSON 对象", "input must be a JSON object", details={"field": "data"})
     unknown = sorted(set(data) - set(action.fields))
     if unknown:
-        raise _bad(unknown[0], "此操作没有这个字段", f"is not a field of '{action.id}'")
+        raise fields.bad(unknown[0], "此操作没有这个字段", f"is not a field of '{action.id}'")
     out: dict[str, Any] = {}
+    context = fields.ParseContext(tz, resolve_user)
     for spec in action.fields.values():
         value = data.get(spec.name)
         blank = value is None or (isinstance(value, str | list | dict) and not (value.strip() if isinstance(
             value, str) else value))
         if blank:
             if spec.required:
-                raise _bad(spec.name, "必填", "is required")
+                raise fields.bad(spec.name, "必填", "is required")
             continue
-        out[spec.name] = _normalize_value(spec, value, procedure, tz, resolve_user)
+        out[spec.name] = fields.parse(spec, value, context)
     return out
 
 

@@ -10,9 +10,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-FIELD_TYPES = frozenset(
-    {"text", "date", "datetime", "bool", "int", "choice", "list", "flags", "user", "document", "entries", "views"}
-)
 ROLES = frozenset(
     {
         "owner", "legal_reviewer", "legal_adviser", "expert", "chief_executive", "secretary",
@@ -82,6 +79,8 @@ class FieldDef:
     #: ``fact:<key>.<key>`` (an instant or date recorded in the facts).
     after: tuple[str, ...] = ()
     article: str = ""
+    #: Each option's label, from the definition (``options: {id: {zh, en}}``); a flags field's are the flags'.
+    option_labels: Mapping[str, Label] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,6 @@ from typing import Any
 import yaml
 
 from workflow.engine.definition import (
-    FIELD_TYPES,
     PSEUDO_ROLES,
     ROLES,
     ActionDef,
@@ -29,6 +28,7 @@ from workflow.engine.definition import (
     TaskDef,
 )
 from workflow.engine.errors import DefinitionError, DefinitionProblem
+from workflow.engine.fields import FIELD_TYPES, REQUIRED_OPTIONS
 
 RULE_KINDS = frozenset({"at_field", "before_field", "working_days", "calendar_days", "idle_working_days",
                         "months", "annual_date"})
@@ -204,7 +204,7 @@ def load_definition(path: str | Path) -> ProcedureDef:
             participation=bool(tnode.get("participation")),
         )
 
-    actions = _load_actions(check, check.mapping(raw, "actions"), states, tasks, GUARDS, EFFECTS)
+    actions = _load_actions(check, check.mapping(raw, "actions"), states, tasks, flags, GUARDS, EFFECTS)
     for action in actions.values():
         for spec in action.fields.values():
             for ref in spec.after:
@@ -229,7 +229,7 @@ def load_definition(path: str | Path) -> ProcedureDef:
 
 def _load_actions(
     check: _Checker, node: _Map, states: Mapping[str, StateDef], tasks: Mapping[str, TaskDef],
-    guards: Mapping[str, Callable[..., Any]], effects: Mapping[str, Callable[..., Any]],
+    flags: Mapping[str, FlagDef], guards: Mapping[str, Callable[..., Any]], effects: Mapping[str, Callable[..., Any]],
 ) -> dict[str, ActionDef]:
     actions: dict[str, ActionDef] = {}
     for aid, anode in node.items():
@@ -260,11 +260,9 @@ def _load_actions(
             when, after = _time_truth(check, anode.get("fields"), fname, fnode, ftype)
             if ftype not in FIELD_TYPES:
                 check.add(check.line_of(anode.get("fields"), fname), f"unknown field type '{ftype}'")
-            options = tuple(str(o) for o in fnode.get("options", []) or [])
-            if ftype == "choice" and not options:
-                check.add(check.line_of(anode.get("fields"), fname), f"choice field '{fname}' has no options")
-            fields[fname] = FieldDef(fname, ftype, _label(fnode), bool(fnode.get("required")), options,
-                                     when, after, str(fnode.get("article", "")))
+            labels = _options(check, anode.get("fields"), fname, fnode, ftype, flags)
+            fields[fname] = FieldDef(fname, ftype, _label(fnode), bool(fnode.get("required")), tuple(labels),
+                                     when, after, str(fnode.get("article", "")), labels)
         outcome_field = anode.get("outcome_field")
         outcomes = {str(k): str(v) for k, v in (anode.get("outcomes") or {}).items()}
         for out, dest in outcomes.items():
@@ -295,6 +293,35 @@ def _load_actions(
             checks=tuple(guards[g] for g in action_guards if g in guards), apply=effects.get(effect),
         )
     return actions
+
+
+def _options(check: _Checker, parent: Any, fname: str, fnode: Mapping[str, Any], ftype: str,
+             flags: Mapping[str, FlagDef]) -> dict[str, Label]:
+    """A field's options with their labels: ``options: {id: {zh: …, en: …}}`` (a flags field takes the flags')."""
+    node = fnode.get("options")
+    line = check.line_of(fnode, "options") if "options" in fnode else check.line_of(parent, fname)
+    kind = FIELD_TYPES.get(ftype)
+    if ftype == "flags":
+        if node is not None:
+            check.add(line, f"field '{fname}': a flags field offers the definition's flags, not its own options")
+        return {fid: f.label for fid, f in flags.items()}
+    if kind is None or not kind.takes_options:
+        if node is not None:
+            check.add(line, f"field '{fname}': a {ftype} field takes no options")
+        return {}
+    if not isinstance(node, dict) or not node:
+        check.add(line, f"field '{fname}': a {ftype} field needs options with labels: "
+                        "options: {<id>: {zh: …, en: …}, …}")
+        return {}
+    out: dict[str, Label] = {}
+    for oid, onode in node.items():
+        check.keys(onode, {"zh", "en"}, f"field '{fname}' option '{oid}'")
+        if not (isinstance(onode, dict) and str(onode.get("zh") or "").strip() and str(onode.get("en") or "").strip()):
+            check.add(check.line_of(node, oid), f"field '{fname}': option '{oid}' needs a zh and an en label")
+        out[str(oid)] = _label(onode)
+    for missing in sorted(REQUIRED_OPTIONS.get(ftype, frozenset()) - set(out)):
+        check.add(line, f"field '{fname}': a {ftype} field must offer '{missing}' (a rule reasons about it)")
+    return out
 
 
 def _approval(check: _Checker, anode: Mapping[str, Any], aid: str, roles: tuple[str, ...]) -> ApprovalDef | None:

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from workflow.engine import decide as engine
-from workflow.engine import rules
+from workflow.engine import fields, rules
 from workflow.engine.context import Actor, parse_iso, utc_iso
 from workflow.engine.effects import META_ACTIONS, effective_at
 from workflow.engine.errors import ActionNotAllowed, Forbidden, InvalidInput, NotFound, RuleViolation
@@ -40,16 +40,9 @@ APPROVER_ROLES = frozenset({"chief_executive"})
 
 def _occurred(value: dt.datetime | str, tz: dt.tzinfo) -> dt.datetime:
     """The stated occurrence instant; without an offset it is the office's local time (as forms send it)."""
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidInput("发生时间应为 YYYY-MM-DDTHH:MM", "occurred_at must be an ISO 8601 date and time",
-                               details={"field": "occurred_at"}) from None
-    if not 2000 <= value.year <= 2100:
-        raise InvalidInput("发生时间超出范围（2000–2100年）", "occurred_at is out of range (2000-2100)",
-                           details={"field": "occurred_at"})
-    return (value if value.tzinfo else value.replace(tzinfo=tz)).astimezone(dt.UTC)
+    if isinstance(value, dt.datetime):
+        value = value.isoformat()
+    return fields.instant(value, "occurred_at", tz).astimezone(dt.UTC)
 
 
 def _previous_step(st: Store, decision_id: int) -> dt.datetime | None:

@@ -75,6 +75,7 @@ def show_decision(conn: Connection, catalog: Catalog, decision_id: int, now: dt.
     out["history"] = [
         {"seq": e.seq, "action": e.action, "from": e.from_state, "to": e.to_state, "at": e.event["at"],
          "actor": (e.event.get("actor") or {}).get("name"), "signed": "signature" in e.event, "hash": e.hash,
+         "outcome": e.event.get("outcome"),
          "backfill": e.event.get("backfill"), "correction": e.event.get("correction"),
          "deputy": e.event.get("deputy"), "approval": e.event.get("approval")}
         | ({"migration": {k: e.event["data"].get(k) for k in ("from", "to", "basis")}}

@@ -88,6 +88,7 @@ class HistoryEntry(ma.Schema):
     actor = nullable_string(required=True)
     signed = fields.Boolean(required=True)
     hash = fields.String(required=True)
+    outcome = nullable_string(metadata={"description": "the outcome option's id (its labels: GET /procedures/{key})"})
     backfill = fields.Dict(keys=fields.String(), values=fields.Raw(), allow_none=True, metadata={
         "description": "补录: a step entered afterwards, with occurred_at, reason, requested_by and approved_by"})
     correction = fields.Dict(keys=fields.String(), values=fields.Raw(), allow_none=True, metadata={

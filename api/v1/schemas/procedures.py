@@ -60,6 +60,12 @@ class TaskOut(ma.Schema):
     participation = fields.Boolean(required=True)
 
 
+class OptionOut(ma.Schema):
+    id = fields.String(required=True)
+    zh = fields.String(required=True)
+    en = fields.String(required=True)
+
+
 class FieldOut(ma.Schema):
     name = fields.String(required=True)
     type = fields.String(required=True)
@@ -67,6 +73,8 @@ class FieldOut(ma.Schema):
     en = fields.String(required=True)
     required = fields.Boolean(required=True)
     options = fields.List(fields.String(), required=True)
+    option_labels = fields.List(fields.Nested(OptionOut), required=True,
+                                metadata={"description": "each option's label, as the definition gives it"})
 
 
 class ActionOut(ma.Schema):

@@ -10,10 +10,13 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from workflow.engine.fields import YEARS, in_years
+
 HEX64 = r"^[0-9a-f]{64}$"
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 DATE_TIME = {"format": "date-time"}
-MIN_YEAR, MAX_YEAR = 1900, 9000
+#: The one year range of stated dates (``workflow.engine.fields.YEARS``), here as at every other edge.
+MIN_YEAR, MAX_YEAR = YEARS
 
 
 def nullable_string(**kwargs: Any) -> fields.String:
@@ -23,7 +26,7 @@ def nullable_string(**kwargs: Any) -> fields.String:
 
 def in_year_range(moment: dt.date) -> bool:
     """Dates the engine can count with (far-off years overflow the instant arithmetic)."""
-    return MIN_YEAR <= moment.year <= MAX_YEAR
+    return in_years(moment)
 
 
 class Problem(ma.Schema):
