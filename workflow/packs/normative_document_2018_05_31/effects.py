@@ -29,8 +29,9 @@ def nd_start_drafting(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
 @effect
 def nd_start_consultation(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
     """GB37 二(六): the legal bases and the drafting statement (起草说明) on file."""
-    facts["legal_bases"] = list(ev["data"]["legal_bases"])
-    facts["drafting_statement"] = ev["data"].get("drafting_statement")
+    data = ev["data"]  # a draft back from review keeps what is on file unless given anew
+    facts["legal_bases"] = list(data.get("legal_bases") or facts.get("legal_bases") or [])
+    facts["drafting_statement"] = data.get("drafting_statement") or facts.get("drafting_statement")
 
 
 @effect
