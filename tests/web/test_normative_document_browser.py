@@ -1,8 +1,8 @@
 """A 行政规范性文件 through the web pages in Chromium: drafted, put out for comment, reviewed for legality,
 deliberated, registered and published, then filed (pack normative-document).
 
-Citizens' comments and the adoption report are entered through the core; every official's step is a
-form on the document's page.
+A citizen comments through the public page; the adoption report is entered through the core; every
+other official's step is a form on the document's page.
 """
 
 from __future__ import annotations
@@ -59,10 +59,19 @@ def test_a_normative_document_in_the_browser(browser_page: tuple[Any, str], core
     submit(page, "open_public_comment")
     check_accessibility(page, "normative document (owner, consultation)")
 
+    # A citizen comments on the draft through the public page (GB37 二(五)).
     clock.advance(days=1)
-    core.act(did, "submit_comment", "citizen1", {"text": "补助标准偏低"})
+    people.ensure("citizen1")
+    sign_in(page, base, "citizen1")
+    page.goto(f"{base}/decisions/{did}")
+    open_action(page, "submit_comment")
+    page.fill("#submit_comment-text", "补助标准偏低")
+    submit(page, "submit_comment")
+    assert "补助标准偏低" in page.inner_text("#my-comments + ul")
+    check_accessibility(page, "normative document (citizen)")
     clock.advance(days=33)
     core.act(did, "record_adoption_report", "owner", {"entries": {"comment:1": {"adoption": "adopted"}}})
+    sign_in(page, base, "owner")
     page.goto(f"{base}/decisions/{did}")
     open_action(page, "submit_legality_review")
     page.fill("#submit_legality_review-procedure_statement", "已公开征求意见32日，意见已逐条答复")
@@ -130,3 +139,9 @@ def test_a_normative_document_in_the_browser(browser_page: tuple[Any, str], core
     assert state == "in_force"
     filing = (facts if isinstance(facts, dict) else json.loads(facts))["filing"]
     assert filing["filing_body"] == "区司法局"
+
+    # The citizen sees the document published, with its date and channels (GB37 二(八)).
+    sign_in(page, base, "citizen1")
+    page.goto(f"{base}/decisions/{did}")
+    text = page.inner_text("main")
+    assert day.isoformat() in text and "政府公报" in text and "合法性审核意见" not in text

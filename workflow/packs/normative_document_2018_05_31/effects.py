@@ -71,6 +71,8 @@ def nd_publish(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
     data = ev["data"]
     facts["published"] = _pick(data, "doc_number", "registration_number", "published_on", "effective_on",
                                "expires_on", "channels", "adoption_explanation") | {"text_hash": data["text"]}
+    # The public read model (workflow.views.visibility) shows a published document by this record.
+    facts["publication"] = _pick(data, "channels", "published_on", "adoption_explanation")
 
 
 @effect
