@@ -16,7 +16,7 @@ from workflow.admin import offices as admin
 from workflow.engine.catalog import default_catalog
 from workflow.engine.errors import Forbidden, RuleViolation
 from workflow.notices.alerts import scan
-from workflow.record import keys
+from workflow.record import keys, records
 from workflow.service import Juece
 from workflow.timing.calendar import WorkCalendar
 from workflow.views.queries import show_decision
@@ -291,6 +291,19 @@ def test_gb37_2_6_no_deliberation_without_a_lawful_opinion_on_the_current_draft(
     clock.advance(hours=1)
     core.act(did, "record_meeting", "secretary", meeting(clock))
     assert state(core, clock, did)["facts"]["meeting"]["minutes"]
+
+
+def test_gb37_2_7_the_deliberation_record_is_corrected_never_recorded_twice(core: Juece, clock: Clock) -> None:
+    did = to_deliberation(core, clock)
+    core.act(did, "record_meeting", "secretary", meeting(clock))
+    refused(lambda: core.act(did, "record_meeting", "secretary", meeting(clock)), "record_exists_use_correction", GB37_7)
+    core.act(did, "record_deliberation_outcome", "chief", {"outcome": "adopted"}, password=PASSWORD)
+    first = state(core, clock, did)["facts"]["meeting"]  # corrected once the document awaits publication
+    records.correct(core, did, "record_meeting", "secretary", {
+        "held_at": first["held_at"], "attendees": ["chief", "member1", "secretary"], "minutes": "纪要（补列出席人员）"},
+        "漏记一名出席人员")
+    corrected = state(core, clock, did)["facts"]["meeting"]
+    assert corrected["version"] == 2 and "secretary" in corrected["attendees"]
 
 
 def test_gb37_2_7_deliberation_is_recorded_with_attendees_and_minutes(core: Juece, clock: Clock) -> None:

@@ -170,7 +170,10 @@ def nd_review_checklist_complete(a: Attempt) -> RuleViolation | None:
 @guard
 def nd_lawful_opinion_on_current_draft(a: Attempt) -> RuleViolation | None:
     """GB37 二(六): 未经合法性审核或者经审核不合法的，不得提交集体审议 (the opinion binds the draft's hash)."""
-    if a.decision.state != "collective_deliberation" or not base.has_lawful_opinion(a.facts):
+    # Before deliberation the step is refused here, not as "not possible now": a correction of the record
+    # later (publication, in force) is no new submission, and only needs the opinion still to hold.
+    early = a.decision.state != "collective_deliberation" and not a.correcting
+    if early or not base.has_lawful_opinion(a.facts):
         return RuleViolation.of(rules.LEGALITY_REVIEW_REQUIRED)
     return None
 
