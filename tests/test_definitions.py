@@ -50,7 +50,10 @@ GUARDS_LINE = "    guards: [draft_present]\n"
 def test_shipped_definition_loads_with_legal_basis_version_and_date(path: Path) -> None:
     procedure = load_definition(path)
     assert procedure.legal_basis and procedure.version and procedure.effective_from
-    assert path.name == f"{procedure.id}@{procedure.version}.yaml"
+    if path.name == "procedure.yaml":  # a pack folder: workflow/packs/<id>_<version>, '-' and '.' as '_'
+        assert path.parent.name == f"{procedure.id}_{procedure.version}".replace("-", "_").replace(".", "_")
+    else:
+        assert path.name == f"{procedure.id}@{procedure.version}.yaml"
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)

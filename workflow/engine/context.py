@@ -29,6 +29,14 @@ DEFAULT_OFFICE_SETTINGS: Mapping[str, Any] = {
 }
 
 
+def declare_settings(defaults: Mapping[str, Any]) -> None:
+    """Add a procedure pack's own office settings and their defaults (a key already declared is kept)."""
+    known = DEFAULT_OFFICE_SETTINGS
+    assert isinstance(known, dict)
+    for key, value in defaults.items():
+        known.setdefault(key, value)
+
+
 @dataclass(frozen=True, slots=True)
 class Deputy:
     """Acting for someone else (代理) under a chief executive's grant: whose role, which grant, until when."""

@@ -139,6 +139,8 @@ class DeadlineDef:
     recipients: tuple[str, ...] = ()
     reminders: tuple[Mapping[str, int], ...] = ()
     scope: str = "decision"
+    #: States the deadline runs in (empty: all non-terminal ones); leaving them closes it.
+    while_in: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

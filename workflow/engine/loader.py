@@ -7,6 +7,7 @@ field type, an unreachable state, a non-terminal state with no way out, a deadli
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -33,6 +34,7 @@ from workflow.engine.fields import FIELD_TYPES, REQUIRED_OPTIONS
 RULE_KINDS = frozenset({"at_field", "before_field", "working_days", "calendar_days", "idle_working_days",
                         "months", "annual_date"})
 BUILTIN_DIR = Path(__file__).parent.parent / "procedures"
+PACKS_DIR = Path(__file__).parent.parent / "packs"
 
 
 class _Map(dict[str, Any]):
@@ -142,6 +144,7 @@ def load_definition(path: str | Path) -> ProcedureDef:
 
     path = Path(path)
     name = str(path)
+    _import_pack(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -211,7 +214,7 @@ def load_definition(path: str | Path) -> ProcedureDef:
                 if ref.startswith("action:") and ref[7:] not in actions:
                     check.add(check.line_of(raw, "actions"),
                               f"action '{action.id}' field '{spec.name}': unknown action '{ref[7:]}' in 'after'")
-    deadlines = _load_deadlines(check, check.mapping(raw, "deadlines", required=False), actions)
+    deadlines = _load_deadlines(check, check.mapping(raw, "deadlines", required=False), actions, states)
     _check_graph(check, raw, states_node, states, actions, initial)
     from workflow.engine.migration import load_migrations
 
@@ -360,14 +363,15 @@ def _time_truth(check: _Checker, parent: Any, fname: str, fnode: Mapping[str, An
     return (str(when) if when else None), after
 
 
-def _load_deadlines(check: _Checker, node: _Map, actions: Mapping[str, ActionDef]) -> dict[str, DeadlineDef]:
+def _load_deadlines(check: _Checker, node: _Map, actions: Mapping[str, ActionDef],
+                    states: Mapping[str, StateDef]) -> dict[str, DeadlineDef]:
     out: dict[str, DeadlineDef] = {}
     for key, dnode in node.items():
         if not isinstance(dnode, dict):
             check.add(check.line_of(node, key), f"deadline '{key}' must be a mapping")
             continue
         check.keys(dnode, {"zh", "en", "article", "rule", "starts_on", "closes_on", "starts_when", "recipients",
-                           "reminders", "scope"}, f"deadline '{key}'")
+                           "reminders", "scope", "while_in"}, f"deadline '{key}'")
         rule = dnode.get("rule")
         if not isinstance(rule, dict) or not rule.get("kind"):
             check.add(check.line_of(node, key), f"deadline '{key}' has no rule")
@@ -378,6 +382,7 @@ def _load_deadlines(check: _Checker, node: _Map, actions: Mapping[str, ActionDef
         if not starts:
             check.add(check.line_of(node, key), f"deadline '{key}' never starts (no 'starts_on')")
         closes = check.names(dnode, "closes_on", actions, "action")
+        _check_from_field(check, dnode, key, rule, starts, actions)
         when = {str(k): tuple(str(x) for x in v) for k, v in (dnode.get("starts_when") or {}).items()}
         out[key] = DeadlineDef(
             key=key, label=_label(dnode), article=str(dnode.get("article", "")), rule=dict(rule),
@@ -385,8 +390,22 @@ def _load_deadlines(check: _Checker, node: _Map, actions: Mapping[str, ActionDef
             recipients=check.names(dnode, "recipients", ROLES | PSEUDO_ROLES, "role"),
             reminders=tuple(dict(r) for r in dnode.get("reminders", []) or []),
             scope=str(dnode.get("scope", "decision")),
+            while_in=check.names(dnode, "while_in", states, "state"),
         )
     return out
+
+
+def _check_from_field(check: _Checker, dnode: Any, key: str, rule: Mapping[str, Any], starts: tuple[str, ...],
+                      actions: Mapping[str, ActionDef]) -> None:
+    """``from_field`` names a date or datetime field of every action that starts the deadline."""
+    name = rule.get("from_field")
+    if not name:
+        return
+    for aid in starts:
+        spec = actions[aid].fields.get(str(name)) if aid in actions else None
+        if aid in actions and (spec is None or spec.type not in ("date", "datetime")):
+            check.add(check.line_of(dnode, "rule"),
+                      f"deadline '{key}': from_field '{name}' is not a date or datetime field of '{aid}'")
 
 
 def _check_graph(check: _Checker, raw: _Map, states_node: _Map, states: Mapping[str, StateDef],
@@ -416,9 +435,18 @@ def _check_graph(check: _Checker, raw: _Map, states_node: _Map, states: Mapping[
             check.add(check.line_of(states_node, sid), f"terminal state '{sid}' has actions leading out of it")
 
 
+def _import_pack(path: Path) -> None:
+    """A pack folder's guards and effects register themselves when imported (until packs resolve names)."""
+    if path.name != "procedure.yaml" or path.parent.parent.resolve() != PACKS_DIR.resolve():
+        return
+    for module in ("rules", "guards", "effects"):
+        if (path.parent / f"{module}.py").exists():
+            importlib.import_module(f"workflow.packs.{path.parent.name}.{module}")
+
+
 def builtin_paths(extra_dir: Path | None = None) -> list[Path]:
-    """The definition files shipped with juece, plus those of an optional extra folder."""
-    paths = sorted(BUILTIN_DIR.glob("*.yaml"))
+    """The definition files shipped with juece (procedures and packs), plus those of an optional extra folder."""
+    paths = sorted(BUILTIN_DIR.glob("*.yaml")) + sorted(PACKS_DIR.glob("*/procedure.yaml"))
     if extra_dir is not None:
         paths += sorted(Path(extra_dir).glob("*.yaml"))
     return paths

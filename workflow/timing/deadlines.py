@@ -53,6 +53,41 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, _cal.monthrange(year, month)[1]))
 
 
+def _setting(rule: Mapping[str, Any], key: str, office: Office) -> int:
+    """The rule's count, or the office's own value when the rule names a ``setting`` (and the office has one)."""
+    default = int(rule[key])
+    return int(office.setting(rule["setting"]) or default) if rule.get("setting") else default
+
+
+def fix_reminders(reminders: Sequence[Mapping[str, Any]], office: Office) -> list[dict[str, Any]]:
+    """Reminders with the office settings they name written in (``{days_before: 180, setting: key}``)."""
+    fixed = []
+    for reminder in reminders:
+        out = {k: v for k, v in reminder.items() if k != "setting"}
+        if reminder.get("setting"):
+            count = "working_days_before" if "working_days_before" in reminder else "days_before"
+            out[count] = int(office.setting(str(reminder["setting"])) or reminder.get(count, 0))
+        fixed.append(out)
+    return fixed
+
+
+def start_instant(rule: Mapping[str, Any], data: Mapping[str, Any], now: dt.datetime,
+                  cal: WorkCalendar) -> dt.datetime:
+    """Where a deadline's count starts: ``now``, or the date or instant the action states in ``from_field``.
+
+    A period counted "from publication" runs from the day published (a stated date), which may be
+    earlier than the moment the publication is entered.
+    """
+    name = rule.get("from_field")
+    value = data.get(name) if name else None
+    if not value:
+        return now
+    text = str(value)
+    if len(text) == 10:  # a date: the count starts on that local day
+        return cal.start_of_day(dt.date.fromisoformat(text), 0)
+    return parse_iso(text)
+
+
 def fix_rule(rule: Mapping[str, Any], data: Mapping[str, Any], office: Office) -> dict[str, Any]:
     """The rule with the office settings and the action's inputs it reads written in (computable any time later)."""
     kind = rule["kind"]
@@ -70,9 +105,9 @@ def fix_rule(rule: Mapping[str, Any], data: Mapping[str, Any], office: Office) -
         requested = data.get(rule["requested_field"]) if rule.get("requested_field") else None
         return {"kind": kind, "days": days, "requested": str(requested) if requested else None}
     if kind == "calendar_days":
-        return {"kind": kind, "days": int(rule["days"])}
+        return {"kind": kind, "days": _setting(rule, "days", office)}
     if kind == "months":
-        return {"kind": kind, "months": int(rule["months"])}
+        return {"kind": kind, "months": _setting(rule, "months", office)}
     if kind == "annual_date":
         return {"kind": kind, "month": int(rule["month"]), "day": int(rule["day"])}
     if kind == "on_day":  # a day a person set (an extended deadline)
@@ -89,6 +124,8 @@ def compute(fixed: Mapping[str, Any], start: dt.datetime, cal: WorkCalendar) -> 
     """When a deadline of the fixed rule started at ``start`` falls due; CalendarMissing if a year lacks data."""
     kind, today = fixed["kind"], cal.local_date(start)
     if kind == "at_field":
+        if len(fixed["at"]) == 10:  # a date ("valid until 2031-05-31") runs to the end of that local day
+            return cal.end_of_day(dt.date.fromisoformat(fixed["at"]))
         return parse_iso(fixed["at"])  # an instant a person chose (the window's close): kept as chosen
     if kind == "before_field":
         day = cal.local_date(parse_iso(fixed["at"])) - dt.timedelta(days=int(fixed["calendar_days"]))
@@ -136,21 +173,28 @@ def _rows(key: str, scope: str, recipients: tuple[str, ...], article: str, remin
 
 
 def rows_for(deadline: DeadlineDef, due_at: dt.datetime, now: dt.datetime, cal: WorkCalendar,
-             org_id: int) -> list[DeadlineRow]:
+             org_id: int, reminders: Sequence[Mapping[str, Any]] | None = None) -> list[DeadlineRow]:
     """The due row and its reminder rows (reminders already in the past are left out)."""
-    return _rows(deadline.key, deadline.scope, deadline.recipients, deadline.article, deadline.reminders, due_at,
-                 now, cal, org_id)
+    return _rows(deadline.key, deadline.scope, deadline.recipients, deadline.article,
+                 deadline.reminders if reminders is None else reminders, due_at, now, cal, org_id)
 
 
 def schedule(deadline: DeadlineDef, fixed: Mapping[str, Any], now: dt.datetime, cal: WorkCalendar,
-             org_id: int) -> list[DeadlineRow]:
-    """The deadline's rows; when a year it needs has no calendar data, one row awaiting that year's notice."""
+             org_id: int, *, start: dt.datetime | None = None,
+             reminders: Sequence[Mapping[str, Any]] | None = None) -> list[DeadlineRow]:
+    """The deadline's rows; when a year it needs has no calendar data, one row awaiting that year's notice.
+
+    ``start`` is where the count begins when not ``now`` (``start_instant``); ``reminders`` are the
+    deadline's with the office's settings written in (``fix_reminders``).
+    """
+    start = now if start is None else start
+    reminders = deadline.reminders if reminders is None else reminders
     try:
-        return rows_for(deadline, compute(fixed, now, cal), now, cal, org_id)
+        return rows_for(deadline, compute(fixed, start, cal), now, cal, org_id, reminders)
     except CalendarMissing as missing:
-        awaiting = {"rule": dict(fixed), "start": utc_iso(now), "year": int(missing.details["year"]),
-                    "scope": deadline.scope, "reminders": [dict(r) for r in deadline.reminders]}
-        today = cal.local_date(now)
+        awaiting = {"rule": dict(fixed), "start": utc_iso(start), "year": int(missing.details["year"]),
+                    "scope": deadline.scope, "reminders": [dict(r) for r in reminders]}
+        today = cal.local_date(start)
         nominal = _annual(fixed, today) if fixed["kind"] == "annual_date" else today
         dedupe = f"{org_id}:{deadline.key}:awaiting:{nominal.isoformat()}" if deadline.scope == "office" else None
         return [DeadlineRow(deadline.key, "due", None, None, deadline.recipients, deadline.article, dedupe, awaiting)]
@@ -184,19 +228,28 @@ def stall_rule(procedure: ProcedureDef) -> Mapping[str, Any]:
 
 def plan(procedure: ProcedureDef, action: str, outcome: str | None, data: Mapping[str, Any],
          new_state: str, now: dt.datetime, office: Office, cal: WorkCalendar, org_id: int) -> DeadlinePlan:
-    """Deadlines closed and opened by ``action``; the stall clock restarts on every action (Art. 38)."""
+    """Deadlines closed and opened by ``action``; the stall clock restarts on every action (Art. 38).
+
+    A deadline with ``while_in`` runs only while the decision is in one of those states: an action
+    leading elsewhere closes it (and stops the stall clock) instead of starting it again.
+    """
     result = DeadlinePlan()
     terminal = procedure.terminal(new_state)
     for deadline in procedure.deadlines.values():
+        running = not terminal and (not deadline.while_in or new_state in deadline.while_in)
         if "*" in deadline.starts_on:
-            if not terminal:
+            if running:
                 result.stall_due_at, result.stall_awaiting = stall(deadline.rule, now, office, cal)
             continue
-        if action in deadline.closes_on or (terminal and deadline.scope == "decision"):
+        if action in deadline.closes_on or (terminal and deadline.scope == "decision") or (
+                not running and deadline.while_in):
             result.close.append(deadline.key)
-        if action in deadline.starts_on and not terminal:
+        if action in deadline.starts_on and running:
             wanted = deadline.starts_when.get("outcome")
-            if wanted and outcome not in wanted:
+            # An action without an outcome field (``outcome`` None) is not filtered by outcome.
+            if wanted and outcome is not None and outcome not in wanted:
                 continue
-            result.open.extend(schedule(deadline, fix_rule(deadline.rule, data, office), now, cal, org_id))
+            result.open.extend(schedule(deadline, fix_rule(deadline.rule, data, office), now, cal, org_id,
+                                        start=start_instant(deadline.rule, data, now, cal),
+                                        reminders=fix_reminders(deadline.reminders, office)))
     return result

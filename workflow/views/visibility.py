@@ -52,7 +52,9 @@ from workflow.persistence.store import DOC, DV, ORG, D, E, aware
 
 PUBLIC_ROLE = "public"
 #: Procedures with a public side; a contract review is an internal legality review (Ningbo art. 13).
-PUBLIC_PROCEDURES = frozenset({"cn-713"})
+#: A normative document's draft goes out for public comment and the document is published (国办发〔2018〕
+#: 37号 二(五)(八)); its pack keeps the same public records (window, comments, ``publication``).
+PUBLIC_PROCEDURES = frozenset({"cn-713", "normative-document"})
 DRAFT_KIND = "draft"
 REPORT_KIND = "report_progress.report"
 #: Events whose content the public read model needs (never the whole trail).
