@@ -51,7 +51,7 @@ actions:
     outcome_field: outcome
     outcomes: {continue: later, stop: later}
     fields:
-      outcome: {type: choice, options: [continue, stop], zh: 结论, en: Outcome}
+      outcome: {type: choice, options: {continue: {zh: 继续, en: Continue}, stop: {zh: 停止, en: Stop}}, zh: 结论, en: Outcome}
       expires_on: {type: date, zh: 有效期至, en: Valid until}
   finish:
     zh: 完成
