@@ -49,7 +49,10 @@ deadlines:
 def test_shipped_definition_loads_with_legal_basis_version_and_date(path: Path) -> None:
     procedure = load_definition(path)
     assert procedure.legal_basis and procedure.version and procedure.effective_from
-    assert path.name == f"{procedure.id}@{procedure.version}.yaml"
+    if path.name == "procedure.yaml":  # a procedure pack: workflow/packs/<id>_<version>/procedure.yaml
+        assert path.parent.name == f"{procedure.id}_{procedure.version}".replace("-", "_")
+    else:
+        assert path.name == f"{procedure.id}@{procedure.version}.yaml"
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)

@@ -7,6 +7,7 @@ field type, an unreachable state, a non-terminal state with no way out, a deadli
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -33,6 +34,8 @@ from workflow.engine.errors import DefinitionError, DefinitionProblem
 RULE_KINDS = frozenset({"at_field", "before_field", "working_days", "calendar_days", "idle_working_days",
                         "months", "annual_date"})
 BUILTIN_DIR = Path(__file__).parent.parent / "procedures"
+#: Procedure packs: ``<id>_<version>/procedure.yaml`` with the pack's own guards and effects beside it.
+PACKS_DIR = Path(__file__).parent.parent / "packs"
 
 
 class _Map(dict[str, Any]):
@@ -142,6 +145,7 @@ def load_definition(path: str | Path) -> ProcedureDef:
 
     path = Path(path)
     name = str(path)
+    _register_pack(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -385,9 +389,17 @@ def _check_graph(check: _Checker, raw: _Map, states_node: _Map, states: Mapping[
             check.add(check.line_of(states_node, sid), f"terminal state '{sid}' has actions leading out of it")
 
 
+def _register_pack(path: Path) -> None:
+    """A shipped pack's guards and effects register themselves when imported (until packs resolve their own)."""
+    if path.name == "procedure.yaml" and path.resolve().parent.parent == PACKS_DIR.resolve():
+        for module in ("guards", "effects"):
+            if (path.parent / f"{module}.py").exists():
+                importlib.import_module(f"workflow.packs.{path.parent.name}.{module}")
+
+
 def builtin_paths(extra_dir: Path | None = None) -> list[Path]:
-    """The definition files shipped with juece, plus those of an optional extra folder."""
-    paths = sorted(BUILTIN_DIR.glob("*.yaml"))
+    """The definition files shipped with juece (procedure packs too), plus those of an optional extra folder."""
+    paths = sorted(BUILTIN_DIR.glob("*.yaml")) + sorted(PACKS_DIR.glob("*/procedure.yaml"))
     if extra_dir is not None:
         paths += sorted(Path(extra_dir).glob("*.yaml"))
     return paths
