@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import marshmallow as ma
@@ -194,7 +195,11 @@ def action_schema(action_id: str, defs: list[tuple[str, ActionDef]], catalog: Ca
     for _, action in defs:
         for spec in action.fields.values():
             by_name.setdefault(spec.name, []).append(spec)
-    attrs: dict[str, Any] = {name: _field(_merge(specs), flags) for name, specs in by_name.items()}
+    # A field that some procedures' action of this id lacks is optional here: each procedure's own
+    # definition still requires it (the engine checks the input against the decision's own procedure).
+    attrs: dict[str, Any] = {
+        name: _field(_merge(specs) if len(specs) == len(defs) else replace(_merge(specs), required=False), flags)
+        for name, specs in by_name.items()}
     name = "".join(part.capitalize() for part in action_id.split("_")) + "Input"
     attrs["__doc__"] = f"The fields of '{action_id}'."
     return type(name, (ma.Schema,), attrs)
