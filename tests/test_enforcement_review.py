@@ -409,6 +409,9 @@ def test_the_review_is_due_7_working_days_after_acceptance_with_reminders(core: 
                     password=PASSWORD)
     assert [d["due_at"] for d in _due(core, clock, did, "review_due") if d["kind"] == "due"] == [
         "2026-03-16T16:00:00.000000Z"]
+    with core.db.read() as conn:
+        trail = [e["action"] for e in show_decision(conn, core.catalog, did, clock.now)["history"]]
+    assert "deadline_extended" in trail  # the extension is an audited act of the chief executive
     core.act(did, "sign_review_opinion", "reviewer", AGREE, password=PASSWORD)
     assert not _due(core, clock, did, "review_due")
 

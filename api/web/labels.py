@@ -30,6 +30,20 @@ OPTIONS: dict[str, Label] = {
     "abstain": Label("弃权", "Abstain"),
     "partly_adopted": Label("部分采纳", "Partly adopted"),
     "not_adopted": Label("未采纳", "Not adopted"),
+    # enforcement-review (until option labels live in the definitions)
+    "agree": Label("同意", "Agree"),
+    "revise": Label("修改后再审", "Revise and resubmit"),
+    "disagree": Label("不同意", "Disagree"),
+    "penalty": Label("行政处罚", "Administrative penalty"),
+    "licence": Label("行政许可", "Licence"),
+    "coercion": Label("行政强制", "Administrative coercion"),
+    "levy": Label("行政征收", "Levy"),
+    "other": Label("其他", "Other"),
+    "close": Label("结案", "Close"),
+    "no_penalty": Label("不予行政处罚", "No penalty"),
+    "transferred_to_judiciary": Label("移送司法机关", "Transferred to the judiciary"),
+    "transferred_to_competent_body": Label("移送有权机关", "Transferred to the competent body"),
+    "case_withdrawn": Label("撤销立案", "Case withdrawn"),
 }
 TASK_STATUS: dict[str, Label] = {
     "done": Label("已完成", "Done"),

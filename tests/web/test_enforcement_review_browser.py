@@ -12,7 +12,7 @@ from typing import Any
 
 from tests.helpers import PASSWORD, Clock
 from tests.web.conftest import People
-from tests.web.test_browser import browser_page, check_accessibility, open_action, sign_in, submit
+from tests.web.test_browser import ARTIFACTS, browser_page, check_accessibility, open_action, sign_in, submit
 from workflow.service import Juece
 
 __all__ = ["browser_page"]  # the fixture, imported for pytest
@@ -87,6 +87,7 @@ def test_an_enforcement_decision_is_reviewed_and_decided_in_the_browser(
         page.check(f"#sign_review_opinion-{item}")
     page.fill("#sign_review_opinion-qualification_no", "A20193301001234")
     page.fill("#sign_review_opinion-password", PASSWORD)
+    page.locator("#act-sign_review_opinion").screenshot(path=str(ARTIFACTS / "enforcement-review-opinion-form.png"))
     submit(page, "sign_review_opinion")
     assert "审核通过" in page.inner_text("main") and "由 reviewer 签名，已验证" in page.inner_text("main")
     check_accessibility(page, "enforcement case (reviewer)")
@@ -103,6 +104,7 @@ def test_an_enforcement_decision_is_reviewed_and_decided_in_the_browser(
     page.fill("#record_decision-password", PASSWORD)
     submit(page, "record_decision")
     assert "已作出决定" in page.inner_text("main")
+    page.screenshot(path=str(ARTIFACTS / "enforcement-review.png"), full_page=True)
     check_accessibility(page, "enforcement case (decided)")
     with core.db.read() as conn:
         assert conn.exec_driver_sql(f"SELECT state FROM decision WHERE id = {did}").scalar() == "decided"
