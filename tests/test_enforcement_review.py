@@ -20,6 +20,7 @@ from workflow.engine.errors import RuleViolation
 from workflow.packs.enforcement_review_2021_07_15 import guards as er
 from workflow.persistence.store import D
 from workflow.record import keys
+from workflow.record.audit import verify_all
 from workflow.service import Juece
 from workflow.timing.calendar import WorkCalendar
 from workflow.timing.deadline_changes import change_deadline
@@ -144,6 +145,9 @@ def test_a_penalty_is_decided_after_a_passed_review_cf58(core: Juece, clock: Clo
     assert known["opinion"]["outcome"] == "agree" and known["opinion"]["draft_hash"] == known["draft"]["hash"]
     assert known["decision"]["draft_hash"] == known["draft"]["hash"]
     assert known["case"]["kind"] == "penalty" and known["materials"]["items"]["evidence_list"][0] == "现场检查笔录"
+    with core.db.read() as conn:
+        report = verify_all(conn, core.catalog, [did])
+    assert report.ok, report.problems  # the stored facts are the fold of the signed, chained events
 
 
 # -- CF58 第一款: the grounds -----------------------------------------------------------------------------------
@@ -367,6 +371,8 @@ def test_gb118_a_resubmission_after_revise_says_how_the_issues_were_handled(core
     core.act(did, "sign_review_opinion", "reviewer", AGREE, password=PASSWORD)
     decide(core, clock, did)
     assert state(core, did) == "decided" and facts(core, did)["opinion"]["round"] == 2
+    with core.db.read() as conn:
+        assert verify_all(conn, core.catalog, [did]).ok
 
 
 def test_gb118_a_refused_review_leads_to_a_new_round_or_to_closing(core: Juece) -> None:

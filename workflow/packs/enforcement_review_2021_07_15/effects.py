@@ -34,7 +34,9 @@ def er_submit_materials(facts: Facts, ev: Event, procedure: ProcedureDef) -> Non
     previous = facts.get("materials") or {}
     items = dict(previous.get("items") or {}) | {k: data[k] for k in MATERIALS if k in data}
     facts["materials"] = {"submission": int(previous.get("submission", 0)) + 1, "items": items,
-                          "response_to_opinion": data.get("response_to_opinion", ""), "at": effective_at(ev),
+                          # a supplement within the same round keeps the answer to the last opinion
+                          "response_to_opinion": data.get("response_to_opinion") or previous.get(
+                              "response_to_opinion", ""), "at": effective_at(ev),
                           "draft_hash": (facts.get("draft") or {}).get("hash")}
 
 
