@@ -105,7 +105,11 @@ def action_schema(action_id: str, defs: list[tuple[str, ActionDef]]) -> type[ma.
     for _, action in defs:
         for spec in action.fields.values():
             by_name.setdefault(spec.name, []).append(spec)
-    attrs: dict[str, Any] = {name: _field(_merge(specs)) for name, specs in by_name.items()}
+    # A field that some procedures' action of this id lacks is optional here: each procedure's own
+    # definition still requires it (the engine checks the input against the decision's own procedure).
+    attrs: dict[str, Any] = {
+        name: _field(_merge(specs) if len(specs) == len(defs) else replace(_merge(specs), required=False))
+        for name, specs in by_name.items()}
     name = "".join(part.capitalize() for part in action_id.split("_")) + "Input"
     attrs["__doc__"] = f"The fields of '{action_id}'."
     return type(name, (ma.Schema,), attrs)
