@@ -33,8 +33,12 @@ ALLOWED_EXTENSIONS = frozenset({".pdf", ".doc", ".docx", ".odt", ".wps", ".txt",
 VIEW_ROWS = 8
 VIEWS = ("for", "against", "abstain")
 ADOPTIONS = ("adopted", "partly_adopted", "not_adopted")
-#: Fields filled in by the page itself rather than typed.
-AUTO_FIELDS = {("upload_draft", "filename")}
+#: Fields filled in by the page itself rather than typed, by the action's mark: a draft's file name.
+AUTO_FIELDS = {("draft", "filename")}
+
+
+def _auto(action: ActionDef, field: str) -> bool:
+    return any((mark, field) in AUTO_FIELDS for mark in action.marks)
 
 
 def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
@@ -102,12 +106,12 @@ def build_form(action: ActionDef, procedure: ProcedureDef, *, lang: str, people:
     attrs: dict[str, Any] = {}
     order: list[str] = []
     for spec in action.fields.values():
-        if (action.id, spec.name) in AUTO_FIELDS:
+        if _auto(action, spec.name):
             continue
         text = pick(spec.label, lang, spec.name)
         kw: dict[str, Any] = {"render_kw": {"required": True} if spec.required and spec.type not in (
             "document", "entries", "views", "flags") else {}}
-        if spec.type == "text" and action.id == "waive_task" and spec.name == "task":
+        if spec.type == "text" and "waiver" in action.marks and spec.name == "task":
             field: Field | None = SelectField(text, choices=choices([("", "—")] + [
                 (t.id, pick(t.label, lang)) for t in procedure.tasks.values()]), **kw)
         elif spec.type == "text":
@@ -206,14 +210,14 @@ def form_data(form: ActionForm, action: ActionDef) -> dict[str, Any]:
     """What the person entered, as the engine's input (blank fields left out; the engine checks the rest)."""
     data: dict[str, Any] = {}
     for spec in action.fields.values():
-        if (action.id, spec.name) in AUTO_FIELDS:
+        if _auto(action, spec.name):
             continue
         if spec.type == "document":
             storage = form[spec.name].data
             if isinstance(storage, FileStorage) and storage.filename:
                 content, filename = _upload(storage, spec.name)
                 data[spec.name] = content
-                if action.id == "upload_draft":
+                if "draft" in action.marks:
                     data["filename"] = filename
             elif (form[f"{spec.name}__text"].data or "").strip():
                 data[spec.name] = form[f"{spec.name}__text"].data
