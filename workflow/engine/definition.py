@@ -28,7 +28,7 @@ PSEUDO_ROLES = frozenset({"any", "supervisor"})
 #: action must have for it.
 MARKS: Mapping[str, tuple[str, ...]] = {
     # Its document is the decision's draft: stored as document kind ``draft``; a page fills ``filename``.
-    "draft": ("content", "filename"),
+    "draft": ("filename",),
     # A public comment: comments are numbered in the order submitted (``comment:<n>``).
     "comment": ("text",),
     # An edit of comment number ``comment_id`` by its author.

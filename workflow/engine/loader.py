@@ -138,22 +138,28 @@ def _label(node: Any) -> Label:
     return Label(str(node), str(node))
 
 
-def _functions_for(path: Path, raw: Any, check: _Checker) -> PackFunctions:
+def _functions_for(path: Path, raw: Any) -> PackFunctions:
     """The functions a definition's names resolve to.
 
-    A pack's ``procedure.yaml`` uses its own folder's (and the folder must be named for its id and version);
-    a loose file (a copy being checked or replaced) uses the built-in pack of the same id@version, or none.
+    A pack's ``procedure.yaml`` uses its own folder's; a loose file (a copy being checked or replaced) uses the built-in pack of the same id@version, or none.
     """
     from workflow.engine import packs
 
     key = (str(raw.get("id", "")), str(raw.get("version", ""))) if isinstance(raw, dict) else ("", "")
     if path.name == packs.DEFINITION and (path.parent / "__init__.py").is_file():
-        expected = packs.pack_name(*key)
-        if path.parent.name != expected:
-            check.add(check.line_of(raw, "version"), f"pack folder '{path.parent.name}' must be named '{expected}' "
-                      f"for {key[0]}@{key[1]}")
         return packs.functions_of(path.parent)
     return packs.builtin_functions(*key) or packs.PackFunctions()
+
+
+def _check_folder_name(path: Path, raw: _Map, check: _Checker) -> None:
+    """A pack's folder is its version's name: two versions can never share one, nor a folder change version."""
+    from workflow.engine import packs
+
+    if path.name == packs.DEFINITION and (path.parent / "__init__.py").is_file():
+        expected = packs.pack_name(str(raw.get("id", "")), str(raw.get("version", "")))
+        if path.parent.name != expected:
+            check.add(check.line_of(raw, "version"), f"pack folder '{path.parent.name}' must be named '{expected}' "
+                      f"for {raw.get('id')}@{raw.get('version')}")
 
 
 def load_definition(path: str | Path, functions: PackFunctions | None = None) -> ProcedureDef:
@@ -187,7 +193,8 @@ def load_definition(path: str | Path, functions: PackFunctions | None = None) ->
     if not isinstance(raw, _Map):
         check.add(1, "a definition must be a mapping")
         raise DefinitionError(check.problems)
-    fns = functions if functions is not None else _functions_for(path, raw, check)
+    fns = functions if functions is not None else _functions_for(path, raw)
+    _check_folder_name(path, raw, check)
     for key in ("id", "version", "effective_from", "title", "legal_basis", "initial"):
         if key not in raw:
             check.add(1, f"missing '{key}'")

@@ -16,8 +16,12 @@ from workflow.engine.context import Attempt, parse_iso
 from workflow.engine.errors import CalendarMissing, InvalidInput, RuleViolation
 from workflow.engine.tasks import task_done, task_required
 from workflow.packs.cn_713_2019_09_01 import rules
-from workflow.packs.cn_713_2019_09_01.records import consultation_record_gaps, dossier_gaps, has_lawful_opinion
-from workflow.packs.cn_713_2019_09_01.tasks import missing_adoption_entries
+from workflow.packs.cn_713_2019_09_01.records import (
+    consultation_record_gaps,
+    dossier_gaps,
+    has_lawful_opinion,
+    missing_adoption_entries,
+)
 
 
 def _blank(value: Any) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from workflow.packs.cn_713_2019_09_01.tasks import input_refs
+from workflow.packs.cn_713_2019_09_01.records import input_refs
 
 __all__ = ["catalogue_steps", "input_refs"]
 

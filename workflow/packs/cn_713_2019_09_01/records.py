@@ -13,6 +13,8 @@ from workflow.engine.context import Office
 from workflow.engine.definition import ProcedureDef, TaskDef
 from workflow.engine.tasks import task_done, task_required
 
+Facts = Mapping[str, Any]
+
 
 def has_lawful_opinion(facts: Mapping[str, Any]) -> bool:
     """A lawful (or exploratory-reform) opinion of the latest round bound to the current draft."""
@@ -60,3 +62,22 @@ def dossier_gaps(facts: Mapping[str, Any]) -> list[str]:
     if not facts.get("progress_reports"):
         gaps.append("执行情况报告 / implementation report (Art. 34)")
     return gaps
+
+
+def input_refs(facts: Facts) -> list[str]:
+    """References of every public comment and expert opinion that must be answered."""
+    refs = [f"comment:{c['id']}" for c in facts.get("comments", [])]
+    refs += [f"expert:{i + 1}" for i, _ in enumerate(facts.get("expert_opinions", []))]
+    return refs
+
+
+def missing_adoption_entries(facts: Facts, entries: Mapping[str, Any]) -> list[str]:
+    """Inputs with no entry, or marked not adopted without a reason."""
+    missing = []
+    for ref in input_refs(facts):
+        entry = entries.get(ref)
+        if not entry:
+            missing.append(ref)
+        elif entry.get("adoption") == "not_adopted" and not str(entry.get("reason", "")).strip():
+            missing.append(f"{ref}（未采纳须说明理由 / reason for not adopting）")
+    return missing

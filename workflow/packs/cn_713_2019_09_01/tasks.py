@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from workflow.engine.context import Office, parse_iso
+from workflow.packs.cn_713_2019_09_01.records import missing_adoption_entries
 
 Facts = Mapping[str, Any]
 
@@ -48,22 +49,3 @@ def adoption_report_done(task: str, facts: Facts, now: dt.datetime, office: Offi
     """Every comment and expert opinion on file is answered in the adoption report (Art. 18)."""
     report = facts.get("adoption") or {}
     return bool(report) and not missing_adoption_entries(facts, report.get("entries", {}))
-
-
-def input_refs(facts: Facts) -> list[str]:
-    """References of every public comment and expert opinion that must be answered."""
-    refs = [f"comment:{c['id']}" for c in facts.get("comments", [])]
-    refs += [f"expert:{i + 1}" for i, _ in enumerate(facts.get("expert_opinions", []))]
-    return refs
-
-
-def missing_adoption_entries(facts: Facts, entries: Mapping[str, Any]) -> list[str]:
-    """Inputs with no entry, or marked not adopted without a reason."""
-    missing = []
-    for ref in input_refs(facts):
-        entry = entries.get(ref)
-        if not entry:
-            missing.append(ref)
-        elif entry.get("adoption") == "not_adopted" and not str(entry.get("reason", "")).strip():
-            missing.append(f"{ref}（未采纳须说明理由 / reason for not adopting）")
-    return missing

@@ -1,0 +1,117 @@
+"""Procedure packs: a name in a pack's YAML resolves only to that pack's functions, so a version's behaviour is
+frozen with it; a new version reuses an older one's function only by importing it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workflow.engine.catalog import Catalog, default_catalog
+from workflow.engine.effects import apply_event
+from workflow.engine.errors import DefinitionError
+from workflow.engine.loader import builtin_paths
+from workflow.engine.packs import PACKS_DIR, load_pack, pack_name
+from workflow.packs.cn_713_2019_09_01 import effects as cn713_effects
+from workflow.packs.cn_713_2019_09_01 import guards as cn713_guards
+
+DEFINITION = """\
+id: stamp
+version: "{version}"
+effective_from: {effective}
+title: {{zh: 盖章, en: Stamp}}
+legal_basis: 测试
+initial: open
+states:
+  open: {{zh: 开始, en: Open}}
+  done: {{zh: 完成, en: Done, terminal: true}}
+actions:
+  finish:
+    zh: 完成
+    en: Finish
+    roles: [owner]
+    from: [open]
+    to: done
+    effect: stamp
+"""
+
+
+def _pack(root: Path, version: str, effective: str, effects: str) -> Path:
+    folder = root / pack_name("stamp", version)
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text('"""A test pack."""\n', encoding="utf-8")
+    (folder / "effects.py").write_text(effects, encoding="utf-8")
+    (folder / "procedure.yaml").write_text(DEFINITION.format(version=version, effective=effective), encoding="utf-8")
+    return folder
+
+
+def _stamping(value: str) -> str:
+    return ("from typing import Any\n\n\n"
+            "def stamp(facts: dict[str, Any], ev: Any, procedure: Any) -> None:\n"
+            f"    facts['stamp'] = {value!r}\n")
+
+
+EVENT = {"action": "finish", "actor": {"id": 1, "name": "甲"}, "at": "2026-03-02T01:00:00.000000Z", "data": {}}
+
+
+def test_two_versions_with_the_same_effect_name_resolve_to_their_own_functions(tmp_path: Path) -> None:
+    first = load_pack(_pack(tmp_path, "1", "2024-01-01", _stamping("first")))
+    second = load_pack(_pack(tmp_path, "2", "2025-01-01", _stamping("second")))
+    assert first.procedure.actions["finish"].apply is not second.procedure.actions["finish"].apply
+    assert apply_event(first.procedure, {}, EVENT)["stamp"] == "first"
+    assert apply_event(second.procedure, {}, EVENT)["stamp"] == "second"
+    # Both in one catalogue: each decision replays through the functions of the version it pinned.
+    catalog = Catalog.load([first.folder / "procedure.yaml", second.folder / "procedure.yaml"])
+    assert apply_event(catalog.get("stamp@1"), {}, EVENT)["stamp"] == "first"
+    assert apply_event(catalog.get("stamp@2"), {}, EVENT)["stamp"] == "second"
+
+
+def test_a_name_another_pack_defines_is_unknown_until_imported_explicitly(tmp_path: Path) -> None:
+    borrowing = ('from typing import Any\n\n\n'
+                 'def other(facts: dict[str, Any], ev: Any, procedure: Any) -> None:\n    pass\n')
+    folder = _pack(tmp_path, "3", "2026-01-01", borrowing)
+    (folder / "procedure.yaml").write_text(DEFINITION.format(version="3", effective="2026-01-01").replace(
+        "effect: stamp", "effect: new_draft"), encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:  # new_draft is Decree 713's: not this pack's
+        load_pack(folder)
+    problem = info.value.problems[0]
+    assert problem.file == str(folder / "procedure.yaml") and "unknown effect 'new_draft'" in problem.message
+    assert problem.line == DEFINITION.splitlines().index("    effect: stamp") + 1
+    importing = _pack(tmp_path, "5", "2026-06-01", "from workflow.packs.cn_713_2019_09_01.effects import new_draft\n\n"
+                                                   '__all__ = ["new_draft"]\n')
+    (importing / "procedure.yaml").write_text(DEFINITION.format(version="5", effective="2026-06-01").replace(
+        "effect: stamp", "effect: new_draft"), encoding="utf-8")
+    reused = load_pack(importing)
+    assert reused.procedure.actions["finish"].apply is cn713_effects.new_draft
+
+
+def test_contract_review_reuses_decree_713_functions_explicitly_and_only_those() -> None:
+    contract = default_catalog().get("contract-review@2021-05-01")
+    cn713 = default_catalog().get("cn-713@2019-09-01")
+    assert contract.actions["upload_draft"].apply is cn713.actions["upload_draft"].apply is cn713_effects.new_draft
+    assert cn713_guards.reviewer_not_owner in contract.actions["accept_for_review"].checks
+    pack = load_pack(PACKS_DIR / "contract_review_2021_05_01")
+    assert set(pack.functions.effects) == {"add_adviser_opinion", "legality_opinion", "new_draft", "note",
+                                           "return_materials", "submit_legality_review"}
+    assert "consultation_complete" not in pack.functions.guards  # Decree 713's, not imported here
+
+
+def test_only_a_packs_own_functions_are_names_its_yaml_may_use() -> None:
+    pack = load_pack(PACKS_DIR / "cn_713_2019_09_01")
+    # Helpers the guards use (imported, or in another module of the pack) are not guards.
+    assert not {"task_done", "task_required", "parse_iso", "has_lawful_opinion"} & set(pack.functions.guards)
+    assert {"new_draft", "note", "withdrawal"} <= set(pack.functions.effects)
+    assert set(pack.functions.done_when) == {t.done_when for t in pack.procedure.tasks.values()}
+
+
+def test_a_pack_folder_is_named_for_its_procedure_version(tmp_path: Path) -> None:
+    folder = _pack(tmp_path, "4", "2026-01-01", _stamping("x"))
+    renamed = folder.rename(tmp_path / "stamp_latest")
+    with pytest.raises(DefinitionError) as info:
+        load_pack(renamed)
+    assert "pack folder 'stamp_latest' must be named 'stamp_4' for stamp@4" in str(info.value)
+
+
+def test_the_shipped_packs_are_the_catalogue() -> None:
+    assert [p.parent.name for p in builtin_paths()] == ["cn_713_2019_09_01", "contract_review_2021_05_01"]
+    assert {p.pack for p in default_catalog().all()} == {"cn_713_2019_09_01", "contract_review_2021_05_01"}
