@@ -255,7 +255,7 @@ def field_rows(form: ActionForm, action: ActionDef) -> list[tuple[str, list[Fiel
     """The form's fields grouped per definition field, in the definition's order, for the template."""
     rows: list[tuple[str, list[Field]]] = []
     for spec in action.fields.values():
-        if (action.id, spec.name) in AUTO_FIELDS:
+        if _auto(action, spec.name):
             continue
         group = [f for name, f in form._fields.items() if name == spec.name or name.startswith(f"{spec.name}__")]
         rows.append((spec.type, group))
