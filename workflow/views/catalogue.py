@@ -1,8 +1,9 @@
 """The yearly catalogue read model (决策事项目录): an office's decisions and which key steps are done.
 
 Reads only. The five steps of the catalogue columns are 公众参与, 专家论证, 风险评估, 合法性审查 and
-集体讨论; each is ``done``, ``waived``, ``open`` or ``not_required`` for a decision. A member of the
-public gets ``public_catalogue`` instead: only the rows and columns ``workflow.views.visibility`` makes public.
+集体讨论; each is ``done``, ``waived``, ``open`` or ``not_required`` for a decision, as the procedure's pack
+reads its facts (its ``catalogue_steps`` hook). A member of the public gets ``public_catalogue`` instead:
+only the rows and columns ``workflow.views.visibility`` makes public.
 """
 
 from __future__ import annotations

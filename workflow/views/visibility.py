@@ -4,9 +4,10 @@ The web pages, the REST API, the exports and the CLI ask this module, and nothin
 of the public (an account whose only role is ``public``) may see. Officials (any other role) keep the
 office-wide view they have today.
 
-**Which decisions** a public viewer sees at all (``publicly_visible``): a ``cn-713`` decision of their
-office that is not lawfully withheld from the public (flag ``confidential``: 依法不予公开, Decree 713
-Art. 14 and 32), once its draft has been put before the public:
+**Which decisions** a public viewer sees at all (``publicly_visible``): a decision of their office under
+a procedure with a public side (``cn-713``: its pack marks the actions that put the draft before the
+public), not lawfully withheld from the public (flag ``confidential``: 依法不予公开, Decree 713 Art. 14
+and 32), once its draft has been put before the public:
 
 * a public-comment window has opened (``opens_at`` has come; Art. 15: the draft, its explanation, how
   and by when to comment are published through channels the public knows);
@@ -15,7 +16,9 @@ Art. 14 and 32), once its draft has been put before the public:
 * the decision has been published (Art. 32), not withheld.
 
 A contract review (``contract-review``, 行政合同合法性审查) is an internal legality review and is never
-public. A decision whose window is announced for later stays invisible until the window opens.
+public. Which actions open a window, announce a hearing or carry a public report is read from the
+procedure's marks (``workflow.engine.definition.MARKS``), never from action ids. A decision whose window
+is announced for later stays invisible until the window opens.
 
 **Which parts** of a visible decision (``PublicDecision``): title, office and current step; the comment
 window (opens, closes, channels, the stated reason for a shorter period, Art. 15); the draft version
@@ -51,8 +54,17 @@ from workflow.engine.errors import NotFound
 from workflow.persistence.store import DOC, DV, ORG, D, E, aware
 
 PUBLIC_ROLE = "public"
-#: Procedures with a public side; a contract review is an internal legality review (Ningbo art. 13).
-PUBLIC_PROCEDURES = frozenset({"cn-713"})
+#: Marks of the actions that put a procedure's draft before the public: a procedure with one has a public side.
+_PUBLIC_SIDE = frozenset({"comment_window", "public_notice"})
+
+
+def public_procedures(catalog: Catalog) -> frozenset[str]:
+    """The procedures with a public side, as their packs declare it (a contract review has none: Ningbo art. 13)."""
+    return frozenset(p.id for p in catalog.all() if any(a.marks & _PUBLIC_SIDE for a in p.actions.values()))
+
+
+#: The shipped procedures with a public side (``cn-713``).
+PUBLIC_PROCEDURES = public_procedures(default_catalog())
 DRAFT_KIND = "draft"
 #: Marks (``workflow.engine.definition.MARKS``) of the events whose content the public read model needs
 #: (never the whole trail): which actions they are is the procedure's declaration, not this module's.
