@@ -3,17 +3,23 @@ frozen with it; a new version reuses an older one's function only by importing i
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from tests.helpers import PASSWORD
 from workflow.engine.catalog import Catalog, default_catalog
 from workflow.engine.effects import apply_event
-from workflow.engine.errors import DefinitionError
+from workflow.engine.errors import DefinitionError, RuleViolation
 from workflow.engine.loader import builtin_paths
 from workflow.engine.packs import PACKS_DIR, load_pack, pack_name
 from workflow.packs.cn_713_2019_09_01 import effects as cn713_effects
 from workflow.packs.cn_713_2019_09_01 import guards as cn713_guards
+from workflow.persistence.store import DV, Store
+from workflow.record.audit import verify_all
+from workflow.service import Juece
 
 DEFINITION = """\
 id: stamp
@@ -115,3 +121,82 @@ def test_a_pack_folder_is_named_for_its_procedure_version(tmp_path: Path) -> Non
 def test_the_shipped_packs_are_the_catalogue() -> None:
     assert [p.parent.name for p in builtin_paths()] == ["cn_713_2019_09_01", "contract_review_2021_05_01"]
     assert {p.pack for p in default_catalog().all()} == {"cn_713_2019_09_01", "contract_review_2021_05_01"}
+
+
+THREE_STEPS = {
+    "__init__.py": '"""A three-step review written by a test: nothing outside this folder knows it."""\n',
+    "procedure.yaml": """\
+id: three-steps
+version: "2026-01-01"
+effective_from: 2026-01-01
+title: {zh: 三步审查, en: Three-step review}
+legal_basis: 测试
+initial: drafting
+states:
+  drafting: {zh: 起草, en: Drafting}
+  review: {zh: 审查, en: Review}
+  done: {zh: 完成, en: Done, terminal: true}
+actions:
+  put_text:
+    zh: 上传文本
+    en: Upload the text
+    roles: [owner]
+    from: [drafting]
+    effect: keep_text
+    marks: [draft]
+    fields:
+      content: {type: document, required: true, zh: 文本, en: Text}
+      filename: {type: text, zh: 文件名, en: File name}
+  send:
+    zh: 送审
+    en: Send for review
+    roles: [owner]
+    from: [drafting]
+    to: review
+    guards: [text_present]
+  approve:
+    zh: 审查通过
+    en: Approve
+    roles: [legal_reviewer]
+    from: [review]
+    to: done
+    effect: approved
+    signed: true
+    fields:
+      opinion: {type: document, required: true, zh: 意见, en: Opinion}
+""",
+    "rules.py": ('from workflow.engine.errors import Rule\n\n'
+                 'TEXT_REQUIRED = Rule("text_required", "test", "应当上传文本", "The text is required")\n'),
+    "guards.py": ('from workflow.engine.context import Attempt\nfrom workflow.engine.errors import RuleViolation\n\n'
+                  'from three_steps_2026_01_01 import rules\n\n\n'
+                  'def text_present(a: Attempt) -> RuleViolation | None:\n'
+                  '    return None if a.facts.get("draft") else RuleViolation.of(rules.TEXT_REQUIRED)\n'),
+    "effects.py": ('from typing import Any\n\n\n'
+                   'def keep_text(facts: dict[str, Any], ev: Any, procedure: Any) -> None:\n'
+                   '    previous = (facts.get("draft") or {}).get("version", 0)\n'
+                   '    facts["draft"] = {"version": previous + 1, "hash": ev["data"]["content"]}\n\n\n'
+                   'def approved(facts: dict[str, Any], ev: Any, procedure: Any) -> None:\n'
+                   '    facts["approved"] = {"draft_version": facts["draft"]["version"]}\n'),
+}
+
+
+def test_a_new_pack_runs_with_no_change_outside_its_folder(core: Juece, tmp_path: Path) -> None:
+    folder = tmp_path / "extra" / "three_steps_2026_01_01"
+    folder.mkdir(parents=True)
+    for name, text in THREE_STEPS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    catalog = Catalog.load(builtin_paths(tmp_path / "extra"))
+    juece = dataclasses.replace(core, catalog=catalog)
+    did = juece.create_decision("three-steps", "村规民约审查", "owner", [])
+    with pytest.raises(RuleViolation) as refused:
+        juece.act(did, "send", "owner")
+    assert refused.value.code == "text_required"
+    juece.act(did, "put_text", "owner", {"content": "第一稿"})
+    juece.act(did, "send", "owner")
+    juece.act(did, "approve", "reviewer", {"opinion": "同意"}, password=PASSWORD)
+    with juece.db.read() as conn:
+        row = Store(conn).lock_decision(did)
+        assert (row.state, row.facts["approved"]) == ("done", {"draft_version": 1})
+        kinds = {k for k in conn.execute(select(DV.c.kind).where(DV.c.decision_id == did)).scalars()}
+        assert "draft" in kinds  # the service keeps the marked action's document as the draft
+        assert verify_all(conn, catalog, [did]).ok
