@@ -92,11 +92,13 @@ def procedures_list(c: Ctx, as_json: bool) -> None:
 @procedures.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def procedures_check(files: tuple[Path, ...]) -> None:
-    """Validate definition files; print file:line problems and exit 1 if any."""
+    """Validate definition files or pack folders; print file:line problems and exit 1 if any."""
     from workflow.engine.loader import load_definition
 
     broken = 0
     for path in files:
+        if path.is_dir():  # a pack folder: its definition, with its own functions
+            path = path / "procedure.yaml"
         try:
             procedure = load_definition(path)
         except DefinitionError as error:

@@ -16,6 +16,7 @@ from workflow.admin.offices import add_user
 from workflow.engine.catalog import Catalog
 from workflow.engine.errors import DefinitionError, Forbidden, NotFound, RuleViolation, WorkflowError
 from workflow.engine.loader import builtin_paths, load_definition
+from workflow.engine.packs import PACKS_DIR
 from workflow.persistence.store import Store, U
 from workflow.record import approvals, keys
 from workflow.record.audit import verify_all
@@ -23,6 +24,7 @@ from workflow.service import Juece, stream_of
 from workflow.views.inbox import notifications
 
 REASON = {"reason": "上级政策调整"}
+CN713_YAML = PACKS_DIR / "cn_713_2019_09_01" / "procedure.yaml"
 
 
 def _state(core: Juece, did: int) -> tuple[str, int]:
@@ -50,7 +52,7 @@ def _consulting(core: Juece) -> int:
 
 
 def test_withdraw_declares_its_approval_as_data() -> None:
-    procedure = load_definition(builtin_paths()[0].parent / "cn-713@2019-09-01.yaml")
+    procedure = load_definition(CN713_YAML)
     withdraw = procedure.actions["withdraw"]
     assert withdraw.approval is not None and withdraw.approval.by == ("chief_executive",)
     assert "approver" not in withdraw.fields
@@ -61,7 +63,7 @@ def test_withdraw_declares_its_approval_as_data() -> None:
 
 
 def test_an_approver_must_be_able_to_take_the_action_itself(tmp_path: Path) -> None:
-    source = (builtin_paths()[0].parent / "cn-713@2019-09-01.yaml").read_text(encoding="utf-8")
+    source = CN713_YAML.read_text(encoding="utf-8")
     wrong = tmp_path / "cn-713@2019-09-01.yaml"
     wrong.write_text(source.replace('approval: {by: [chief_executive], article: "Art. 30"}',
                                     'approval: {by: [publisher], article: "Art. 30"}'), encoding="utf-8")
@@ -185,14 +187,14 @@ def test_a_request_overtaken_by_the_chiefs_own_withdrawal_is_no_longer_pending(c
 def test_withdrawals_recorded_with_a_typed_approver_still_replay_and_verify(
         core: Juece, clock: Clock, tmp_path: Path) -> None:
     # The form before approvals were acts: the same procedure version with a typed `approver` field.
-    source = (builtin_paths()[0].parent / "cn-713@2019-09-01.yaml").read_text(encoding="utf-8")
+    source = CN713_YAML.read_text(encoding="utf-8")
     old = source.replace('    approval: {by: [chief_executive], article: "Art. 30"}\n', "").replace(
         "      reason: {type: text, required: true, zh: 理由, en: Reason}\n",
         "      reason: {type: text, zh: 理由, en: Reason}\n"
         "      approver: {type: user, zh: 批准人（行政首长）, en: Approver (chief executive)}\n")
     assert old != source
     (tmp_path / "cn-713@2019-09-01.yaml").write_text(old, encoding="utf-8")
-    paths = [p for p in builtin_paths() if p.name != "cn-713@2019-09-01.yaml"] + [tmp_path / "cn-713@2019-09-01.yaml"]
+    paths = [p for p in builtin_paths() if p != CN713_YAML] + [tmp_path / "cn-713@2019-09-01.yaml"]
     then = Juece(core.db, Catalog.load(paths), b"test-secret", clock)
     did = _consulting(core)
     then.act(did, "withdraw", "owner", REASON | {"approver": "chief"})

@@ -1,9 +1,12 @@
-"""The fences: the domain imports neither Flask nor Celery; only persistence imports SQLAlchemy; each part of
-``workflow`` imports only the parts its package docstring allows (forbid by default, allow by list)."""
+"""The fences: the domain imports neither Flask nor Celery (nor any library not on its list); only persistence
+imports SQLAlchemy; each part of ``workflow`` imports only the parts its package docstring allows, packs only
+the engine and the pure time modules (forbid by default, allow by list). The action-id fence and the api/worker
+fence are in ``tests/test_fences.py``."""
 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,9 +22,13 @@ PARTS_ALLOWED: dict[str, set[str]] = {
     "notices": {"engine", "timing", "admin", "views", "persistence", "service"},
     "views": {"engine", "timing", "record", "admin", "persistence"},
     "admin": {"engine", "timing", "record", "persistence", "service"},
+    "packs": {"engine", "timing.calendar", "timing.deadlines", "timing.timetruth"},
 }
+#: The libraries beyond the standard library ``workflow`` may import; packs import none (they are pure).
+LIBRARIES_ALLOWED = {"alembic", "argon2", "chinese_calendar", "cryptography", "psycopg", "rfc8785", "sqlalchemy",
+                     "transitions", "yaml"}
 #: Modules the engine relies on being pure: no database, no clock of their own.
-PURE = ["workflow/engine", "workflow/timing/calendar.py", "workflow/timing/deadlines.py",
+PURE = ["workflow/engine", "workflow/packs", "workflow/timing/calendar.py", "workflow/timing/deadlines.py",
         "workflow/timing/timetruth.py", "workflow/record/signing.py"]
 
 
@@ -48,6 +55,13 @@ def test_domain_does_not_import_web_or_queue(path: Path) -> None:
     tops = _tops(path)
     assert not tops & forbidden
     assert not {t for t in tops if t.startswith("flask_")}
+
+
+@pytest.mark.parametrize("path", DOMAIN, ids=lambda p: str(p.relative_to(ROOT)))
+def test_domain_imports_only_the_libraries_on_its_list(path: Path) -> None:
+    allowed = set() if "packs" in path.relative_to(ROOT).parts else LIBRARIES_ALLOWED
+    libraries = _tops(path) - set(sys.stdlib_module_names) - {"workflow"}
+    assert libraries <= allowed, sorted(libraries - allowed)
 
 
 @pytest.mark.parametrize("part", sorted(PARTS_ALLOWED))

@@ -12,8 +12,8 @@ from workflow.engine import graph
 from workflow.engine.catalog import default_catalog
 from workflow.engine.definition import ProcedureDef
 from workflow.engine.errors import DefinitionError
-from workflow.engine.guards import GUARDS
 from workflow.engine.loader import builtin_paths, load_definition
+from workflow.engine.packs import load_pack, pack_name
 
 SHIPPED = builtin_paths()
 
@@ -43,17 +43,13 @@ deadlines:
     rule: {kind: idle_working_days, days: 20}
     starts_on: ["*"]
 """
-GUARDS_LINE = "    guards: [draft_present]\n"
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
 def test_shipped_definition_loads_with_legal_basis_version_and_date(path: Path) -> None:
     procedure = load_definition(path)
     assert procedure.legal_basis and procedure.version and procedure.effective_from
-    if path.name == "procedure.yaml":  # a pack folder: workflow/packs/<id>_<version>, '-' and '.' as '_'
-        assert path.parent.name == f"{procedure.id}_{procedure.version}".replace("-", "_").replace(".", "_")
-    else:
-        assert path.name == f"{procedure.id}@{procedure.version}.yaml"
+    assert path.name == "procedure.yaml" and path.parent.name == pack_name(procedure.id, procedure.version)
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
@@ -61,7 +57,8 @@ def test_every_state_reachable_and_every_guard_resolved(path: Path) -> None:
     procedure = load_definition(path)
     reached = {procedure.initial} | {d for _, d, _ in graph.edges(procedure)}
     assert reached == set(procedure.states)
-    assert {g for a in procedure.actions.values() for g in a.guards} <= set(GUARDS)
+    assert {g for a in procedure.actions.values() for g in a.guards} <= set(load_pack(path.parent).functions.guards)
+    assert all(len(a.checks) == len(a.guards) for a in procedure.actions.values())
     assert any(s.terminal for s in procedure.states.values())
 
 
@@ -105,19 +102,24 @@ BROKEN = {
                       "    guards:", "unknown guard 'is_full_moon'"),
     "deadline_without_rule": (("    rule: {kind: idle_working_days, days: 20}\n", ""), "  stall:",
                               "deadline 'stall' has no rule"),
-    "options_without_labels": ((GUARDS_LINE, GUARDS_LINE + "    fields:\n      outcome:\n        type: choice\n"
-                                "        options: [yes, no]\n"), "        options:",
-                               "field 'outcome': a choice field needs options with labels"),
-    "option_without_english": ((GUARDS_LINE, GUARDS_LINE + "    fields:\n      outcome:\n        type: choice\n"
-                                "        options:\n          ok: {zh: 同意, en: Agreed}\n          refused: {zh: 不同意}\n"),
-                               "          refused:", "field 'outcome': option 'refused' needs a zh and an en label"),
-    "adoption_without_not_adopted": ((GUARDS_LINE, GUARDS_LINE + "    fields:\n      entries:\n        type: entries\n"
-                                      "        options:\n          adopted: {zh: 采纳, en: Adopted}\n"), "        options:",
-                                     "field 'entries': a entries field must offer 'not_adopted'"),
-    "options_on_a_date": ((GUARDS_LINE, GUARDS_LINE + "    fields:\n      due_on:\n        type: date\n"
-                           "        options: {a: {zh: 甲, en: A}}\n"), "        options:",
-                          "field 'due_on': a date field takes no options"),
 }
+
+
+TINY_GUARDS = """\
+from workflow.packs.cn_713_2019_09_01.guards import draft_present
+
+__all__ = ["draft_present"]
+"""
+
+
+def _tiny_pack(tmp_path: Path, text: str) -> Path:
+    """A pack folder for MINIMAL: it reuses Decree 713's ``draft_present`` explicitly."""
+    folder = tmp_path / "tiny_1"
+    folder.mkdir()
+    (folder / "__init__.py").write_text('"""A tiny test pack."""\n', encoding="utf-8")
+    (folder / "guards.py").write_text(TINY_GUARDS, encoding="utf-8")
+    (folder / "procedure.yaml").write_text(text, encoding="utf-8")
+    return folder / "procedure.yaml"
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN))
@@ -125,16 +127,14 @@ def test_check_rejects_a_broken_definition_with_file_and_line(case: str, tmp_pat
     (old, new), marker, message = BROKEN[case]
     assert old in MINIMAL
     text = MINIMAL.replace(old, new)
-    path = tmp_path / f"{case}.yaml"
-    path.write_text(text, encoding="utf-8")
+    path = _tiny_pack(tmp_path, text)
     result = CliRunner().invoke(main, ["procedures", "check", str(path)])
     assert result.exit_code == 1
     assert f"{path}:{_line_of(text, marker)}: {message}" in result.output
 
 
 def test_check_accepts_the_shipped_files_and_a_sound_one(tmp_path: Path) -> None:
-    good = tmp_path / "tiny@1.yaml"
-    good.write_text(MINIMAL, encoding="utf-8")
+    good = _tiny_pack(tmp_path, MINIMAL).parent  # a pack folder is checked as its procedure.yaml
     result = CliRunner().invoke(main, ["procedures", "check", str(good), *map(str, SHIPPED)])
     assert result.exit_code == 0, result.output
     assert result.output.count(": ok (") == 1 + len(SHIPPED)

@@ -31,6 +31,8 @@ from workflow.record.migration import migrate
 from workflow.service import Juece
 
 FIXTURES = Path(__file__).parent / "fixtures" / "migration"
+#: The fictional amended version, as a pack folder of its own (it reuses the 2019-09-01 functions explicitly).
+PACK = "cn_713_2027_01_01"
 NEW = "cn-713@2027-01-01"
 BASIS = "《重大行政决策程序暂行条例》（2027年修订）第十五条"
 
@@ -179,10 +181,11 @@ def test_a_decision_with_a_pending_request_does_not_migrate(amended: Juece) -> N
 
 
 def test_a_version_that_does_not_declare_the_source_is_refused(core: Juece, tmp_path: Path) -> None:
-    text_ = (FIXTURES / f"{NEW}.yaml").read_text(encoding="utf-8")
+    text_ = (FIXTURES / PACK / "procedure.yaml").read_text(encoding="utf-8")
     newer = text_.split("\nmigrates_from:")[0].replace('version: "2027-01-01"\neffective_from: 2027-01-01',
                                                         'version: "2028-01-01"\neffective_from: 2028-01-01')
-    (tmp_path / "cn-713@2028-01-01.yaml").write_text(newer, encoding="utf-8")
+    shutil.copytree(FIXTURES / PACK, tmp_path / "cn_713_2028_01_01")
+    (tmp_path / "cn_713_2028_01_01" / "procedure.yaml").write_text(newer, encoding="utf-8")
     core.catalog = Catalog.load(builtin_paths(tmp_path))
     did = in_consultation(core)
     with pytest.raises(ActionNotAllowed) as refused:
@@ -226,9 +229,9 @@ def test_a_row_moved_to_another_version_without_its_event_is_detected(amended: J
 # -- the declaration ------------------------------------------------------------------------------------------------
 def _amended_copy(tmp_path: Path, declaration: str) -> Path:
     folder = tmp_path / "procedures"
-    folder.mkdir()
-    text_ = (FIXTURES / f"{NEW}.yaml").read_text(encoding="utf-8").split("\nmigrates_from:")[0]
-    (folder / f"{NEW}.yaml").write_text(text_ + "\nmigrates_from:\n" + declaration, encoding="utf-8")
+    shutil.copytree(FIXTURES / PACK, folder / PACK)
+    text_ = (FIXTURES / PACK / "procedure.yaml").read_text(encoding="utf-8").split("\nmigrates_from:")[0]
+    (folder / PACK / "procedure.yaml").write_text(text_ + "\nmigrates_from:\n" + declaration, encoding="utf-8")
     return folder
 
 
@@ -238,16 +241,16 @@ def test_the_catalogue_refuses_a_map_that_leaves_an_old_state_nowhere(tmp_path: 
     with pytest.raises(DefinitionError) as refused:
         Catalog.load(builtin_paths(folder))
     problems = [str(p) for p in refused.value.problems]
-    assert any(p.startswith(f"{folder / NEW}.yaml:") and "'party_report' maps to no state" in p for p in problems)
+    assert any(p.startswith(f"{folder / PACK / 'procedure.yaml'}:") and "'party_report' maps to no state" in p for p in problems)
 
 
 def test_the_loader_refuses_a_map_to_an_unknown_state_with_its_line(tmp_path: Path) -> None:
     folder = _amended_copy(tmp_path, "  cn-713@2019-09-01:\n    states:\n      party_report: nowhere\n")
     with pytest.raises(DefinitionError) as refused:
         Catalog.load(builtin_paths(folder))
-    lines = (folder / f"{NEW}.yaml").read_text(encoding="utf-8").splitlines()
+    lines = (folder / PACK / "procedure.yaml").read_text(encoding="utf-8").splitlines()
     line = next(i for i, t in enumerate(lines, 1) if "party_report: nowhere" in t)
-    assert f"{folder / NEW}.yaml:{line}: migrates_from 'cn-713@2019-09-01': state 'party_report' maps to unknown " \
+    assert f"{folder / PACK / 'procedure.yaml'}:{line}: migrates_from 'cn-713@2019-09-01': state 'party_report' maps to unknown " \
            "state 'nowhere'" in [str(p) for p in refused.value.problems]
 
 
@@ -260,5 +263,5 @@ def test_the_catalogue_refuses_a_declared_source_it_does_not_know(tmp_path: Path
 
 def test_the_fixture_copy_is_kept_in_step_with_the_builtin_definition(tmp_path: Path) -> None:
     # The amended fixture is a copy: if the built-in file changes, the copy must still load.
-    shutil.copy(FIXTURES / f"{NEW}.yaml", tmp_path)
+    shutil.copytree(FIXTURES / PACK, tmp_path / PACK)
     assert Catalog.load(builtin_paths(tmp_path)).get(NEW).migrates_from

@@ -46,8 +46,7 @@ from workflow.engine.context import parse_iso
 from workflow.engine.decide import replay
 from workflow.engine.definition import FieldDef
 from workflow.engine.errors import WorkflowError
-from workflow.engine.guards import has_lawful_opinion
-from workflow.engine.tasks import input_refs
+from workflow.packs.cn_713_2019_09_01.records import has_lawful_opinion, input_refs
 from workflow.persistence.db import Database
 from workflow.persistence.store import D, E
 from workflow.record.audit import verify_all

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from workflow.admin import offices as admin
 from workflow.admin import people
+from workflow.packs.cn_713_2019_09_01 import demo as story
 from workflow.persistence.store import ORG, D, U
 from workflow.record import keys
 from workflow.service import Juece
@@ -79,43 +80,12 @@ def load_demo(core: Juece) -> int:
     def at(day: str) -> None:
         moments["now"] = dt.datetime.fromisoformat(day).replace(tzinfo=CST)
 
-    did = demo.create_decision("cn-713", TITLE, people.Named("王建国", org_id), ["technical", "affects_specific_group"])
-
-    def act(decision_id: int, action: str, name: str, data: dict[str, Any], **kw: Any) -> None:
-        demo.act(decision_id, action, people.Named(name, org_id), data, **kw)  # these people, of this office
-    act(did, "initiate", "王建国", {"owner_unit": "城建办", "lead_unit": "城建办",
-                                   "flags": ["technical", "affects_specific_group"]})
-    act(did, "upload_draft", "王建国", {"content": "界牌新潮塘未来社区建设实施方案（征求意见稿）……",
-                                       "filename": "界牌新潮塘未来社区建设实施方案（征求意见稿）.docx"})
-    act(did, "start_consultation", "王建国", {"legal_bases": [
-        "《中华人民共和国城乡规划法》", "《浙江省未来社区建设试点工作方案》", "《重大行政决策程序暂行条例》"]})
-    act(did, "open_public_comment", "王建国", {
-        "opens_at": "2026-03-03T09:00:00+08:00", "closes_at": "2026-04-03T17:00:00+08:00",
-        "channels": ["慈溪市人民政府网站", "古塘街道微信公众号", "界牌村公告栏"]})
-    at("2026-03-10T10:00:00")
-    act(did, "submit_comment", "居民甲", {"text": "建议保留新潮塘边的老樟树，并增设无障碍通道。"})
-    act(did, "submit_comment", "居民乙", {"text": "希望明确拆迁安置的补偿标准和过渡期安排。"})
-    at("2026-03-16T14:00:00")
-    act(did, "record_group_consultation", "王建国", {"record": "与界牌村安置户代表座谈会记录（2026年3月16日）"})
-    act(did, "submit_expert_opinion", "陈志强", {"opinion": "规划布局合理，建议加强雨污分流设计。"}, password=DEMO_PASSWORD)
-    act(did, "submit_expert_opinion", "刘芳", {"opinion": "建议分期实施，首期控制在可承受范围内。"}, password=DEMO_PASSWORD)
-    act(did, "waive_task", "王建国", {"task": "risk_assessment", "reason": "不涉及社会稳定风险，不开展风险评估"})
-    at("2026-04-07T09:30:00")
-    act(did, "record_adoption_report", "王建国", {
-        "summary": "共收到公众意见2条、专家意见2份，已逐条研究。",
-        "entries": {
-            "comment:1": {"adoption": "adopted"},
-            "comment:2": {"adoption": "partly_adopted", "reason": "补偿标准依市级政策另行公布"},
-            "expert:1": {"adoption": "adopted"},
-            "expert:2": {"adoption": "not_adopted", "reason": "项目须整体推进，不宜拆分"},
-        }})
-    act(did, "submit_legality_review", "王建国", {"procedure_statement": "已履行公众参与、专家论证等程序"})
-    at("2026-04-13T10:00:00")
-    act(did, "submit_adviser_opinion", "张晓燕", {"opinion": "决策事项符合法定权限，程序合法，建议明确补偿依据。"},
-        password=DEMO_PASSWORD)
-    at("2026-04-15T15:00:00")
-    act(did, "sign_legality_opinion", "李明华", {"outcome": "lawful", "opinion": "经审查，该决策草案合法，可以提交集体讨论。"},
-        password=DEMO_PASSWORD)
+    did = demo.create_decision(story.PROCEDURE, TITLE, people.Named(story.OWNER, org_id), list(story.FLAGS))
+    for when, action, name, data, signed in story.STORY:
+        if when is not None:
+            at(when)
+        kw: dict[str, Any] = {"password": DEMO_PASSWORD} if signed else {}
+        demo.act(did, action, people.Named(name, org_id), data, **kw)  # these people, of this office
     return did
 
 

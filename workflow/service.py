@@ -304,13 +304,13 @@ class Juece:
         if opened:
             st.open_deadlines(int(row.org_id), decision_id, opened, now)
         for name, (sha, filename) in documents.items():
-            kind = "draft" if action_id == "upload_draft" else f"{action_id}.{name}"
+            kind = "draft" if "draft" in definition.marks else f"{action_id}.{name}"
             st.insert_document_version({
                 "decision_id": decision_id, "kind": kind, "version_no": st.next_document_version(decision_id, kind),
                 "sha256": sha, "filename": filename, "event_seq": seq, "created_by": actor.id,
                 "created_at": naive(now)})
         linked = None
-        if action_id == "record_evaluation" and event.get("outcome") == "major_change" and "correction" not in event:
+        if event.get("outcome") in definition.new_decision_on and "correction" not in event:
             # Art. 37: a major change runs the full procedure again, as a new decision linked to this one.
             owner = st.user_name(int(row.owner_id))
             linked = self.create_decision(procedure.id, f"{row.title}（重大调整）", owner, None, decision_id, st.conn)

@@ -44,16 +44,19 @@ def register(blp: Blp, problems: Problems) -> None:
                 return {"items": [{"id": c.id, "author": who.user, "author_id": who.user_id, "reply_to": c.reply_to,
                                    "text": c.text, "submitted_at": c.submitted_at, "edited_at": c.edited_at,
                                    "edits": len(c.history) - 1, "history": c.history} for c in mine]}
-            facts = conn.execute(select(D.c.facts).where(D.c.id == decision_id)).scalar_one()
+            dec = conn.execute(select(D.c.facts, D.c.procedure_id, D.c.procedure_version)
+                               .where(D.c.id == decision_id)).one()
+            facts, procedure = dec.facts, core().catalog.get(f"{dec.procedure_id}@{dec.procedure_version}")
+            submits = procedure.marked("comment")
             events = conn.execute(select(E.c.action, E.c.event).where(
-                E.c.stream == f"decision:{decision_id}", E.c.action.in_(["submit_comment", "edit_comment"]))
+                E.c.stream == f"decision:{decision_id}", E.c.action.in_([*submits, *procedure.marked("comment_edit")]))
                 .order_by(E.c.seq)).all()
         texts: dict[int, list[dict[str, Any]]] = {}
         authors: dict[int, str | None] = {}
         number = 0
         for row in events:
             data = row.event.get("data") or {}
-            if row.action == "submit_comment":
+            if row.action in submits:
                 number += 1
                 texts[number] = [{"text": str(data.get("text", "")), "at": row.event["at"]}]
                 authors[number] = (row.event.get("actor") or {}).get("name")

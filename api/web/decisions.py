@@ -181,7 +181,7 @@ def act(decision_id: int, action_id: str) -> Any:
     if not citizen:  # a citizen's form never carries other people's names or comments
         with c.db.read() as conn:
             people = [p["name"] for p in dossier.office_people(conn, view.org_id)]
-            inputs = dossier.inputs(dossier.trail(conn, view.id), dict(view.facts))
+            inputs = dossier.inputs(dossier.trail(conn, view.id), dict(view.facts), view.procedure)
     signed = signs(action, acting)
     form = build_form(action, view.procedure, lang=lang(), people=people, inputs=inputs, version=view.version,
                       formdata=CombinedMultiDict((request.files, request.form)), signs=signed)
@@ -280,7 +280,7 @@ def correct(decision_id: int, action_id: str) -> Any:
         abort(403)
     with c.db.read() as conn:
         people = [p["name"] for p in dossier.office_people(conn, view.org_id)]
-        inputs = dossier.inputs(dossier.trail(conn, view.id), dict(view.facts))
+        inputs = dossier.inputs(dossier.trail(conn, view.id), dict(view.facts), view.procedure)
     form = build_form(action, view.procedure, lang=lang(), people=people, inputs=inputs, version=view.version,
                       formdata=CombinedMultiDict((request.files, request.form)), prefix=f"fix-{action_id}")
     failure: dict[str, Any]

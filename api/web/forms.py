@@ -34,8 +34,12 @@ ALLOWED_EXTENSIONS = frozenset({".pdf", ".doc", ".docx", ".odt", ".wps", ".txt",
 VIEW_ROWS = 8
 #: Widget kinds drawn as an ``<input>`` of this type (the registry's min, max and step go with them).
 INPUT_TYPES = {"date": "date", "datetime": "datetime-local", "number": "number"}
-#: Fields filled in by the page itself rather than typed.
-AUTO_FIELDS = {("upload_draft", "filename")}
+#: Fields filled in by the page itself rather than typed, by the action's mark: a draft's file name.
+AUTO_FIELDS = {("draft", "filename")}
+
+
+def _auto(action: ActionDef, field: str) -> bool:
+    return any((mark, field) in AUTO_FIELDS for mark in action.marks)
 
 
 def widget(spec: FieldDef) -> WidgetHint:
@@ -125,13 +129,13 @@ def build_form(action: ActionDef, procedure: ProcedureDef, *, lang: str, people:
     """
     attrs: dict[str, Any] = {}
     for spec in action.fields.values():
-        if (action.id, spec.name) in AUTO_FIELDS:
+        if _auto(action, spec.name):
             continue
         hint = widget(spec)
         text = pick(spec.label, lang, spec.name)
         kw: dict[str, Any] = {"render_kw": {"required": True} if spec.required and not hint.multiple
                               and hint.kind != "file" else {}}
-        if action.id == "waive_task" and spec.name == "task":  # the procedure's own tasks, by their labels
+        if "waiver" in action.marks and spec.name == "task":  # the procedure's own tasks, by their labels
             hint = WidgetHint("select", options=tuple((t.id, t.label) for t in procedure.tasks.values()))
         if hint.kind == "entries":
             # Named by the input's own reference, never by its position: an input arriving while the form
@@ -206,7 +210,7 @@ def form_data(form: ActionForm, action: ActionDef) -> dict[str, Any]:
     """What the person entered, as the engine's input (blank fields left out; the engine checks the rest)."""
     data: dict[str, Any] = {}
     for spec in action.fields.values():
-        if (action.id, spec.name) in AUTO_FIELDS:
+        if _auto(action, spec.name):
             continue
         kind = widget(spec).kind
         if kind == "file":
@@ -214,7 +218,7 @@ def form_data(form: ActionForm, action: ActionDef) -> dict[str, Any]:
             if isinstance(storage, FileStorage) and storage.filename:
                 content, filename = _upload(storage, spec.name)
                 data[spec.name] = content
-                if action.id == "upload_draft":
+                if "draft" in action.marks:
                     data["filename"] = filename
             elif (form[f"{spec.name}__text"].data or "").strip():
                 data[spec.name] = form[f"{spec.name}__text"].data
@@ -245,7 +249,7 @@ def field_rows(form: ActionForm, action: ActionDef) -> list[tuple[str, list[Fiel
     """The form's fields grouped per definition field, in the definition's order, with their widget kind."""
     rows: list[tuple[str, list[Field]]] = []
     for spec in action.fields.values():
-        if (action.id, spec.name) in AUTO_FIELDS:
+        if _auto(action, spec.name):
             continue
         group = [f for name, f in form._fields.items() if name == spec.name or name.startswith(f"{spec.name}__")]
         rows.append((widget(spec).kind, group))

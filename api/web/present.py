@@ -157,7 +157,7 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
         owner = str(conn.execute(select(U.c.name).where(U.c.id == view.owner_id)).scalar_one())
         events = dossier.trail(conn, view.id)
         docs = dossier.documents(conn, view.id)
-        inputs = dossier.inputs(events, dict(view.facts))
+        inputs = dossier.inputs(events, dict(view.facts), procedure)
         for item in inputs:
             if item["ref"].startswith("expert:"):
                 item["text"] = dossier.document_text(conn, item["text"]) or item["text"]
@@ -226,8 +226,7 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
                                "rows": field_rows(failed["form"], action), "failed": failed,
                                "prefix": failed["action"], "version": 0})
     visited = {e.to_state for e in events if e.to_state} | {e.from_state for e in events if e.from_state}
-    opinion_actions = {a.id for a in procedure.actions.values() if a.effect == "legality_opinion"}
-    opinion_events = [e for e in events if e.action in opinion_actions]
+    opinion_events = [e for e in events if e.action in procedure.marked("review_opinion")]
     return {
         "row": row, "view": view, "procedure": procedure, "owner": owner, "office": office.name,
         "state_label": label(procedure.states[view.state].label),
@@ -330,13 +329,10 @@ def changes_since(decision_id: int, procedure: ProcedureDef, seen: int) -> list[
     """What happened to the decision after version ``seen`` (who, which action, when, which new input), oldest first."""
     with core().db.read() as conn:
         events = dossier.trail(conn, decision_id)
-    counts = {"submit_comment": 0, "submit_expert_opinion": 0}
+    refs = dossier.input_refs_by_seq(events, procedure)  # numbered as dossier.inputs numbers them
     out: list[dict[str, str]] = []
     for e in events:
-        item = ""
-        if e.action in counts:  # numbered as dossier.inputs numbers them: the reference its row carries
-            counts[e.action] += 1
-            item = f"{'comment' if e.action == 'submit_comment' else 'expert'}:{counts[e.action]}"
+        item = refs.get(e.seq, "")
         if e.seq > seen:
             out.append({"by": e.actor, "action": action_label(procedure, e.action), "at": local_time(e.at),
                         "item": item})

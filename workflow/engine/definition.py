@@ -1,6 +1,7 @@
-"""Procedure definitions as immutable values: what a loaded ``procedures/*.yaml`` file becomes.
+"""Procedure definitions as immutable values: what a loaded pack's ``procedure.yaml`` becomes.
 
-The loader (``workflow.engine.loader``) builds these after validating the file; nothing else constructs them.
+The loader (``workflow.engine.loader``, through ``workflow.engine.packs``) builds these after validating the
+file and resolving its names against the pack's own functions; nothing else constructs them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,29 @@ ROLES = frozenset(
 #: Pseudo-roles a definition may name: ``any`` is every signed-in person of the office;
 #: ``supervisor`` is a deadline recipient resolved from the office settings.
 PSEUDO_ROLES = frozenset({"any", "supervisor"})
+#: Generic roles an action may play, declared in its ``marks`` (docs/writing-a-pack.md): what pages, read
+#: models and the service need to know about an action without naming it. Each mark lists the fields the
+#: action must have for it.
+MARKS: Mapping[str, tuple[str, ...]] = {
+    # Its document is the decision's draft: stored as document kind ``draft``; a page fills ``filename``.
+    "draft": ("filename",),
+    # A public comment: comments are numbered in the order submitted (``comment:<n>``).
+    "comment": ("text",),
+    # An edit of comment number ``comment_id`` by its author.
+    "comment_edit": ("comment_id", "text"),
+    # An opinion the adoption report answers, numbered in the order given (``expert:<n>``).
+    "expert_opinion": ("opinion",),
+    # Opens the public comment window: the draft current at ``opens_at`` is public once that time has come.
+    "comment_window": ("opens_at", "closes_at"),
+    # Announces the matter to the public when entered: the draft current then is public.
+    "public_notice": (),
+    # Its documents are public when its ``public`` field is true.
+    "public_report": ("public",),
+    # The signed review opinion a decision's page shows with its text.
+    "review_opinion": ("opinion",),
+    # Waives an optional task: its ``task`` field chooses among the procedure's tasks.
+    "waiver": ("task",),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +81,10 @@ class TaskDef:
     flags_any: tuple[str, ...] = ()
     when_input: bool = False
     participation: bool = False
+    #: The pack's done-when predicate named by ``done_when``, and (for ``when_input``) its ``input_refs``
+    #: hook, resolved when the pack loads.
+    done: Callable[..., bool] | None = None
+    inputs: Callable[[Mapping[str, Any]], list[str]] | None = None
 
     def required_for(self, flags: frozenset[str]) -> bool:
         """Whether the flags make this task required (input-dependent tasks are judged later)."""
@@ -114,6 +142,10 @@ class ActionDef:
     #: An approval is an act, never a typed name: a person without one of these roles only requests the
     #: action; an approver of the same office confirms it with their own signature (``workflow.record.approvals``).
     approval: ApprovalDef | None = None
+    #: Generic roles of this action (``MARKS``), and the outcomes that start a new linked decision of the
+    #: same procedure (Art. 37: a major change runs the procedure again).
+    marks: frozenset[str] = frozenset()
+    new_decision_on: tuple[str, ...] = ()
     #: The guard and effect functions, resolved from their names when the definition loads.
     checks: tuple[Callable[..., Any], ...] = ()
     apply: Callable[..., None] | None = None
@@ -161,6 +193,21 @@ class MigrationDef:
     lines: Mapping[str, int] = field(default_factory=dict)
 
 
+def _no_inputs(facts: Mapping[str, Any]) -> list[str]:
+    return []
+
+
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """What a pack tells the engine and the read models beyond its YAML (``hooks.py`` of the pack)."""
+
+    #: References of the inputs (comments, opinions) an adoption report must answer, from the facts.
+    input_refs: Callable[[Mapping[str, Any]], list[str]] = _no_inputs
+    #: The yearly catalogue's step columns (``workflow.views.catalogue.STEPS``) from the task statuses and
+    #: facts; None: the columns stay empty for this procedure.
+    catalogue_steps: Callable[[Mapping[str, Mapping[str, Any]], Mapping[str, Any]], dict[str, str]] | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class ProcedureDef:
     """One version of one procedure, as loaded and validated from its file."""
@@ -179,6 +226,9 @@ class ProcedureDef:
     source: str = ""
     #: Older versions whose in-flight decisions may migrate to this one, by ``id@version``.
     migrates_from: Mapping[str, MigrationDef] = field(default_factory=dict)
+    #: The pack (folder name) whose functions this definition's names resolved to, and its hooks.
+    pack: str = ""
+    hooks: Hooks = field(default_factory=Hooks)
 
     @property
     def key(self) -> str:
@@ -192,3 +242,7 @@ class ProcedureDef:
     def actions_from(self, state: str) -> list[ActionDef]:
         """The actions that can be taken in ``state`` (before guards and roles)."""
         return [a for a in self.actions.values() if state in a.sources]
+
+    def marked(self, mark: str) -> tuple[str, ...]:
+        """The ids of the actions that carry ``mark`` (``MARKS``), in definition order."""
+        return tuple(a.id for a in self.actions.values() if mark in a.marks)

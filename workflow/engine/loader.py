@@ -2,20 +2,21 @@
 
 A definition is refused as a whole when anything is wrong: an unknown state, guard, effect, role or
 field type, an unreachable state, a non-terminal state with no way out, a deadline without a rule.
+Guard, effect and done-when names resolve against one pack's functions only (``workflow.engine.packs``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from workflow.engine.definition import (
+    MARKS,
     PSEUDO_ROLES,
     ROLES,
     ActionDef,
@@ -31,10 +32,11 @@ from workflow.engine.definition import (
 from workflow.engine.errors import DefinitionError, DefinitionProblem
 from workflow.engine.fields import FIELD_TYPES, REQUIRED_OPTIONS
 
+if TYPE_CHECKING:
+    from workflow.engine.packs import PackFunctions
+
 RULE_KINDS = frozenset({"at_field", "before_field", "working_days", "calendar_days", "idle_working_days",
                         "months", "annual_date"})
-BUILTIN_DIR = Path(__file__).parent.parent / "procedures"
-PACKS_DIR = Path(__file__).parent.parent / "packs"
 
 
 class _Map(dict[str, Any]):
@@ -136,15 +138,38 @@ def _label(node: Any) -> Label:
     return Label(str(node), str(node))
 
 
-def load_definition(path: str | Path) -> ProcedureDef:
-    """Load one definition file; raise ``DefinitionError`` listing every problem with its line."""
-    from workflow.engine.effects import EFFECTS
-    from workflow.engine.guards import GUARDS
-    from workflow.engine.tasks import TASK_PREDICATES
+def _functions_for(path: Path, raw: Any) -> PackFunctions:
+    """The functions a definition's names resolve to.
 
+    A pack's ``procedure.yaml`` uses its own folder's; a loose file (a copy being checked or replaced) uses the built-in pack of the same id@version, or none.
+    """
+    from workflow.engine import packs
+
+    key = (str(raw.get("id", "")), str(raw.get("version", ""))) if isinstance(raw, dict) else ("", "")
+    if path.name == packs.DEFINITION and (path.parent / "__init__.py").is_file():
+        return packs.functions_of(path.parent)
+    return packs.builtin_functions(*key) or packs.PackFunctions()
+
+
+def _check_folder_name(path: Path, raw: _Map, check: _Checker) -> None:
+    """A pack's folder is its version's name: two versions can never share one, nor a folder change version."""
+    from workflow.engine import packs
+
+    if path.name == packs.DEFINITION and (path.parent / "__init__.py").is_file():
+        expected = packs.pack_name(str(raw.get("id", "")), str(raw.get("version", "")))
+        if path.parent.name != expected:
+            check.add(check.line_of(raw, "version"), f"pack folder '{path.parent.name}' must be named '{expected}' "
+                      f"for {raw.get('id')}@{raw.get('version')}")
+
+
+def load_definition(path: str | Path, functions: PackFunctions | None = None) -> ProcedureDef:
+    """Load one definition file; raise ``DefinitionError`` listing every problem with its line.
+
+    ``functions`` are the pack's (``workflow.engine.packs.load_pack`` passes them); by default they are found
+    from where the file is (see ``_functions_for``).
+    """
     path = Path(path)
     name = str(path)
-    _import_pack(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -168,6 +193,8 @@ def load_definition(path: str | Path) -> ProcedureDef:
     if not isinstance(raw, _Map):
         check.add(1, "a definition must be a mapping")
         raise DefinitionError(check.problems)
+    fns = functions if functions is not None else _functions_for(path, raw)
+    _check_folder_name(path, raw, check)
     for key in ("id", "version", "effective_from", "title", "legal_basis", "initial"):
         if key not in raw:
             check.add(1, f"missing '{key}'")
@@ -198,16 +225,17 @@ def load_definition(path: str | Path) -> ProcedureDef:
         check.keys(tnode.get("required"), {"flags_any", "when_input"}, f"task '{tid}' required")
         req = tnode.get("required") or {}
         done = str(tnode.get("done_when", ""))
-        if done not in TASK_PREDICATES:
+        if done not in fns.done_when:
             check.add(check.line_of(tnode, "done_when"), f"task '{tid}': unknown completion rule '{done}'")
         tasks[tid] = TaskDef(
             tid, _label(tnode), done,
             flags_any=check.names(req, "flags_any", flags, "flag"),
             when_input=bool(req.get("when_input")) if isinstance(req, dict) else False,
             participation=bool(tnode.get("participation")),
+            done=fns.done_when.get(done), inputs=fns.hooks.input_refs,
         )
 
-    actions = _load_actions(check, check.mapping(raw, "actions"), states, tasks, flags, GUARDS, EFFECTS)
+    actions = _load_actions(check, check.mapping(raw, "actions"), states, tasks, flags, fns.guards, fns.effects)
     for action in actions.values():
         for spec in action.fields.values():
             for ref in spec.after:
@@ -226,7 +254,7 @@ def load_definition(path: str | Path) -> ProcedureDef:
         id=str(raw["id"]), version=str(raw["version"]), effective_from=effective,
         title=_label(raw["title"]), legal_basis=str(raw["legal_basis"]), initial=initial,
         states=states, flags=flags, tasks=tasks, actions=actions, deadlines=deadlines, source=name,
-        migrates_from=migrations,
+        migrates_from=migrations, pack=fns.name, hooks=fns.hooks,
     )
 
 
@@ -240,7 +268,8 @@ def _load_actions(
             check.add(check.line_of(node, aid), f"action '{aid}' must be a mapping")
             continue
         check.keys(anode, {"zh", "en", "roles", "from", "to", "effect", "guards", "fields", "outcome_field",
-                           "outcomes", "signed", "task", "record", "correctable_in", "approval"}, f"action '{aid}'")
+                           "outcomes", "signed", "task", "record", "correctable_in", "approval", "marks",
+                           "new_decision_on"}, f"action '{aid}'")
         roles = check.names(anode, "roles", ROLES | PSEUDO_ROLES, "role")
         if not roles:
             check.add(check.line_of(node, aid), f"action '{aid}' names no role that may take it")
@@ -250,8 +279,9 @@ def _load_actions(
         target = anode.get("to")
         if target is not None and target not in states:
             check.add(check.line_of(anode, "to"), f"unknown state '{target}'")
+        # An action without an effect records nothing but its event.
         effect = str(anode.get("effect", "note"))
-        if effect not in effects:
+        if "effect" in anode and effect not in effects:
             check.add(check.line_of(anode, "effect"), f"unknown effect '{effect}'")
         action_guards = check.names(anode, "guards", guards, "guard")
         fields: dict[str, FieldDef] = {}
@@ -287,13 +317,24 @@ def _load_actions(
         if correctable and not record:
             check.add(check.line_of(anode, "correctable_in"), "correctable_in needs 'record' (the facts key)")
         approval = _approval(check, anode, aid, roles)
+        marks = check.names(anode, "marks", MARKS, "mark")
+        for mark in marks:
+            for needed in MARKS.get(mark, ()):
+                if needed not in fields:
+                    check.add(check.line_of(anode, "marks"), f"action '{aid}': mark '{mark}' needs a field '{needed}'")
+        new_decision_on = tuple(str(o) for o in anode.get("new_decision_on") or [])
+        for out in new_decision_on:
+            if out not in outcomes:
+                check.add(check.line_of(anode, "new_decision_on"), f"action '{aid}': unknown outcome '{out}'")
         actions[aid] = ActionDef(
             id=aid, label=_label(anode), roles=roles, sources=sources,
             target=str(target) if target is not None else None, effect=effect, guards=action_guards,
             fields=fields, outcome_field=str(outcome_field) if outcome_field else None, outcomes=outcomes,
             signed=bool(anode.get("signed")), task=str(task) if task else None,
             record=str(record) if record else None, correctable_in=correctable, approval=approval,
-            checks=tuple(guards[g] for g in action_guards if g in guards), apply=effects.get(effect),
+            marks=frozenset(marks), new_decision_on=new_decision_on,
+            checks=tuple(guards[g] for g in action_guards if g in guards),
+            apply=effects.get(effect) if "effect" in anode else None,
         )
     return actions
 
@@ -435,18 +476,12 @@ def _check_graph(check: _Checker, raw: _Map, states_node: _Map, states: Mapping[
             check.add(check.line_of(states_node, sid), f"terminal state '{sid}' has actions leading out of it")
 
 
-def _import_pack(path: Path) -> None:
-    """A pack folder's guards and effects register themselves when imported (until packs resolve names)."""
-    if path.name != "procedure.yaml" or path.parent.parent.resolve() != PACKS_DIR.resolve():
-        return
-    for module in ("rules", "guards", "effects"):
-        if (path.parent / f"{module}.py").exists():
-            importlib.import_module(f"workflow.packs.{path.parent.name}.{module}")
-
-
 def builtin_paths(extra_dir: Path | None = None) -> list[Path]:
-    """The definition files shipped with juece (procedures and packs), plus those of an optional extra folder."""
-    paths = sorted(BUILTIN_DIR.glob("*.yaml")) + sorted(PACKS_DIR.glob("*/procedure.yaml"))
+    """The definition files of the packs shipped with juece, plus those of an optional extra folder
+    (its pack folders, then any loose ``*.yaml`` files)."""
+    from workflow.engine import packs
+
+    paths = [folder / packs.DEFINITION for folder in packs.builtin_packs(extra_dir)]
     if extra_dir is not None:
         paths += sorted(Path(extra_dir).glob("*.yaml"))
     return paths

@@ -1,8 +1,9 @@
 """The yearly catalogue read model (决策事项目录): an office's decisions and which key steps are done.
 
 Reads only. The five steps of the catalogue columns are 公众参与, 专家论证, 风险评估, 合法性审查 and
-集体讨论; each is ``done``, ``waived``, ``open`` or ``not_required`` for a decision. A member of the
-public gets ``public_catalogue`` instead: only the rows and columns ``workflow.views.visibility`` makes public.
+集体讨论; each is ``done``, ``waived``, ``open`` or ``not_required`` for a decision, as the procedure's pack
+reads its facts (its ``catalogue_steps`` hook). A member of the public gets ``public_catalogue`` instead:
+only the rows and columns ``workflow.views.visibility`` makes public.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import Connection, select
 
 from workflow.engine.catalog import Catalog
 from workflow.engine.context import Office
-from workflow.engine.definition import Label
+from workflow.engine.definition import Label, ProcedureDef
 from workflow.engine.tasks import task_status
 from workflow.persistence.store import ORG, D, U, aware
 from workflow.timing.calendar import SHANGHAI
@@ -36,9 +37,6 @@ STATUSES: dict[str, Label] = {
     "open": Label("未完成", "open"),
     "not_required": Label("不需要", "not required"),
 }
-_PARTICIPATION_TASKS = ("public_comment", "hearing", "group_consultation")
-_LAWFUL = ("lawful", "exploratory_reform")
-_DECIDED = ("adopted", "adopted_with_changes", "rejected")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,24 +66,12 @@ class CatalogueRow:
     backfilled: tuple[Label, ...] = ()
 
 
-def step_statuses(procedure_tasks: Mapping[str, Mapping[str, Any]], facts: Mapping[str, Any]) -> dict[str, str]:
-    """The five catalogue steps' statuses from the task statuses and the facts."""
-    flags = set(facts.get("flags") or [])
-    parts = [procedure_tasks.get(t, {}).get("status", "not_required") for t in _PARTICIPATION_TASKS]
-    if "done" in parts or facts.get("participation"):
-        participation = "done"
-    elif "confidential" in flags:
-        participation = "not_required"
-    else:
-        participation = "open"
-    out = {"participation": participation}
-    for task in ("expert_review", "risk_assessment"):
-        out[task] = str(procedure_tasks.get(task, {}).get("status", "not_required"))
-    opinion = facts.get("opinion") or {}
-    out["legality_review"] = "done" if opinion.get("outcome") in _LAWFUL else "open"
-    decision = facts.get("decision") or {}
-    out["collective_discussion"] = "done" if decision.get("outcome") in _DECIDED else "open"
-    return out
+def step_statuses(procedure: ProcedureDef, procedure_tasks: Mapping[str, Mapping[str, Any]],
+                  facts: Mapping[str, Any]) -> dict[str, str]:
+    """The five catalogue steps' statuses, as the procedure's pack reads its task statuses and facts."""
+    if procedure.hooks.catalogue_steps is None:  # a procedure the catalogue's steps do not describe
+        return dict.fromkeys(STEPS, "not_required")
+    return procedure.hooks.catalogue_steps(procedure_tasks, facts)
 
 
 def years_of(conn: Connection, org_id: int) -> list[int]:
@@ -122,7 +108,7 @@ def catalogue(conn: Connection, catalog: Catalog, org_id: int, wanted: Catalogue
         assert created is not None
         rows.append(CatalogueRow(int(r.id), str(r.title), str(r.state), state.label, state.terminal,
                                  str(r.owner_name), unit, created.astimezone(SHANGHAI).date(),
-                                 step_statuses(tasks, facts),
+                                 step_statuses(procedure, tasks, facts),
                                  tuple(procedure.actions[b["action"]].label for b in facts.get("backfilled") or []
                                        if b.get("action") in procedure.actions)))
     return rows

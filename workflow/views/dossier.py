@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from workflow.engine.tasks import input_refs
+from workflow.engine.definition import ProcedureDef
 from workflow.persistence.store import DOC, DV, E, U, aware
 from workflow.record.keyring import Keyring
 from workflow.record.signing import chain_hash
@@ -130,23 +130,40 @@ def document_text(conn: Connection, sha256: str, limit: int = 2000) -> str | Non
         return None
 
 
-def inputs(events: list[TrailEvent], facts: dict[str, Any]) -> list[dict[str, str]]:
+#: The reference prefix of the inputs an adoption report answers, by the mark of the action that gives them.
+INPUT_MARKS = {"comment": "comment", "expert_opinion": "expert"}
+
+
+def input_refs_by_seq(events: list[TrailEvent], procedure: ProcedureDef) -> dict[int, str]:
+    """The input reference (``comment:2``, ``expert:1``) each input-giving event carries, by its seq."""
+    counts = dict.fromkeys(INPUT_MARKS.values(), 0)
+    out: dict[int, str] = {}
+    for e in events:
+        action = procedure.actions.get(e.action)
+        for mark, prefix in INPUT_MARKS.items():
+            if action is not None and mark in action.marks:
+                counts[prefix] += 1
+                out[e.seq] = f"{prefix}:{counts[prefix]}"
+    return out
+
+
+def inputs(events: list[TrailEvent], facts: dict[str, Any], procedure: ProcedureDef) -> list[dict[str, str]]:
     """The public comments and expert opinions an adoption report must answer: ref, author, text or hash."""
-    comments = {int(e.data.get("comment_id", 0)): e for e in events if e.action == "edit_comment"}
+    edits = {int(e.data.get("comment_id", 0)): e for e in events
+             if e.action in procedure.actions and "comment_edit" in procedure.actions[e.action].marks}
     texts: dict[str, tuple[str, str]] = {}
-    number = 0
+    refs = input_refs_by_seq(events, procedure)
     for e in events:
-        if e.action == "submit_comment":
-            number += 1
-            latest = comments.get(number)
-            texts[f"comment:{number}"] = (e.actor, str((latest or e).data.get("text", "")))
-    expert = 0
-    for e in events:
-        if e.action == "submit_expert_opinion":
-            expert += 1
-            texts[f"expert:{expert}"] = (e.actor, str(e.data.get("opinion", "")))
+        ref = refs.get(e.seq)
+        if ref is None:
+            continue
+        if ref.startswith("comment:"):
+            latest = edits.get(int(ref.split(":")[1]))
+            texts[ref] = (e.actor, str((latest or e).data.get("text", "")))
+        else:
+            texts[ref] = (e.actor, str(e.data.get("opinion", "")))
     return [{"ref": ref, "author": texts.get(ref, ("", ""))[0], "text": texts.get(ref, ("", ""))[1]}
-            for ref in input_refs(facts)]
+            for ref in procedure.hooks.input_refs(facts)]
 
 
 def office_people(conn: Connection, org_id: int) -> list[dict[str, Any]]:

@@ -4,9 +4,10 @@ The web pages, the REST API, the exports and the CLI ask this module, and nothin
 of the public (an account whose only role is ``public``) may see. Officials (any other role) keep the
 office-wide view they have today.
 
-**Which decisions** a public viewer sees at all (``publicly_visible``): a ``cn-713`` decision of their
-office that is not lawfully withheld from the public (flag ``confidential``: 依法不予公开, Decree 713
-Art. 14 and 32), once its draft has been put before the public:
+**Which decisions** a public viewer sees at all (``publicly_visible``): a decision of their office under
+a procedure with a public side (``cn-713``: its pack marks the actions that put the draft before the
+public), not lawfully withheld from the public (flag ``confidential``: 依法不予公开, Decree 713 Art. 14
+and 32), once its draft has been put before the public:
 
 * a public-comment window has opened (``opens_at`` has come; Art. 15: the draft, its explanation, how
   and by when to comment are published through channels the public knows);
@@ -15,7 +16,9 @@ Art. 14 and 32), once its draft has been put before the public:
 * the decision has been published (Art. 32), not withheld.
 
 A contract review (``contract-review``, 行政合同合法性审查) is an internal legality review and is never
-public. A decision whose window is announced for later stays invisible until the window opens.
+public. Which actions open a window, announce a hearing or carry a public report is read from the
+procedure's marks (``workflow.engine.definition.MARKS``), never from action ids. A decision whose window
+is announced for later stays invisible until the window opens.
 
 **Which parts** of a visible decision (``PublicDecision``): title, office and current step; the comment
 window (opens, closes, channels, the stated reason for a shorter period, Art. 15); the draft version
@@ -44,21 +47,28 @@ from typing import Any
 
 from sqlalchemy import Connection, or_, select
 
-from workflow.engine.catalog import Catalog
+from workflow.engine.catalog import Catalog, default_catalog
 from workflow.engine.context import parse_iso, utc_iso
-from workflow.engine.definition import Label
+from workflow.engine.definition import Label, ProcedureDef
 from workflow.engine.errors import NotFound
 from workflow.persistence.store import DOC, DV, ORG, D, E, aware
 
 PUBLIC_ROLE = "public"
-#: Procedures with a public side; a contract review is an internal legality review (Ningbo art. 13).
-#: A normative document's draft goes out for public comment and the document is published (国办发〔2018〕
-#: 37号 二(五)(八)); its pack keeps the same public records (window, comments, ``publication``).
-PUBLIC_PROCEDURES = frozenset({"cn-713", "normative-document"})
+#: Marks of the actions that put a procedure's draft before the public: a procedure with one has a public side.
+_PUBLIC_SIDE = frozenset({"comment_window", "public_notice"})
+
+
+def public_procedures(catalog: Catalog) -> frozenset[str]:
+    """The procedures with a public side, as their packs declare it (a contract review has none: Ningbo art. 13)."""
+    return frozenset(p.id for p in catalog.all() if any(a.marks & _PUBLIC_SIDE for a in p.actions.values()))
+
+
+#: The shipped procedures with a public side (``cn-713``).
+PUBLIC_PROCEDURES = public_procedures(default_catalog())
 DRAFT_KIND = "draft"
-REPORT_KIND = "report_progress.report"
-#: Events whose content the public read model needs (never the whole trail).
-_PUBLIC_EVENTS = ("open_public_comment", "schedule_hearing", "report_progress", "submit_comment", "edit_comment")
+#: Marks (``workflow.engine.definition.MARKS``) of the events whose content the public read model needs
+#: (never the whole trail): which actions they are is the procedure's declaration, not this module's.
+_PUBLIC_MARKS = frozenset({"comment_window", "public_notice", "public_report", "comment", "comment_edit"})
 _WINDOW_KEYS = ("opens_at", "closes_at", "channels", "short_reason")
 _HEARING_KEYS = ("hearing_at", "place", "selection_method", "participants")
 _PUBLICATION_KEYS = ("channels", "published_on", "adoption_explanation")
@@ -179,32 +189,53 @@ def _missing(decision_id: int) -> NotFound:
                     details={"decision": decision_id})
 
 
-def _events(conn: Connection, decision_id: int) -> list[Any]:
+def _procedure(conn: Connection, decision_id: int, catalog: Catalog | None) -> ProcedureDef:
+    """The decision's procedure version (public procedures are built-in: the shipped catalogue knows them)."""
+    row = conn.execute(select(D.c.procedure_id, D.c.procedure_version).where(D.c.id == decision_id)).one()
+    return (catalog or default_catalog()).get(f"{row.procedure_id}@{row.procedure_version}")
+
+
+def _marks(procedure: ProcedureDef, action: str) -> frozenset[str]:
+    known = procedure.actions.get(action)
+    return known.marks if known is not None else frozenset()
+
+
+def _report_kinds(procedure: ProcedureDef) -> list[str]:
+    """Document kinds of the reports that may be public (the service names them ``<action>.<field>``)."""
+    return [f"{a}.{f.name}" for a in procedure.marked("public_report")
+            for f in procedure.actions[a].fields.values() if f.type == "document"]
+
+
+def _events(conn: Connection, decision_id: int, procedure: ProcedureDef) -> list[Any]:
+    public = [a.id for a in procedure.actions.values() if a.marks & _PUBLIC_MARKS]
     return list(conn.execute(select(E.c.seq, E.c.action, E.c.actor_id, E.c.at, E.c.event).where(
-        E.c.stream == f"decision:{decision_id}", E.c.action.in_(_PUBLIC_EVENTS)).order_by(E.c.seq)).all())
+        E.c.stream == f"decision:{decision_id}", E.c.action.in_(public)).order_by(E.c.seq)).all())
 
 
-def _public_seqs(events: list[Any], now: dt.datetime) -> tuple[list[tuple[int, str]], set[int]]:
+def _public_seqs(events: list[Any], now: dt.datetime,
+                 procedure: ProcedureDef) -> tuple[list[tuple[int, str]], set[int]]:
     """(seq, instant) of each event that put the current draft before the public; seqs of public reports."""
     shown: list[tuple[int, str]] = []
     reports: set[int] = set()
     for e in events:
-        data = e.event.get("data") or {}
-        if e.action == "open_public_comment" and _has_come(data.get("opens_at"), now):
+        data, marks = e.event.get("data") or {}, _marks(procedure, e.action)
+        if "comment_window" in marks and _has_come(data.get("opens_at"), now):
             shown.append((int(e.seq), str(data["opens_at"])))
-        elif e.action == "schedule_hearing":
+        elif "public_notice" in marks:
             shown.append((int(e.seq), str(e.event["at"])))
-        elif e.action == "report_progress" and data.get("public") is True:
+        elif "public_report" in marks and data.get("public") is True:
             reports.add(int(e.seq))
     return shown, reports
 
 
 def public_documents(conn: Connection, decision_id: int, now: dt.datetime,
-                     events: list[Any] | None = None) -> list[PublicDocument]:
+                     events: list[Any] | None = None, catalog: Catalog | None = None) -> list[PublicDocument]:
     """The decision's public documents: each draft version put before the public, and public reports."""
-    events = _events(conn, decision_id) if events is None else events
-    shown, reports = _public_seqs(events, now)
-    rows = conn.execute(select(DV).where(DV.c.decision_id == decision_id, DV.c.kind.in_([DRAFT_KIND, REPORT_KIND]))
+    procedure = _procedure(conn, decision_id, catalog)
+    events = _events(conn, decision_id, procedure) if events is None else events
+    shown, reports = _public_seqs(events, now, procedure)
+    report_kinds = _report_kinds(procedure)
+    rows = conn.execute(select(DV).where(DV.c.decision_id == decision_id, DV.c.kind.in_([DRAFT_KIND, *report_kinds]))
                         .order_by(DV.c.event_seq, DV.c.id)).all()
     out: dict[tuple[str, int], PublicDocument] = {}
     drafts = [r for r in rows if r.kind == DRAFT_KIND]
@@ -216,27 +247,28 @@ def public_documents(conn: Connection, decision_id: int, now: dt.datetime,
             out[(DRAFT_KIND, int(r.version_no))] = PublicDocument(DRAFT_KIND, int(r.version_no), str(r.sha256),
                                                                   str(r.filename or ""), int(r.event_seq), at)
     for r in rows:
-        if r.kind == REPORT_KIND and int(r.event_seq) in reports:
+        if r.kind in report_kinds and int(r.event_seq) in reports:
             at_ = aware(r.created_at)
-            out[(REPORT_KIND, int(r.version_no))] = PublicDocument(REPORT_KIND, int(r.version_no), str(r.sha256),
+            out[(r.kind, int(r.version_no))] = PublicDocument(str(r.kind), int(r.version_no), str(r.sha256),
                                                                    str(r.filename or ""), int(r.event_seq),
                                                                    utc_iso(at_) if at_ else "")
     return sorted(out.values(), key=lambda d: (d.event_seq, d.kind))
 
 
-def own_comments(events: list[Any], viewer_id: int) -> list[OwnComment]:
+def own_comments(events: list[Any], viewer_id: int, procedure: ProcedureDef) -> list[OwnComment]:
     """The viewer's comments, numbered as the decision numbers all comments, each with its edits."""
     texts: dict[int, list[dict[str, str]]] = {}
     replies: dict[int, int | None] = {}
     number = 0
     for e in events:
         data = e.event.get("data") or {}
-        if e.action == "submit_comment":
-            number += 1  # counted over everyone's comments: the number is what edit_comment refers to
+        marks = _marks(procedure, e.action)
+        if "comment" in marks:
+            number += 1  # counted over everyone's comments: the number is what an edit refers to
             if e.actor_id == viewer_id:
                 texts[number] = [{"text": str(data.get("text", "")), "at": str(e.event["at"])}]
                 replies[number] = data.get("reply_to")
-        elif e.action == "edit_comment" and e.actor_id == viewer_id and data.get("comment_id") in texts:
+        elif "comment_edit" in marks and e.actor_id == viewer_id and data.get("comment_id") in texts:
             texts[int(data["comment_id"])].append({"text": str(data.get("text", "")), "at": str(e.event["at"])})
     return [OwnComment(n, h[-1]["text"], h[0]["at"], h[-1]["at"] if len(h) > 1 else None, replies[n], h)
             for n, h in texts.items()]
@@ -253,8 +285,10 @@ def public_decision(conn: Connection, catalog: Catalog, decision_id: int, viewer
     facts: Mapping[str, Any] = row.facts
     procedure = catalog.get(f"{row.procedure_id}@{row.procedure_version}")
     state = procedure.states[str(row.state)]
-    events = _events(conn, decision_id)
-    is_open = comment_open(facts, now) and row.state == "consultation"
+    events = _events(conn, decision_id, procedure)
+    # Open for comment: the window is open and the decision is where a comment can be submitted.
+    is_open = comment_open(facts, now) and any(row.state in procedure.actions[a].sources
+                                               for a in procedure.marked("comment"))
     hearing = facts.get("hearing") or {}
     updated = aware(row.updated_at)
     return PublicDecision(
@@ -262,14 +296,14 @@ def public_decision(conn: Connection, catalog: Catalog, decision_id: int, viewer
         int(row.version), utc_iso(updated) if updated else "", public_window(facts, now), is_open,
         {k: hearing.get(k) for k in _HEARING_KEYS} if hearing.get("hearing_at") else None,
         {k: (facts["publication"]).get(k) for k in _PUBLICATION_KEYS} if published(facts) else None,
-        public_documents(conn, decision_id, now, events), own_comments(events, viewer.id))
+        public_documents(conn, decision_id, now, events, catalog), own_comments(events, viewer.id, procedure))
 
 
 def public_document(conn: Connection, viewer: Viewer, sha256: str, now: dt.datetime,
                     decision_id: int | None = None) -> tuple[bytes, str, str] | None:
     """(content, media type, file name) when ``sha256`` is public material of a decision ``viewer`` may see."""
     query = select(DV.c.decision_id).join(D, D.c.id == DV.c.decision_id).where(
-        DV.c.sha256 == sha256, D.c.org_id == viewer.org_id, DV.c.kind.in_([DRAFT_KIND, REPORT_KIND]))
+        DV.c.sha256 == sha256, D.c.org_id == viewer.org_id)  # which kinds are public: public_documents says
     if decision_id is not None:
         query = query.where(DV.c.decision_id == decision_id)
     for candidate in sorted({int(d) for d in conn.execute(query).scalars()}):
@@ -322,6 +356,6 @@ def visible_ids(conn: Connection, org_id: int, ids: Iterable[int], now: dt.datet
     return {int(r.id) for r in rows if publicly_visible(str(r.procedure_id), r.facts, now)}
 
 
-__all__ = ["DRAFT_KIND", "PUBLIC_PROCEDURES", "PUBLIC_ROLE", "REPORT_KIND", "OwnComment", "PublicDecision",
+__all__ = ["DRAFT_KIND", "PUBLIC_PROCEDURES", "PUBLIC_ROLE", "OwnComment", "PublicDecision",
            "PublicDocument", "Viewer", "comment_open", "may_see", "public_window", "own_comments", "public_decision", "public_document",
            "public_documents", "public_only", "publicly_visible", "published", "visible_ids", "visible_rows"]

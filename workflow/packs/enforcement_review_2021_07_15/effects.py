@@ -1,6 +1,6 @@
 """How the enforcement-review actions change a case's facts: pure folds over audit events (spec section 8).
 
-Registered in the engine's global registry under ``er_`` names until packs resolve their own names.
+Names are resolved in this pack only (``__all__``); Decree 713's shared effects are imported explicitly.
 """
 
 from __future__ import annotations
@@ -8,7 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from workflow.engine.definition import ProcedureDef
-from workflow.engine.effects import Event, Facts, effect, effective_at
+from workflow.engine.effects import Event, Facts, effective_at
+from workflow.packs.cn_713_2019_09_01.effects import add_adviser_opinion, new_draft, note
+
+# The names procedure.yaml may use; those of Decree 713 are reused explicitly (its pack).
+__all__ = ["add_adviser_opinion", "er_accept_for_review", "er_disposition", "er_open_case", "er_record_decision", "er_record_meeting", "er_return_for_supplement", "er_review_opinion", "er_submit_materials", "new_draft", "note"]
 
 #: The required-materials list of a submission (spec 5.3; 辽宁 (一)–(六), 宁夏), in the order a refusal names them.
 MATERIALS = ("investigation_report", "evidence", "evidence_list", "legal_basis", "discretion_statement",
@@ -18,7 +22,6 @@ MATERIALS = ("investigation_report", "evidence", "evidence_list", "legal_basis",
 CHECKLIST = ("subject_ok", "procedure_ok", "facts_evidence_ok", "law_discretion_ok", "within_authority", "documents_ok")
 
 
-@effect
 def er_open_case(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
     """The grounds for review (CF58) and the case: number, kind, filing date, parties, handlers."""
     data = ev["data"]
@@ -27,7 +30,6 @@ def er_open_case(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
                      "parties": data["parties"], "handlers": list(data.get("case_handlers") or [])}
 
 
-@effect
 def er_submit_materials(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
     """A submission: the materials given now over those given before (a supplement adds to them)."""
     data = ev["data"]
@@ -40,7 +42,6 @@ def er_submit_materials(facts: Facts, ev: Event, procedure: ProcedureDef) -> Non
                           "draft_hash": (facts.get("draft") or {}).get("hash")}
 
 
-@effect
 def er_accept_for_review(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
     """Acceptance opens a review round; "材料齐备之日为受理日" (朔州): the review limit runs from here."""
     previous = (facts.get("review") or {}).get("round", 0)
@@ -49,7 +50,6 @@ def er_accept_for_review(facts: Facts, ev: Event, procedure: ProcedureDef) -> No
                        "draft_hash": draft.get("hash")}
 
 
-@effect
 def er_return_for_supplement(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
     """A return lists the materials to supply; a round under review ends without an opinion."""
     data = ev["data"]
@@ -60,7 +60,6 @@ def er_return_for_supplement(facts: Facts, ev: Event, procedure: ProcedureDef) -
         review["returned"] = True
 
 
-@effect
 def er_review_opinion(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
     """The reviewer's signed opinion, bound to the round and the exact proposed decision it reviewed."""
     data = ev["data"]
@@ -74,7 +73,6 @@ def er_review_opinion(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
 
 
 
-@effect
 def er_record_meeting(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
     """CF57(2): the leaders' collective discussion, tied to the opinion round it followed."""
     data = ev["data"]
@@ -82,7 +80,6 @@ def er_record_meeting(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
         "opinion_round": (facts.get("opinion") or {}).get("round")}
 
 
-@effect
 def er_record_decision(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
     """The decision as made, with the text it was made on (the reviewed proposed decision)."""
     data = ev["data"]
@@ -90,7 +87,6 @@ def er_record_decision(facts: Facts, ev: Event, procedure: ProcedureDef) -> None
         "draft_hash": (facts.get("draft") or {}).get("hash"), "at": effective_at(ev)}
 
 
-@effect
 def er_disposition(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
     """How a case ends or goes on without this decision: revise again, close, transfer; with the reason."""
     data: dict[str, Any] = dict(ev["data"])

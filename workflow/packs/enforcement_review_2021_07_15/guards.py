@@ -1,7 +1,7 @@
 """The hard rules of the enforcement-review pack (spec section 6), as pure guards named ``er_…``.
 
-A guard looks at an ``Attempt`` and returns ``None`` or the refusal naming its rule and article. Registered in
-the engine's global registry until packs resolve their own names.
+A guard looks at an ``Attempt`` and returns ``None`` or the refusal naming its rule and article. Names resolve
+in this pack only (``__all__``).
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from typing import Any
 
 from workflow.engine.context import Attempt
 from workflow.engine.errors import RuleViolation
-from workflow.engine.guards import guard
 from workflow.packs.enforcement_review_2021_07_15 import rules
 from workflow.packs.enforcement_review_2021_07_15.effects import CHECKLIST, MATERIALS
+
+# The names procedure.yaml may use; all defined here.
+__all__ = ["er_close_reason_given", "er_collective_discussion_when_required", "er_decision_matches_reviewed", "er_major_case_ground", "er_materials_complete", "er_meeting_once", "er_meeting_record_complete", "er_opinion_complete", "er_return_reason_given", "er_review_passed_on_current_draft", "er_reviewer_independent", "er_reviewer_qualified", "er_revision_addresses_opinion"]
 
 #: CF58 第一款 (一)–(四): the grounds that make a decision need a legal review.
 GROUNDS = frozenset({"public_interest", "hearing_held", "complex_case", "required_by_law"})
@@ -49,7 +51,6 @@ def _materials(a: Attempt) -> dict[str, Any]:
     return items | {k: a.data[k] for k in MATERIALS if not _blank(a.data.get(k))}
 
 
-@guard
 def er_major_case_ground(a: Attempt) -> RuleViolation | None:
     """CF58 第一款: a case belongs here only on one of the four grounds for review."""
     if not set(a.data.get("flags") or []) & GROUNDS:
@@ -57,7 +58,6 @@ def er_major_case_ground(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def er_materials_complete(a: Attempt) -> RuleViolation | None:
     """GB118, 辽宁 (一)–(六): the whole materials list, the registered case and the proposed decision; CF58(二)."""
     items = _materials(a)
@@ -73,13 +73,11 @@ def er_materials_complete(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def er_return_reason_given(a: Attempt) -> RuleViolation | None:
     """GB118: a return lists every material to supply, once."""
     return RuleViolation.of(rules.RETURN_REASON_REQUIRED) if _blank(a.data.get("missing")) else None
 
 
-@guard
 def er_reviewer_independent(a: Attempt) -> RuleViolation | None:
     """CF58, CF43: the reviewer is not the owner, a named case handler, nor anyone who drafted the decision."""
     handlers = {str(h) for h in (a.facts.get("case") or {}).get("handlers", [])}
@@ -89,7 +87,6 @@ def er_reviewer_independent(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def er_reviewer_qualified(a: Attempt) -> RuleViolation | None:
     """CF58 第二款: a first-time penalty reviewer holds the 法律职业资格 (declared in the signed opinion)."""
     if (a.facts.get("case") or {}).get("kind") != "penalty" or not _blank(a.data.get("qualification_no")):
@@ -100,7 +97,6 @@ def er_reviewer_qualified(a: Attempt) -> RuleViolation | None:
     return RuleViolation.of(rules.REVIEWER_NOT_QUALIFIED)
 
 
-@guard
 def er_opinion_complete(a: Attempt) -> RuleViolation | None:
     """GB118: "agree" confirms every item and no suspected crime; "revise"/"disagree" lists the issues."""
     if a.data.get("outcome") == PASSING:
@@ -113,7 +109,6 @@ def er_opinion_complete(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def er_revision_addresses_opinion(a: Attempt) -> RuleViolation | None:
     """GB118, 宁夏: after an opinion with issues, the submission says how each was handled."""
     opinion = a.facts.get("opinion") or {}
@@ -129,20 +124,17 @@ def review_passed(facts: Mapping[str, Any]) -> bool:
                 and not review.get("returned"))
 
 
-@guard
 def er_review_passed_on_current_draft(a: Attempt) -> RuleViolation | None:
     """CF58: "未经法制审核或者审核未通过的，不得作出决定"."""
     return None if review_passed(a.facts) else RuleViolation.of(rules.REVIEW_NOT_PASSED)
 
 
-@guard
 def er_decision_matches_reviewed(a: Attempt) -> RuleViolation | None:
     """CF58: the decision made is the text reviewed; a changed text goes back to review."""
     opinion, draft = a.facts.get("opinion") or {}, a.facts.get("draft") or {}
     return None if opinion.get("draft_hash") == draft.get("hash") else RuleViolation.of(rules.DECISION_NOT_REVIEWED)
 
 
-@guard
 def er_collective_discussion_when_required(a: Attempt) -> RuleViolation | None:
     """CF57(2): a complex or serious case is decided after the leaders' collective discussion of the reviewed case."""
     if "collective_required" not in _flags(a):
@@ -153,7 +145,6 @@ def er_collective_discussion_when_required(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def er_meeting_record_complete(a: Attempt) -> RuleViolation | None:
     """CF57(2): the record names the leaders present and attaches the minutes."""
     missing = [label for key, label in (("attendees", "出席的负责人 / leaders present"), ("minutes", "会议纪要 / minutes"))
@@ -163,7 +154,6 @@ def er_meeting_record_complete(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def er_meeting_once(a: Attempt) -> RuleViolation | None:
     """CF57(2), GB118 全过程记录: the discussion is recorded once; a later change is a correction."""
     if a.facts.get("meeting") and not a.correcting:
@@ -171,7 +161,6 @@ def er_meeting_once(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def er_close_reason_given(a: Attempt) -> RuleViolation | None:
     """GB118: a closed case says how it was disposed of and why; a transfer names its transfer document."""
     missing = ["理由 / reason"] if _blank(a.data.get("reason")) else []

@@ -10,13 +10,17 @@ import calendar as _cal
 import datetime as dt
 from typing import Any
 
-from workflow.engine import guards as base
 from workflow.engine.context import Attempt, parse_iso
 from workflow.engine.errors import CalendarMissing, InvalidInput, Rule, RuleViolation
-from workflow.engine.guards import guard
 from workflow.engine.tasks import task_done, task_required
+from workflow.packs.cn_713_2019_09_01 import guards as base
+from workflow.packs.cn_713_2019_09_01.guards import comment_author, reply_to_known
+from workflow.packs.cn_713_2019_09_01.records import has_lawful_opinion
 from workflow.packs.normative_document_2018_05_31 import rules
 from workflow.packs.normative_document_2018_05_31.rules import setting
+
+# The names procedure.yaml may use; those of Decree 713 are reused explicitly (its pack).
+__all__ = ["comment_author", "nd_adoption_explained", "nd_adoption_report_complete", "nd_comment_window_long_enough", "nd_comment_window_open", "nd_confidential_basis_given", "nd_consultation_complete", "nd_draft_and_bases", "nd_effective_not_before_publication", "nd_filing_record_complete", "nd_lawful_opinion_on_current_draft", "nd_meeting_not_yet_recorded", "nd_meeting_record_complete", "nd_meeting_recorded", "nd_no_window_open", "nd_not_confidential", "nd_publication_complete", "nd_repeal_published", "nd_review_checklist_complete", "nd_review_period_in_range", "nd_reviewer_not_drafter", "nd_task_waivable", "nd_validity_lapsed", "nd_validity_within_limit", "reply_to_known"]
 
 
 def _blank(value: Any) -> bool:
@@ -34,13 +38,11 @@ def _add_years(day: dt.date, years: int) -> dt.date:
     return dt.date(year, day.month, min(day.day, _cal.monthrange(year, day.month)[1]))
 
 
-@guard
 def nd_confidential_basis_given(a: Attempt) -> RuleViolation | None:
     """GB37 二(五): a document kept from public comment names the legal basis of its secrecy."""
     return _cite(base.confidential_basis_given(a), rules.CONFIDENTIAL_BASIS_REQUIRED)
 
 
-@guard
 def nd_draft_and_bases(a: Attempt) -> RuleViolation | None:
     """GB37 二(六): the draft, its legal bases and the drafting statement are on file (材料完备)."""
     bases = a.data.get("legal_bases") or a.facts.get("legal_bases")
@@ -50,19 +52,16 @@ def nd_draft_and_bases(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def nd_not_confidential(a: Attempt) -> RuleViolation | None:
     """GB37 二(五): a lawfully secret draft is not put out for public comment."""
     return _cite(base.not_confidential(a), rules.CONFIDENTIAL_NOT_PUBLIC)
 
 
-@guard
 def nd_no_window_open(a: Attempt) -> RuleViolation | None:
     """GB37 二(五): a window not yet closed is corrected, never opened over."""
     return _cite(base.no_window_open(a), rules.WINDOW_EXISTS)
 
 
-@guard
 def nd_comment_window_long_enough(a: Attempt) -> RuleViolation | None:
     """ZJ372 (setting ``nd_comment_days``): the window runs that many days unless a shorter one is explained."""
     opens, closes = parse_iso(a.data["opens_at"]), parse_iso(a.data["closes_at"])
@@ -84,13 +83,11 @@ def nd_comment_window_long_enough(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def nd_comment_window_open(a: Attempt) -> RuleViolation | None:
     """GB37 二(五): comments are written only while the window is open."""
     return _cite(base.comment_window_open(a), rules.COMMENT_WINDOW_CLOSED)
 
 
-@guard
 def nd_task_waivable(a: Attempt) -> RuleViolation | None:
     """GB37 二(三)(五): a required step (public comment when rights are affected) is never waived."""
     refusal = base.task_waivable(a)
@@ -99,13 +96,11 @@ def nd_task_waivable(a: Attempt) -> RuleViolation | None:
     return _cite(refusal, rules.TASK_REQUIRED if refusal.code == "task_required" else rules.WAIVER_REASON_REQUIRED)
 
 
-@guard
 def nd_adoption_report_complete(a: Attempt) -> RuleViolation | None:
     """GB37 二(五): every comment answered; every one not adopted with a reason."""
     return _cite(base.adoption_report_complete(a), rules.ADOPTION_REPORT_INCOMPLETE)
 
 
-@guard
 def nd_consultation_complete(a: Attempt) -> RuleViolation | None:
     """GB37 二(三)(五): public comment, when required, is done (window closed) before the legality review."""
     procedure = a.decision.procedure
@@ -118,7 +113,6 @@ def nd_consultation_complete(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def nd_review_period_in_range(a: Attempt) -> RuleViolation | None:
     """GB115: a requested due date gives the reviewer at least the minimum and at most 15 working days."""
     if not a.data.get("due_on"):  # the due date is then the office's limit (deadline legality_review_due)
@@ -137,7 +131,6 @@ def nd_review_period_in_range(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def nd_reviewer_not_drafter(a: Attempt) -> RuleViolation | None:
     """GB115 二(四), GB37 二(六): the review is done by the review body, not by the document's drafters."""
     return _cite(base.reviewer_not_owner(a), rules.REVIEWER_IS_DRAFTER)
@@ -153,7 +146,6 @@ CHECKLIST = {
 }
 
 
-@guard
 def nd_review_checklist_complete(a: Attempt) -> RuleViolation | None:
     """GB37 二(六): a lawful opinion confirms every item; any other outcome lists the issues found."""
     if a.data.get("outcome") == "lawful":
@@ -167,24 +159,21 @@ def nd_review_checklist_complete(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def nd_lawful_opinion_on_current_draft(a: Attempt) -> RuleViolation | None:
     """GB37 二(六): 未经合法性审核或者经审核不合法的，不得提交集体审议 (the opinion binds the draft's hash)."""
     # Before deliberation the step is refused here, not as "not possible now": a correction of the record
     # later (publication, in force) is no new submission, and only needs the opinion still to hold.
     early = a.decision.state != "collective_deliberation" and not a.correcting
-    if early or not base.has_lawful_opinion(a.facts):
+    if early or not has_lawful_opinion(a.facts):
         return RuleViolation.of(rules.LEGALITY_REVIEW_REQUIRED)
     return None
 
 
-@guard
 def nd_meeting_not_yet_recorded(a: Attempt) -> RuleViolation | None:
     """GB37 二(七): the deliberation is recorded once; a change is a correction that keeps the first."""
     return _cite(base.meeting_not_yet_recorded(a), rules.MEETING_EXISTS)
 
 
-@guard
 def nd_meeting_record_complete(a: Attempt) -> RuleViolation | None:
     """GB37 二(七): the record lists those attending and attaches the minutes."""
     if _blank(a.data.get("attendees")) or _blank(a.data.get("minutes")):
@@ -192,13 +181,11 @@ def nd_meeting_record_complete(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def nd_meeting_recorded(a: Attempt) -> RuleViolation | None:
     """GB37 二(三)(七): the outcome rests on a recorded collective deliberation."""
     return None if a.facts.get("meeting") else RuleViolation.of(rules.DELIBERATION_REQUIRED)
 
 
-@guard
 def nd_publication_complete(a: Attempt) -> RuleViolation | None:
     """GB37 二(八): registered, numbered, published through named channels; the text is the adopted draft."""
     missing = [label for key, label in (("doc_number", "文号 / document number"),
@@ -211,7 +198,6 @@ def nd_publication_complete(a: Attempt) -> RuleViolation | None:
     return RuleViolation.of(rules.PUBLICATION_INCOMPLETE, missing="、".join(missing)) if missing else None
 
 
-@guard
 def nd_effective_not_before_publication(a: Attempt) -> RuleViolation | None:
     """GB37 二(八): 未经公布的行政规范性文件不得作为行政管理依据: no effect before the publication day."""
     published = a.data.get("published_on") or a.calendar.local_date(a.now).isoformat()
@@ -220,7 +206,6 @@ def nd_effective_not_before_publication(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def nd_validity_within_limit(a: Attempt) -> RuleViolation | None:
     """ZJ372 (settings): valid at most N years from taking effect (2 for a provisional document)."""
     if a.action.id == "record_evaluation" and a.data.get("outcome") != "continue":
@@ -239,7 +224,6 @@ def nd_validity_within_limit(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def nd_adoption_explained(a: Attempt) -> RuleViolation | None:
     """GB37 二(五): comments not adopted are explained when the document is published."""
     entries = (a.facts.get("adoption") or {}).get("entries") or {}
@@ -249,13 +233,11 @@ def nd_adoption_explained(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def nd_filing_record_complete(a: Attempt) -> RuleViolation | None:
     """ZJ372, GB37: the filing names the body it was filed with (备案审查机关)."""
     return RuleViolation.of(rules.FILING_RECORD_INCOMPLETE) if _blank(a.data.get("filing_body")) else None
 
 
-@guard
 def nd_validity_lapsed(a: Attempt) -> RuleViolation | None:
     """ZJ372: expiry is recorded only once the validity has run out (the end of its last day)."""
     expires = str((a.facts.get("published") or {}).get("expires_on") or "")
@@ -264,7 +246,6 @@ def nd_validity_lapsed(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def nd_repeal_published(a: Attempt) -> RuleViolation | None:
     """GB37 二(八): a repeal is published (its announcement's number or address is on record)."""
     return RuleViolation.of(rules.REPEAL_NOT_PUBLISHED) if _blank(a.data.get("announcement")) else None

@@ -1,29 +1,27 @@
-"""The hard rules as named, pure guards. Definitions name them; the loader resolves the names.
+"""Decree 713 (2019-09-01): the hard rules as named, pure guards. The YAML names them; the pack loader resolves
+the names against this module only.
 
 A guard looks at an ``Attempt`` and returns ``None`` (allowed) or the ``RuleViolation`` that says which
-rule and article refuse it. Guards never touch the database or the clock beyond ``attempt.now``.
+rule and article refuse it. Guards never touch the database or the clock beyond ``attempt.now``. Frozen with
+this pack: a new procedure version that needs a different rule is a new pack (which may import these).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
 from typing import Any
 
-from workflow.engine import rules
-from workflow.engine.context import Attempt, Office, parse_iso
-from workflow.engine.definition import ProcedureDef, TaskDef
+from workflow.engine import rules as engine_rules
+from workflow.engine.context import Attempt, parse_iso
 from workflow.engine.errors import CalendarMissing, InvalidInput, RuleViolation
-from workflow.engine.tasks import missing_adoption_entries, task_done, task_required
-
-Guard = Callable[[Attempt], RuleViolation | None]
-GUARDS: dict[str, Guard] = {}
-
-
-def guard(fn: Guard) -> Guard:
-    """Register ``fn`` under its own name."""
-    GUARDS[fn.__name__] = fn
-    return fn
+from workflow.engine.tasks import task_done, task_required
+from workflow.packs.cn_713_2019_09_01 import rules
+from workflow.packs.cn_713_2019_09_01.records import (
+    consultation_record_gaps,
+    dossier_gaps,
+    has_lawful_opinion,
+    missing_adoption_entries,
+)
 
 
 def _blank(value: Any) -> bool:
@@ -35,7 +33,6 @@ def _flags(a: Attempt) -> set[str]:
     return set(a.facts.get("flags", []))
 
 
-@guard
 def confidential_basis_given(a: Attempt) -> RuleViolation | None:
     """Art. 14, 32: a confidential matter names the legal basis for not publishing."""
     if "confidential" in (a.data.get("flags") or []) and _blank(a.data.get("confidential_basis")):
@@ -43,7 +40,6 @@ def confidential_basis_given(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def draft_and_legal_bases(a: Attempt) -> RuleViolation | None:
     """Art. 12: consultation starts from a draft document and its legal bases."""
     if not a.facts.get("draft") or _blank(a.data.get("legal_bases")):
@@ -51,19 +47,16 @@ def draft_and_legal_bases(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def draft_present(a: Attempt) -> RuleViolation | None:
     """A review needs the text it reviews."""
     return None if a.facts.get("draft") else RuleViolation.of(rules.DRAFT_REQUIRED)
 
 
-@guard
 def not_confidential(a: Attempt) -> RuleViolation | None:
     """Art. 14: a lawfully non-public matter is not put out for public comment."""
     return RuleViolation.of(rules.CONFIDENTIAL_NOT_PUBLIC) if "confidential" in _flags(a) else None
 
 
-@guard
 def comment_window_long_enough(a: Attempt) -> RuleViolation | None:
     """Art. 15 (rule 1): at least 30 days, unless a reason for shortening is stated on the notice."""
     opens, closes = parse_iso(a.data["opens_at"]), parse_iso(a.data["closes_at"])
@@ -84,7 +77,6 @@ def comment_window_long_enough(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def comment_window_open(a: Attempt) -> RuleViolation | None:
     """Art. 15 (rule 2): every comment write happens while the window is open, checked here."""
     window = a.facts.get("comment_window")
@@ -93,16 +85,14 @@ def comment_window_open(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def no_window_open(a: Attempt) -> RuleViolation | None:
     """Art. 15, 33: a window that has not closed is corrected (a new version), never opened over."""
     window = a.facts.get("comment_window")
     if window and not a.correcting and a.now < parse_iso(window["closes_at"]):
-        return RuleViolation.of(rules.RECORD_EXISTS_USE_CORRECTION, record="公开征求意见期限 / comment window")
+        return RuleViolation.of(engine_rules.RECORD_EXISTS_USE_CORRECTION, record="公开征求意见期限 / comment window")
     return None
 
 
-@guard
 def reply_to_known(a: Attempt) -> RuleViolation | None:
     """A reply answers a comment that exists."""
     target = a.data.get("reply_to")
@@ -111,7 +101,6 @@ def reply_to_known(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def comment_author(a: Attempt) -> RuleViolation | None:
     """Only the author edits a comment."""
     cid = a.data.get("comment_id")
@@ -121,13 +110,11 @@ def comment_author(a: Attempt) -> RuleViolation | None:
     return None if comment["author"] == a.actor.id else RuleViolation.of(rules.NOT_COMMENT_AUTHOR)
 
 
-@guard
 def hearing_scheduled(a: Attempt) -> RuleViolation | None:
     """Art. 17: materials and records belong to a scheduled hearing."""
     return None if a.facts.get("hearing") else RuleViolation.of(rules.NO_HEARING_SCHEDULED)
 
 
-@guard
 def hearing_materials_in_time(a: Attempt) -> RuleViolation | None:
     """Art. 17 (rule 3): materials reach participants at least 7 days before the hearing."""
     delivered = parse_iso(a.data["delivered_at"]) if a.data.get("delivered_at") else a.now
@@ -138,7 +125,6 @@ def hearing_materials_in_time(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def hearing_materials_delivered(a: Attempt) -> RuleViolation | None:
     """Art. 17 (rule 3): no hearing record without materials delivered in time."""
     hearing = a.facts.get("hearing") or {}
@@ -148,7 +134,6 @@ def hearing_materials_delivered(a: Attempt) -> RuleViolation | None:
     return RuleViolation.of(rules.HEARING_MATERIALS_LATE, latest=latest.isoformat())
 
 
-@guard
 def hearing_took_place(a: Attempt) -> RuleViolation | None:
     """Art. 16, 33: a hearing record is entered only once the hearing has been held."""
     hearing_at = parse_iso(a.facts["hearing"]["hearing_at"])
@@ -159,13 +144,11 @@ def hearing_took_place(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def expert_without_interest(a: Attempt) -> RuleViolation | None:
     """Art. 20: no expert with a direct interest in the matter."""
     return RuleViolation.of(rules.EXPERT_HAS_INTEREST) if a.data.get("declared_interest") else None
 
 
-@guard
 def expert_once(a: Attempt) -> RuleViolation | None:
     """One written opinion per expert (a revised view is a new round, not a second vote)."""
     if any(o["expert"] == a.actor.id for o in a.facts.get("expert_opinions", [])):
@@ -173,7 +156,6 @@ def expert_once(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def task_waivable(a: Attempt) -> RuleViolation | None:
     """Only an optional step is waived, and only with a reason kept on file."""
     procedure = a.decision.procedure
@@ -188,7 +170,6 @@ def task_waivable(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def adoption_report_complete(a: Attempt) -> RuleViolation | None:
     """Art. 18: every comment and expert opinion answered; every 'not adopted' with a reason."""
     entries = a.data.get("entries") or {}
@@ -198,7 +179,6 @@ def adoption_report_complete(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def participation_recorded(a: Attempt) -> RuleViolation | None:
     """Art. 14: some form of public participation is on record unless the matter is not public."""
     if "confidential" in _flags(a) or a.facts.get("participation"):
@@ -209,14 +189,12 @@ def participation_recorded(a: Attempt) -> RuleViolation | None:
     return RuleViolation.of(rules.PARTICIPATION_MISSING)
 
 
-@guard
 def no_uncontrollable_risk(a: Attempt) -> RuleViolation | None:
     """Art. 24: an uncontrollable risk blocks the way until a new assessment finds it controllable."""
     risk = a.facts.get("risk")
     return RuleViolation.of(rules.RISK_NOT_CONTROLLABLE) if risk and not risk.get("controllable") else None
 
 
-@guard
 def consultation_complete(a: Attempt) -> RuleViolation | None:
     """Art. 18, 24, 29 (rule 4): every required step done before the legality review."""
     procedure = a.decision.procedure
@@ -229,7 +207,6 @@ def consultation_complete(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def review_period_long_enough(a: Attempt) -> RuleViolation | None:
     """Art. 26 (rule 5): the reviewer gets at least 7 working days."""
     if not a.data.get("due_on"):  # the due date is then the office's limit, never shorter (deadlines.py)
@@ -244,7 +221,6 @@ def review_period_long_enough(a: Attempt) -> RuleViolation | None:
     return RuleViolation.of(rules.REVIEW_PERIOD_TOO_SHORT, earliest=earliest.isoformat()) if requested < earliest else None
 
 
-@guard
 def reviewer_not_owner(a: Attempt) -> RuleViolation | None:
     """Art. 25, 28 (rule 6): the reviewer is neither the owner nor anyone who drafted the text."""
     if a.actor.id == a.decision.owner_id or a.actor.id in a.facts.get("drafters", []):
@@ -252,7 +228,6 @@ def reviewer_not_owner(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def adviser_opinion_attached(a: Attempt) -> RuleViolation | None:
     """Art. 28 (rule 6): this round has a legal adviser's opinion from someone other than the signer."""
     review_round = (a.facts.get("review") or {}).get("round")
@@ -266,7 +241,6 @@ def adviser_opinion_attached(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def exploratory_reform_risk_note(a: Attempt) -> RuleViolation | None:
     """Art. 25 (rule 7): an exploratory-reform opinion states its legal risk."""
     if a.data.get("outcome") == "exploratory_reform" and _blank(a.data.get("risk_note")):
@@ -274,23 +248,11 @@ def exploratory_reform_risk_note(a: Attempt) -> RuleViolation | None:
     return None
 
 
-def has_lawful_opinion(facts: Mapping[str, Any]) -> bool:
-    """A lawful (or exploratory-reform) opinion of the latest round bound to the current draft."""
-    opinion, draft = facts.get("opinion"), facts.get("draft")
-    return bool(
-        opinion and draft and opinion["outcome"] in ("lawful", "exploratory_reform")
-        and opinion["draft_hash"] == draft["hash"]
-        and opinion["round"] == (facts.get("review") or {}).get("round")
-    )
-
-
-@guard
 def lawful_opinion_on_current_draft(a: Attempt) -> RuleViolation | None:
     """Art. 25 (rule 7): no collective discussion without a valid opinion on the current draft."""
     return None if has_lawful_opinion(a.facts) else RuleViolation.of(rules.LEGALITY_OPINION_REQUIRED)
 
 
-@guard
 def meeting_record_complete(a: Attempt) -> RuleViolation | None:
     """Art. 30 (rule 8): members present listed, a view from each of them and from no one else."""
     # Art. 30 para 2: "会议组成人员应当充分发表意见": every attending member of the collective body
@@ -323,7 +285,6 @@ def meeting_record_complete(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def meeting_recorded(a: Attempt) -> RuleViolation | None:
     """Art. 30 (rule 8): the chief executive decides on the basis of a recorded discussion."""
     meeting = a.facts.get("meeting")
@@ -335,15 +296,13 @@ def meeting_recorded(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def meeting_not_yet_recorded(a: Attempt) -> RuleViolation | None:
     """Art. 30, 33: the discussion is recorded once; a later change is a correction that keeps the first."""
     if a.facts.get("meeting") and not a.correcting:
-        return RuleViolation.of(rules.RECORD_EXISTS_USE_CORRECTION, record="集体讨论记录 / discussion record")
+        return RuleViolation.of(engine_rules.RECORD_EXISTS_USE_CORRECTION, record="集体讨论记录 / discussion record")
     return None
 
 
-@guard
 def chief_speaks_last(a: Attempt) -> RuleViolation | None:
     """Art. 30 (rule 8): the chief executive's own view, if recorded, is the last one."""
     views = (a.facts.get("meeting") or {}).get("views", [])
@@ -353,7 +312,6 @@ def chief_speaks_last(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def against_majority_reason(a: Attempt) -> RuleViolation | None:
     """Art. 30 (rule 8): a decision against the members' majority states its reason."""
     views = [v for v in (a.facts.get("meeting") or {}).get("views", []) if v["member"] != a.actor.name]
@@ -366,13 +324,11 @@ def against_majority_reason(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def party_report_done(a: Attempt) -> RuleViolation | None:
     """Art. 31 (rule 9): reported to the Party committee before publication."""
     return None if a.facts.get("party_report") else RuleViolation.of(rules.PARTY_REPORT_REQUIRED)
 
 
-@guard
 def publication_complete(a: Attempt) -> RuleViolation | None:
     """Art. 32 (rule 10): channels and date; adoption explained for technical or wide-concern matters."""
     missing = [name for name, key in (("公布途径 / channels", "channels"), ("公布日期 / date", "published_on"))
@@ -384,13 +340,11 @@ def publication_complete(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def withholding_basis(a: Attempt) -> RuleViolation | None:
     """Art. 32 (rule 10): withholding names its legal basis."""
     return RuleViolation.of(rules.WITHHOLDING_BASIS_REQUIRED) if _blank(a.data.get("legal_basis")) else None
 
 
-@guard
 def suspension_reason(a: Attempt) -> RuleViolation | None:
     """Art. 37 (rule 11): suspension states the reason and the urgency."""
     if _blank(a.data.get("reason")) or _blank(a.data.get("urgency")):
@@ -398,7 +352,6 @@ def suspension_reason(a: Attempt) -> RuleViolation | None:
     return None
 
 
-@guard
 def evaluator_independent(a: Attempt) -> RuleViolation | None:
     """Art. 36 (rule 12): the evaluating unit and evaluator did not do the main pre-decision assessment."""
     # Art. 36 excludes "决策作出前承担主要论证评估工作的单位" from the evaluation work, not from organising
@@ -422,55 +375,7 @@ def evaluator_independent(a: Attempt) -> RuleViolation | None:
     return None
 
 
-def consultation_record_gaps(procedure: ProcedureDef, facts: Mapping[str, Any], now: dt.datetime,
-                             office: Office) -> list[str]:
-    """Consultation records the archive needs that are missing (Art. 33, with Art. 14-24, 29)."""
-    gaps = []
-    for task in procedure.tasks.values():
-        # A waived step's record is its stated reason (task_waivable refuses a waiver without one);
-        # task_required is False for it. Otherwise a step required by a flag, by the input it answers
-        # (the adoption report) or by having been started (a window opened, a hearing scheduled) is filed.
-        if not task_required(task, facts) or _record_on_file(task, facts, now, office):
-            continue
-        gaps.append(f"{task.label.zh}记录 / {task.label.en} record")
-    if procedure.tasks and not ("confidential" in facts.get("flags", []) or facts.get("participation") or any(
-            t.participation and task_done(t, facts, now, office) for t in procedure.tasks.values())):
-        gaps.append("公众参与记录 / public participation record (Art. 14)")
-    return gaps
-
-
-def _record_on_file(task: TaskDef, facts: Mapping[str, Any], now: dt.datetime, office: Office) -> bool:
-    if task.done_when == "expert_review_done":
-        # The archive asks whether the signed opinions are on file. How many an office wants was checked
-        # when the review was requested (rule 4); raising the minimum later does not unmake the record.
-        return any(not o.get("declared_interest") for o in facts.get("expert_opinions", []))
-    return task_done(task, facts, now, office)
-
-
-def dossier_gaps(facts: Mapping[str, Any]) -> list[str]:
-    """Main-line records the archive needs that are missing (Art. 33)."""
-    needed = [
-        ("draft", "决策草案 / draft"), ("opinion", "合法性审查意见 / legality opinion"),
-        ("meeting", "集体讨论记录 / discussion record"), ("decision", "决定 / decision record"),
-        ("party_report", "党委请示报告 / Party report"), ("publication", "公布或不予公开记录 / publication record"),
-    ]
-    gaps = [label for key, label in needed if not facts.get(key)]
-    if not facts.get("progress_reports"):
-        gaps.append("执行情况报告 / implementation report (Art. 34)")
-    return gaps
-
-
-@guard
 def dossier_complete(a: Attempt) -> RuleViolation | None:
     """Art. 33 (rule 13): nothing archived as complete while a required record is missing."""
     gaps = consultation_record_gaps(a.decision.procedure, a.facts, a.now, a.office) + dossier_gaps(a.facts)
     return RuleViolation.of(rules.DOSSIER_INCOMPLETE, missing="、".join(gaps), records=gaps) if gaps else None
-
-
-@guard
-def contract_cleared_on_current_draft(a: Attempt) -> RuleViolation | None:
-    """Ningbo rule art. 13: no signing before a no-objection review of this very text."""
-    opinion, draft = a.facts.get("opinion"), a.facts.get("draft")
-    if opinion and draft and opinion["outcome"] == "no_objection" and opinion["draft_hash"] == draft["hash"]:
-        return None
-    return RuleViolation.of(rules.CONTRACT_REVIEW_REQUIRED)
