@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from api.errors import status_of
 from api.web import labels
 from api.web.common import FlaskForm, actor, core, lang, login_required, msg, office_name, roles_required
 from api.web.forms import CheckboxesField, choices
@@ -126,7 +127,7 @@ def users() -> Any:
                 return redirect(url_for("admin.users"), 303)
             error, status = _("表单无效，请检查后重试。"), 400
         except WorkflowError as exc:
-            error, status = msg(exc), 422
+            error, status = msg(exc), status_of(exc)
     return render_template("admin_users.html", people=people, add=add, pw=pw, active=active, error=error,
                            role_label=lambda r: labels.pick(labels.ROLES.get(r), lang(), r)), status
 
@@ -152,7 +153,7 @@ def office() -> Any:
                 if changes:
                     domain.update_org_settings(core(), name, changes, by=person.name)
             except WorkflowError as exc:
-                error, status = msg(exc), 422
+                error, status = msg(exc), status_of(exc)
             else:
                 flash(_("已保存单位设置。"), "ok")
                 return redirect(url_for("admin.office"), 303)

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Length
 
+from api.errors import status_of
 from api.web import labels, public
 from api.web.common import (
     SHANGHAI,
@@ -158,7 +159,7 @@ def publish_catalogue_page() -> Any:
                                  party_consent=str(form.party_consent.data or ""), channels=channels,
                                  published_on=published_on)
     except WorkflowError as exc:
-        return _render_catalogue(CatalogueFilter(year), form, msg(exc), 422)
+        return _render_catalogue(CatalogueFilter(year), form, msg(exc), status_of(exc))
     flash(_("已记录 %(year)s 年度决策事项目录公布（第 %(n)s 次）。", year=done.year, n=done.revision), "ok")
     return redirect(url_for("inbox.catalogue_page", year=year), 303)
 

@@ -13,12 +13,13 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from api.errors import status_of
 from api.web import labels
 from api.web.auth import _failures, start_session
 from api.web.common import FlaskForm, actor, core, lang, local_time, login_required, msg
 from api.web.forms import choices
 from workflow.admin import deputies
-from workflow.engine.errors import Forbidden, WorkflowError
+from workflow.engine.errors import WorkflowError
 from workflow.persistence.store import U
 from workflow.record import keys
 from workflow.timing.calendar import SHANGHAI
@@ -82,7 +83,7 @@ def account() -> Any:
                                               str(form.current_password.data or "") or None)
             except WorkflowError as exc:
                 _signing_failed(exc, person.name)
-                error, status = msg(exc), 403 if isinstance(exc, Forbidden) else 422
+                error, status = msg(exc), status_of(exc)
             else:
                 start_session(person.id)  # the change ended every session, this one included: a fresh one here
                 flash(_("密码已设置；您的签名密钥 %(key)s 只有您的密码能打开。", key=key_id), "ok")
@@ -141,7 +142,7 @@ def grants() -> Any:
                 error, status = _("截止时间格式应为 YYYY-MM-DDTHH:MM"), 400
             except WorkflowError as exc:
                 _signing_failed(exc, person.name)
-                error, status = msg(exc), 403 if isinstance(exc, Forbidden) else 422
+                error, status = msg(exc), status_of(exc)
             else:
                 flash(_("已授权代理（第 %(id)s 号），已由您签名。", id=grant_id), "ok")
                 return redirect(url_for("signing.grants"), 303)
