@@ -35,7 +35,6 @@ from api.web.common import (
 from workflow.admin.catalogue_publication import MAY_PUBLISH, catalogue_deadline, publications, publish_catalogue
 from workflow.engine.errors import NotFound, WorkflowError
 from workflow.notices.alerts import acknowledge
-from workflow.persistence.store import Store
 from workflow.views.catalogue import STEPS, CatalogueFilter, CatalogueRow, catalogue, units_of, years_of
 from workflow.views.inbox import inbox_items, notifications
 from workflow.views.visibility import public_only, visible_ids
@@ -51,8 +50,7 @@ def inbox() -> str:
     c, person = core(), actor()
     now = c.clock()
     with c.db.read() as conn:
-        st = Store(conn)
-        cal = c.calendar_for(st, st.system_seq(), person.org_id)
+        cal = c.office_calendar(conn, person.org_id)
         items = inbox_items(conn, c.catalog, person, now, cal)
         notes = notifications(conn, person.id)
         if public_only(person.roles):  # never a notice about a decision the person may not see

@@ -20,9 +20,9 @@ from api.web.common import FlaskForm, actor, core, lang, local_time, login_requi
 from api.web.forms import choices
 from workflow.admin import deputies
 from workflow.engine.errors import WorkflowError
-from workflow.persistence.store import U
 from workflow.record import keys
 from workflow.timing.calendar import SHANGHAI
+from workflow.views import people as listing
 
 bp = Blueprint("signing", __name__)
 
@@ -120,8 +120,7 @@ def grants() -> Any:
     """The office's deputy grants; a chief executive grants and revokes them here, signing each."""
     person, c = actor(), core()
     with c.db.read() as conn:
-        people = conn.execute(U.select().where(U.c.org_id == person.org_id, U.c.active.is_(True))
-                              .order_by(U.c.id)).all()
+        people = listing.office_users(conn, person.org_id, active_only=True)
     form = GrantForm(prefix="grant")
     form.principal.choices = choices([(str(p.name), str(p.name)) for p in people])
     form.deputy.choices = choices([(str(p.name), str(p.name)) for p in people])
