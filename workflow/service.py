@@ -13,7 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection
+# Re-exported: the handle of one open transaction (``Database.read()`` / ``write()``) that an edge passes to
+# the read models unopened, named here so that the edges never import SQLAlchemy to type it.
+from sqlalchemy import Connection as Connection
 
 from workflow.admin import deputies, people
 from workflow.engine import decide as engine

@@ -34,7 +34,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from api.errors import status_of
 from workflow.engine.errors import WorkflowError
-from workflow.persistence.db import RETRY_AFTER_SECONDS
+from workflow.outage import RETRY_AFTER_SECONDS
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "urn:juece:problem:"

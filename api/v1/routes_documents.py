@@ -8,14 +8,12 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Response, current_app, request
-from sqlalchemy import select
 
 from api.v1 import schemas as s
 from api.v1.auth import core, principal
 from api.v1.route_helpers import (
     ID,
     Problems,
-    iso,
     public_document_out,
     viewer_of,
     visible_decision,
@@ -23,7 +21,7 @@ from api.v1.route_helpers import (
 )
 from api.v1.smorest_types import Blp
 from workflow.engine.errors import NotFound
-from workflow.persistence.store import DOC, DV, D
+from workflow.views import documents
 from workflow.views.visibility import public_document, public_documents
 
 _MEDIA = re.compile(r"^[\x20-\x7e]{1,120}$")
@@ -69,12 +67,7 @@ def register(blp: Blp, problems: Problems) -> None:
             if who_is_public(who):  # only public material of a decision the citizen may see, not any hash
                 found = public_document(conn, viewer_of(who), sha256, core().clock())
             else:
-                version = conn.execute(
-                    select(DV.c.filename).join(D, D.c.id == DV.c.decision_id)
-                    .where(DV.c.sha256 == sha256, D.c.org_id == who.org_id).order_by(DV.c.id.desc()).limit(1)).first()
-                doc = conn.execute(select(DOC.c.content, DOC.c.media_type).where(DOC.c.sha256 == sha256)).first()
-                found = (bytes(doc.content), str(doc.media_type), str(version.filename or "")) if (
-                    version is not None and doc is not None) else None
+                found = documents.office_document(conn, who.org_id, sha256)
         if found is None:
             raise missing
         content, media, name = found
@@ -96,9 +89,7 @@ def register(blp: Blp, problems: Problems) -> None:
             visible_decision(conn, decision_id, who)
             if who_is_public(who):
                 return {"items": [public_document_out(d) for d in public_documents(conn, decision_id, core().clock())]}
-            rows = conn.execute(select(DV).where(DV.c.decision_id == decision_id).order_by(DV.c.id)).all()
-        return {"items": [{"kind": d.kind, "version": d.version_no, "sha256": d.sha256, "filename": d.filename,
-                           "event_seq": d.event_seq, "created_at": iso(d.created_at)} for d in rows]}
+            return {"items": documents.versions(conn, decision_id)}
 
 
 __all__ = ["register"]

@@ -191,6 +191,11 @@ class Database:
                 if reading and bound is not None:
                     bound.reading = False
 
+    def ping(self) -> None:
+        """Ask the database one trivial question now; raises when it cannot answer (readiness)."""
+        with self.read() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
     def upgrade(self, revision: str = "heads") -> str:
         """Create or migrate the schema to the newest revision (or ``revision``); return where it is now."""
         return self._migrate("upgrade", revision)

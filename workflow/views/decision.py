@@ -9,6 +9,7 @@ the audit report, deputy grants). Reads only.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,9 +33,17 @@ def iso(moment: dt.datetime | None) -> str | None:
     return utc_iso(value) if value else None
 
 
-def decision_row(conn: Connection, decision_id: int) -> Any | None:
+def decision_row(conn: Connection, decision_id: int) -> Any:
     """The decision's stored row (None: no such decision); who may see it is the caller's check."""
     return conn.execute(select(D).where(D.c.id == decision_id)).first()
+
+
+def events(conn: Connection, decision_id: int, actions: Iterable[str] | None = None) -> list[Any]:
+    """The decision's stored audit events, oldest first (only those of ``actions`` when given)."""
+    query = select(E).where(E.c.stream == f"decision:{decision_id}").order_by(E.c.seq)
+    if actions is not None:
+        query = query.where(E.c.action.in_(list(actions)))
+    return list(conn.execute(query).all())
 
 
 def awaiting_year(row: Any) -> int | None:
@@ -107,7 +116,7 @@ def show_decision(conn: Connection, catalog: Catalog, decision_id: int, now: dt.
          "actor": (e.event.get("actor") or {}).get("name"), "signed": "signature" in e.event, "hash": e.hash,
          "backfill": e.event.get("backfill"), "correction": e.event.get("correction"),
          "deputy": e.event.get("deputy"), "approval": e.event.get("approval")}
-        for e in conn.execute(select(E).where(E.c.stream == f"decision:{decision_id}").order_by(E.c.seq))
+        for e in events(conn, decision_id)
     ]
     return out
 
@@ -152,5 +161,5 @@ def decision_page(conn: Connection, catalog: Catalog, view: DecisionView, person
                         keys.has_usable_key(conn, person.id))
 
 
-__all__ = ["DecisionPage", "DecisionRecord", "aware", "awaiting_year", "decision_page", "decision_row", "iso", "load",
+__all__ = ["DecisionPage", "DecisionRecord", "aware", "awaiting_year", "decision_page", "decision_row", "events", "iso", "load",
            "show_decision", "summary"]
