@@ -122,7 +122,7 @@ class Database:
         return BoundConnection(self.engine)
 
     @contextmanager
-    def _connection(self, readonly: bool) -> Iterator[Connection]:
+    def _connection(self) -> Iterator[Connection]:
         """A connection for one transaction: the bound one when it is free, else one from the pool."""
         bound = self._bound()
         if bound is not None and not bound.busy:
@@ -157,7 +157,7 @@ class Database:
             with joined.begin_nested():
                 yield joined
             return
-        with self._connection(readonly=False) as conn:
+        with self._connection() as conn:
             conn.info["readonly"] = False
             with conn.begin():
                 yield conn
@@ -178,7 +178,7 @@ class Database:
             with bound.connection().begin_nested():
                 yield bound.connection()
             return
-        with self._connection(readonly=True) as conn:
+        with self._connection() as conn:
             conn.info["readonly"] = True
             reading = bound is not None and bound.owns(conn)
             if reading and bound is not None:
