@@ -27,8 +27,9 @@ def create_app(settings: Settings | None = None, core: Juece | None = None) -> F
     app.extensions["juece"] = core or open_core(settings)
     # Under production mode an unsafe setting stops here: gunicorn reports "Worker failed to boot" and exits.
     refuse_unsafe(settings, app.extensions["juece"])
-    from api import availability, headers, transparency, v1, web
+    from api import availability, headers, request_scope, transparency, v1, web
 
+    request_scope.init_app(app)
     web.init_app(app)
     v1.init_app(app)
     headers.init_app(app, v1.PREFIX)

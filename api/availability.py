@@ -8,7 +8,7 @@
   database, so it is reported ``embedded`` and not opened (opening creates its tables).
 * A page whose database is unreachable is a 503 maintenance page in Chinese (English by the switch)
   with ``Retry-After``; ``/api/…`` paths outside the v1 blueprint get the problem document. Only
-  connection-level failures count (``workflow.persistence.db.unavailable``); any other database error
+  connection-level failures count (``workflow.outage.unavailable``); any other database error
   stays a 500.
 """
 
@@ -16,23 +16,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
 from flask import Blueprint, Flask, current_app, jsonify, request
 from kombu import Connection
-from sqlalchemy import exc
 
 from api.v1.problems import database_unavailable
 from config.settings import Settings
-from workflow.persistence.db import RETRY_AFTER_SECONDS, unavailable
+from workflow.outage import DATABASE_ERRORS, RETRY_AFTER_SECONDS, unavailable
 from workflow.service import Juece
 
 bp = Blueprint("health", __name__)
 HEALTH_PATHS = ("/healthz", "/readyz")
-#: The exception classes a lost database raises (each still checked by ``unavailable``).
 #: Seconds a readiness probe waits for the broker: well inside an orchestrator's health-check timeout.
 BROKER_TIMEOUT_SECONDS = 2
-DATABASE_ERRORS: tuple[type[Exception], ...] = (exc.DBAPIError, exc.DisconnectionError, exc.TimeoutError,
-                                                     exc.PendingRollbackError, psycopg.Error)
 
 
 def _json(body: dict[str, Any], status: int, retry: bool = False) -> Any:
@@ -55,8 +50,7 @@ def readyz() -> Any:
     """Readiness: the database answers a query now; 503 JSON with Retry-After when it does not."""
     core: Juece = current_app.extensions["juece"]
     try:
-        with core.db.read() as conn:
-            conn.exec_driver_sql("SELECT 1")
+        core.db.ping()
     except Exception as error:  # noqa: BLE001 - readiness answers JSON whatever went wrong
         reachable = not unavailable(error)
         current_app.logger.warning("readiness check failed: %s", error)

@@ -155,7 +155,7 @@ def _show_public(c: Ctx, decision_id: int, viewer: Viewer, as_json: bool) -> Non
 @pass_ctx
 def show(c: Ctx, decision_id: int, viewer: str | None, as_json: bool) -> None:
     """Show a decision: state, tasks, deadlines, documents, history."""
-    from workflow.views.queries import show_decision
+    from workflow.views.decision import show_decision
 
     who = _viewer(c, viewer)
     if who is not None and who.public:  # what the public may see, as on the pages and the API

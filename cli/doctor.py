@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from cli.common import Ctx, emit, json_option, pass_ctx
 from config.production import data_findings, settings_findings
+from workflow.outage import DatabaseError
 
 
 @click.command("doctor")
@@ -22,7 +22,7 @@ def doctor(c: Ctx, everyone: bool, as_json: bool) -> None:
     unchecked = ""
     try:
         found += data_findings(c.core, everyone)
-    except (SQLAlchemyError, OSError) as error:  # the settings are still worth listing
+    except (DatabaseError, OSError) as error:  # the settings are still worth listing
         unchecked = f"{type(error).__name__}: {error}".splitlines()[0]
     mode = c.settings.environment
     if as_json:

@@ -20,7 +20,7 @@ from cli.common import Ctx, emit, fail, fail_unavailable, json_option, pass_ctx
 from config import settings_or_exit
 from workflow.admin.sessions import WrongSigningPassword, name_key, record_failure
 from workflow.engine.errors import DefinitionError, WorkflowError
-from workflow.persistence.db import unavailable
+from workflow.outage import unavailable
 
 
 class JueceGroup(click.Group):

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-from sqlalchemy import select
 
 from cli.common import Ctx, emit, json_option, pass_ctx
 from cli.signing import password_stdin_option, read_password
 from workflow.admin import people
-from workflow.persistence.store import DY, N, U
+from workflow.views import people as listing
 from workflow.views.queries import iso
 from workflow.views.visibility import public_only, visible_ids
 
@@ -112,20 +111,13 @@ def notifications() -> None:
 def notifications_list(c: Ctx, viewer: str | None, as_json: bool) -> None:
     """List notifications with each delivery's state (sent / failed with reason / pending)."""
     with c.core.db.read() as conn:
-        query = select(N, U.c.name.label("user_name")).outerjoin(U, U.c.id == N.c.user_id).order_by(N.c.id)
         person = people.resolve_person(conn, viewer) if viewer else None
-        if person is not None:
-            query = query.where(N.c.user_id == person.id)
-        rows = conn.execute(query).all()
+        rows = listing.all_notifications(conn, person.id if person is not None else None)
         if person is not None and public_only(person.roles):  # a citizen: notices about what they may see
             seen = visible_ids(conn, int(person.org_id), [r.decision_id for r in rows if r.decision_id],
                                c.core.clock())
             rows = [r for r in rows if r.decision_id is None or r.decision_id in seen]
-        deliveries: dict[int, list[dict[str, object]]] = {}
-        for d in conn.execute(select(DY).order_by(DY.c.id)):
-            deliveries.setdefault(d.notification_id, []).append(
-                {"channel": d.channel, "target": d.target, "status": d.status, "attempts": d.attempts,
-                 "error": d.last_error or None, "sent_at": iso(d.sent_at)})
+        deliveries = listing.deliveries(conn)
     out = [{"id": r.id, "kind": r.kind, "to": r.user_name or "(office channel)", "decision": r.decision_id,
             "deadline": r.deadline_id, "subject": r.subject, "created_at": iso(r.created_at),
             "acknowledged_at": iso(r.acknowledged_at),

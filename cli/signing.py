@@ -10,11 +10,10 @@ from __future__ import annotations
 import sys
 
 import click
-from sqlalchemy import select
 
 from cli.common import Ctx, emit, json_option, pass_ctx
 from workflow.admin import people
-from workflow.persistence.store import D
+from workflow.views.decision import decision_row
 
 password_stdin_option = click.option(
     "--password-stdin", is_flag=True,
@@ -37,7 +36,7 @@ def signed_action(c: Ctx, decision_id: int, action: str, actor: str | None = Non
     role); anyone else only requests it, which signs nothing.
     """
     with c.core.db.read() as conn:
-        row = conn.execute(select(D.c.procedure_id, D.c.procedure_version).where(D.c.id == decision_id)).first()
+        row = decision_row(conn, decision_id)
         try:
             person = people.find_person(conn, actor) if actor else None
         except people.AmbiguousName:

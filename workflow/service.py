@@ -13,7 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection
+# Re-exported: the handle of one open transaction (``Database.read()`` / ``write()``) that an edge passes to
+# the read models unopened, named here so that the edges never import SQLAlchemy to type it.
+from sqlalchemy import Connection as Connection
 
 from workflow.admin import deputies, people
 from workflow.engine import decide as engine
@@ -62,6 +64,16 @@ class ActResult:
     request: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """Bytes stored by their hash; ``created`` is False when the person's office had stored them before."""
+
+    sha256: str
+    size: int
+    media_type: str
+    created: bool
+
+
 @dataclass(slots=True)
 class Juece:
     """The application core: database, catalogue, instance secret, clock and key-wrapping cost, passed explicitly.
@@ -88,6 +100,11 @@ class Juece:
             kept = {k: v for k, v in self._calendars.items() if k[0] == stamp}
             self._calendars = kept | {key: WorkCalendar(days, frozenset(years))}
         return self._calendars[key]
+
+    def office_calendar(self, conn: Connection, org_id: int | None = None) -> WorkCalendar:
+        """Office ``org_id``'s working-day calendar (national only when None), read on ``conn``."""
+        st = Store(conn)
+        return self.calendar_for(st, st.system_seq(), org_id)
 
     def _actor(self, st: Store, name: str) -> tuple[Actor, Office, WorkCalendar]:
         row = st.actor(name)
@@ -166,6 +183,31 @@ class Juece:
                         at=now, event=event, prev_hash=prev, hash_=digest)
         st.set_system_head("system", seq, digest, new=head is None)
         return seq
+
+    def store_document(self, person: str, content: bytes, media_type: str) -> StoredDocument:
+        """Store a document's bytes for ``person`` (owned by them until an action names it): one transaction.
+
+        "Stored before" speaks of the person's office only: another office's bytes are never revealed.
+        """
+        with self.db.write() as conn:
+            st, now = Store(conn), self.clock()
+            actor, _office, _cal = self._actor(st, person)
+            if public_only(actor.roles):
+                # A citizen's actions take no documents, and "stored before" would tell whether a guessed
+                # internal document (an opinion's text) exists.
+                raise Forbidden("社会公众不能上传文档", "members of the public may not store documents",
+                                code="role_not_permitted")
+            if not content:
+                raise InvalidInput("文档内容为空", "the document is empty", details={"field": "body"})
+            if len(content) > MAX_DOCUMENT_BYTES:
+                raise InvalidInput("文件过大（上限 20 MB）", "document larger than 20 MB", code="payload_too_large",
+                                   details={"field": "body"})
+            sha = hashlib.sha256(content).hexdigest()
+            known = st.office_has_document(sha, actor.org_id)
+            existing = st.document_media(sha) if known else None
+            st.store_document(sha, content, media_type, now)
+            st.own_document(sha, actor.id, actor.org_id, now)
+        return StoredDocument(sha, len(content), existing or media_type, not known)
 
     # -- decisions -----------------------------------------------------------------------------
     def create_decision(self, procedure_id: str, title: str, owner: str, flags: list[str] | None = None,

@@ -48,7 +48,7 @@ from api.v1.smorest_types import Blp
 from config.settings import Settings
 from workflow.admin import sessions
 from workflow.engine.errors import WorkflowError
-from workflow.persistence.db import unavailable
+from workflow.outage import unavailable
 from workflow.service import Juece
 
 PREFIX = "/api/v1"

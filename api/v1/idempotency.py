@@ -15,25 +15,17 @@ row still *processing* from before keys shared the action's transaction. Keys ar
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-from typing import Any, cast
 
 from flask import Response, current_app, g, request
-from sqlalchemy import Table, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from api.v1.auth import core
 from api.v1.problems import database_unavailable
+from workflow.admin import idempotency_keys as keys
 from workflow.admin.tokens import Principal
-from workflow.engine.errors import InvalidInput
-from workflow.persistence.api_models import IdempotencyKey
-from workflow.persistence.db import unavailable
-from workflow.persistence.store import naive
+from workflow.outage import unavailable
 
-IK = cast(Table, IdempotencyKey.__table__)
-TTL = dt.timedelta(hours=24)
-HEADER = "Idempotency-Key"
+HEADER = keys.HEADER
 KEPT_HEADERS = ("Content-Type", "ETag", "Location", "Cache-Control")
 
 
@@ -46,9 +38,9 @@ def request_hash() -> str:
     return digest.hexdigest()
 
 
-def _replay(row: Any) -> Response:
-    response = current_app.response_class(row.response_body or b"", status=int(row.response_status))
-    for name, value in (row.response_headers or {}).items():
+def _replay(answer: keys.Answer) -> Response:
+    response = current_app.response_class(answer.body, status=answer.status)
+    for name, value in answer.headers.items():
         response.headers[name] = value
     response.headers["Idempotent-Replayed"] = "true"
     return response
@@ -57,31 +49,12 @@ def _replay(row: Any) -> Response:
 def begin(who: Principal, key: str) -> Response | None:
     """Claim ``key`` for this request, or answer from an earlier one; None means "go ahead"."""
     juece = core()
-    now = juece.clock()
-    wanted = request_hash()
     g.api_shared = juece.db.shared()  # committed or rolled back by finish() / abandon()
-    for _ in range(2):
-        try:
-            with juece.db.write() as conn:
-                conn.execute(delete(IK).where(IK.c.token_id == who.token_id, IK.c.created_at < naive(now - TTL)))
-                row = conn.execute(select(IK).where(IK.c.token_id == who.token_id, IK.c.key == key)).first()
-                if row is None:
-                    g.api_idempotency = int(conn.execute(insert(IK).values(
-                        token_id=who.token_id, key=key, method=request.method, path=request.path,
-                        request_hash=wanted, status="processing", created_at=naive(now)).returning(IK.c.id)).scalar_one())
-                    return None
-            break
-        except IntegrityError:  # a concurrent request claimed the key first: look again
-            continue
-    else:  # pragma: no cover - the second attempt always finds the row
-        raise InvalidInput("幂等键正在使用", "idempotency key in use", code="idempotency_key_in_use")
-    if row.request_hash != wanted:
-        raise InvalidInput("该幂等键已用于另一个请求", f"{HEADER} was already used for a different request",
-                           code="idempotency_key_reused", details={"field": HEADER})
-    if row.status != "done":
-        raise InvalidInput("使用该幂等键的请求仍在处理中，请稍后重试", f"a request with this {HEADER} is still being processed",
-                           code="idempotency_key_in_use", details={"field": HEADER})
-    return _replay(row)
+    claimed = keys.claim(juece.db, who.token_id, key, request.method, request.path, request_hash(), juece.clock())
+    if isinstance(claimed, keys.Answer):
+        return _replay(claimed)
+    g.api_idempotency = claimed
+    return None
 
 
 def finish(response: Response) -> Response:
@@ -97,9 +70,8 @@ def finish(response: Response) -> Response:
     try:
         if claimed is not None:
             headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
-            shared.conn.execute(update(IK).where(IK.c.id == claimed).values(
-                status="done", response_status=response.status_code, response_headers=headers,
-                response_body=response.get_data(), completed_at=naive(juece.clock())))
+            keys.store_answer(shared.conn, claimed, keys.Answer(response.status_code, headers, response.get_data()),
+                              juece.clock())
         shared.commit()
     except Exception as error:
         if not unavailable(error):

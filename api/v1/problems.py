@@ -1,7 +1,8 @@
 """Errors as ``application/problem+json`` (RFC 9457), translated once for the whole API.
 
 Every problem carries the engine's stable ``code``, the ``article`` and ``rule`` when a hard rule
-refused, and the message in Chinese and English. The status policy (also in the OpenAPI document):
+refused, and the message in Chinese and English. The status policy (also in the OpenAPI document; an
+engine error's status comes from ``api.errors``, the one table the pages use too):
 
 =====  ==========================================================================================
 400    malformed input: bad JSON, a field of the wrong type, unknown or missing (``field`` names it)
@@ -31,45 +32,13 @@ from typing import Any
 from flask import Response, current_app, json, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from workflow.admin.tokens import InvalidToken
-from workflow.engine.errors import (
-    ActionNotAllowed,
-    AuditBroken,
-    CalendarMissing,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    RuleViolation,
-    StaleVersion,
-    WorkflowError,
-)
-from workflow.persistence.db import RETRY_AFTER_SECONDS
+from api.errors import status_of
+from workflow.engine.errors import WorkflowError
+from workflow.outage import RETRY_AFTER_SECONDS
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "urn:juece:problem:"
 
-#: Codes whose status differs from their class's.
-STATUS_BY_CODE: dict[str, int] = {
-    "locked_out": 429,
-    "already_exists": 409,
-    "unknown_action": 404,
-    "no_signing_key": 409,
-    "idempotency_key_reused": 422,
-    "idempotency_key_in_use": 409,
-    "precondition_failed": 412,
-    "payload_too_large": 413,
-}
-STATUS_BY_CLASS: list[tuple[type[WorkflowError], int]] = [
-    (StaleVersion, 412),
-    (InvalidToken, 401),
-    (NotFound, 404),
-    (InvalidInput, 400),
-    (Forbidden, 403),
-    (ActionNotAllowed, 409),
-    (RuleViolation, 422),
-    (CalendarMissing, 422),
-    (AuditBroken, 409),
-]
 HTTP_CODES: dict[int, tuple[str, str, str]] = {
     400: ("bad_request", "请求有误", "The request is malformed"),
     401: ("unauthorized", "需要有效的 API 令牌", "A valid API token is required"),
@@ -88,16 +57,6 @@ HTTP_CODES: dict[int, tuple[str, str, str]] = {
 #: The database cannot be reached (a restart, a network failure, a lock held too long): try again shortly.
 DATABASE_UNAVAILABLE = ("database_unavailable", "系统维护中：数据库暂时无法访问，请稍后重试",
                         "The database cannot be reached right now; try again shortly")
-
-
-def status_of(error: WorkflowError) -> int:
-    """The HTTP status of an engine error (see the table above)."""
-    if error.code in STATUS_BY_CODE:
-        return STATUS_BY_CODE[error.code]
-    for cls, status in STATUS_BY_CLASS:
-        if isinstance(error, cls):
-            return status
-    return 422
 
 
 def problem(status: int, code: str, zh: str, en: str, *, article: str | None = None, rule: int | None = None,

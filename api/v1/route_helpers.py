@@ -10,15 +10,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, select
-
 from api.v1.auth import core
 from workflow.admin.tokens import Principal
-from workflow.engine.context import utc_iso
 from workflow.engine.errors import InvalidInput, NotFound, StaleVersion
-from workflow.persistence.store import D, aware
+from workflow.service import Connection
 from workflow.timing.calendar import SHANGHAI
-from workflow.views.queries import show_decision
+from workflow.views import decision
 from workflow.views.visibility import PublicDocument, Viewer, may_see, public_decision, public_only
 
 CST = SHANGHAI
@@ -35,8 +32,7 @@ Problems = Callable[..., Callable[[Callable[..., Any]], Callable[..., Any]]]
 
 def iso(moment: dt.datetime | None) -> str | None:
     """A stored instant as UTC ISO 8601 (None stays None)."""
-    value = aware(moment)
-    return utc_iso(value) if value else None
+    return decision.iso(moment)
 
 
 def today() -> dt.date:
@@ -107,8 +103,7 @@ def _missing(decision_id: int) -> NotFound:
 
 def visible_decision(conn: Connection, decision_id: int, who: Principal) -> Any:
     """A decision the token may see: its office's, and for a citizen a public one; else it does not exist."""
-    row = conn.execute(select(D.c.id, D.c.org_id, D.c.version, D.c.procedure_id, D.c.facts)
-                       .where(D.c.id == decision_id)).first()
+    row = decision.decision_row(conn, decision_id)
     if row is None or not may_see(viewer_of(who), int(row.org_id), str(row.procedure_id), row.facts, core().clock()):
         raise _missing(decision_id)
     return row
@@ -132,7 +127,7 @@ def decision_detail(conn: Connection, decision_id: int, who: Principal) -> dict[
     if who_is_public(who):
         detail = public_detail(conn, decision_id, who)
     else:
-        detail = show_decision(conn, juece.catalog, decision_id, juece.clock(), org_id=who.org_id)
+        detail = decision.show_decision(conn, juece.catalog, decision_id, juece.clock(), org_id=who.org_id)
     detail["etag"] = etag(decision_id, int(detail["version"]))
     return detail
 
@@ -148,7 +143,7 @@ def public_detail(conn: Connection, decision_id: int, who: Principal) -> dict[st
     juece = core()
     public = public_decision(conn, juece.catalog, decision_id, viewer_of(who), juece.clock())
     procedure = juece.catalog.get(public.procedure)
-    created = conn.execute(select(D.c.created_at).where(D.c.id == decision_id)).scalar_one()
+    created = decision.decision_row(conn, decision_id).created_at
     may_comment = [a.id for a in procedure.actions_from(public.state) if {"public", "any"} & set(a.roles)]
     return {"id": public.id, "title": public.title, "procedure": public.procedure, "state": public.state,
             "state_zh": public.state_label.zh, "state_en": public.state_label.en, "terminal": public.terminal,

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from api.v1 import schemas as s
 from api.v1.auth import core, principal
 from api.v1.route_helpers import (
@@ -19,8 +17,8 @@ from api.v1.route_helpers import (
     who_is_public,
 )
 from api.v1.smorest_types import Blp
-from workflow.persistence.store import D, E
 from workflow.record.audit import DAMAGED, damage_report, verify_decision
+from workflow.views import decision
 from workflow.views.visibility import public_decision
 
 
@@ -44,13 +42,10 @@ def register(blp: Blp, problems: Problems) -> None:
                 return {"items": [{"id": c.id, "author": who.user, "author_id": who.user_id, "reply_to": c.reply_to,
                                    "text": c.text, "submitted_at": c.submitted_at, "edited_at": c.edited_at,
                                    "edits": len(c.history) - 1, "history": c.history} for c in mine]}
-            dec = conn.execute(select(D.c.facts, D.c.procedure_id, D.c.procedure_version)
-                               .where(D.c.id == decision_id)).one()
+            dec = decision.decision_row(conn, decision_id)
             facts, procedure = dec.facts, core().catalog.get(f"{dec.procedure_id}@{dec.procedure_version}")
             submits = procedure.marked("comment")
-            events = conn.execute(select(E.c.action, E.c.event).where(
-                E.c.stream == f"decision:{decision_id}", E.c.action.in_([*submits, *procedure.marked("comment_edit")]))
-                .order_by(E.c.seq)).all()
+            events = decision.events(conn, decision_id, [*submits, *procedure.marked("comment_edit")])
         texts: dict[int, list[dict[str, Any]]] = {}
         authors: dict[int, str | None] = {}
         number = 0
@@ -81,7 +76,7 @@ def register(blp: Blp, problems: Problems) -> None:
         who = principal()
         with core().db.read() as conn:
             internal_decision(conn, decision_id, who)
-            rows = conn.execute(select(E).where(E.c.stream == f"decision:{decision_id}").order_by(E.c.seq)).all()
+            rows = decision.events(conn, decision_id)
         return {"decision_id": decision_id, "items": [
             {"seq": r.seq, "action": r.action, "from_state": r.from_state, "to_state": r.to_state,
              "at": iso(r.at), "event": r.event, "prev_hash": r.prev_hash, "hash": r.hash} for r in rows]}

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
 
 from api.v1 import schemas as s
 from api.v1.actions import action_schema, actions_by_id, describe
@@ -31,8 +30,7 @@ from api.v1.smorest_types import Blp
 from workflow.admin.tokens import Principal
 from workflow.engine.catalog import Catalog
 from workflow.engine.errors import InvalidInput, NotFound
-from workflow.persistence.store import D
-from workflow.views.queries import decision_summary
+from workflow.views.queries import decision_summary, office_page
 from workflow.views.visibility import visible_rows
 
 
@@ -49,19 +47,11 @@ def register(blp: Blp, catalog: Catalog, problems: Problems) -> None:
         juece = core()
         if who_is_public(who):
             return _public_page(query, who)
-        stmt = select(D).where(D.c.org_id == who.org_id).order_by(D.c.id.desc()).limit(query["limit"] + 1)
-        if "state" in query:
-            stmt = stmt.where(D.c.state == query["state"])
-        if "procedure" in query:
-            pid, _, version = query["procedure"].partition("@")
-            stmt = stmt.where(D.c.procedure_id == pid)
-            if version:
-                stmt = stmt.where(D.c.procedure_version == version)
+        pid, _, version = str(query.get("procedure") or "").partition("@")
         before = decode_cursor(query.get("cursor"))
-        if before is not None:
-            stmt = stmt.where(D.c.id < before)
         with juece.db.read() as conn:
-            rows = conn.execute(stmt).all()
+            rows = office_page(conn, who.org_id, limit=query["limit"] + 1, state=query.get("state"),
+                               procedure_id=pid or None, procedure_version=version or None, below=before)
         page = rows[:query["limit"]]
         return {"items": [decision_summary(r, juece.catalog) for r in page],
                 "next_cursor": encode_cursor(int(page[-1].id)) if len(rows) > query["limit"] else None}

@@ -3,29 +3,25 @@ versions."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any
 from urllib.parse import quote
 
 from flask import Response, current_app, request
-from sqlalchemy import select
 
 from api.v1 import schemas as s
 from api.v1.auth import core, principal
 from api.v1.route_helpers import (
     ID,
     Problems,
-    iso,
     public_document_out,
     viewer_of,
     visible_decision,
     who_is_public,
 )
 from api.v1.smorest_types import Blp
-from workflow.engine.errors import Forbidden, InvalidInput, NotFound
-from workflow.persistence.store import DOC, DV, D, Store
-from workflow.service import MAX_DOCUMENT_BYTES
+from workflow.engine.errors import NotFound
+from workflow.views import documents
 from workflow.views.visibility import public_document, public_documents
 
 _MEDIA = re.compile(r"^[\x20-\x7e]{1,120}$")
@@ -49,33 +45,13 @@ def register(blp: Blp, problems: Problems) -> None:
         A stored document belongs to no decision until an action names it (e.g. ``upload_draft`` with
         ``{"content": {"sha256": …}, "filename": "草案.docx"}`` adds a draft version).
         """
-        if who_is_public(principal()):
-            # A citizen's actions take no documents, and "stored before" would tell whether a guessed
-            # internal document (an opinion's text) exists.
-            raise Forbidden("社会公众不能上传文档", "members of the public may not store documents",
-                            code="role_not_permitted")
-        content = request.get_data(cache=True)
-        if not content:
-            raise InvalidInput("文档内容为空", "the document is empty", details={"field": "body"})
-        if len(content) > MAX_DOCUMENT_BYTES:
-            raise InvalidInput("文件过大（上限 20 MB）", "document larger than 20 MB", code="payload_too_large",
-                               details={"field": "body"})
         media = request.headers.get("Content-Type") or "application/octet-stream"
         if not _MEDIA.match(media):
             media = "application/octet-stream"
-        sha = hashlib.sha256(content).hexdigest()
-        juece = core()
-        who = principal()
-        with juece.db.write() as conn:
-            st = Store(conn)
-            # "Stored before" speaks of the caller's office only: another office's bytes are never revealed.
-            known = st.office_has_document(sha, who.org_id)
-            existing = conn.execute(select(DOC.c.media_type).where(DOC.c.sha256 == sha)).first() if known else None
-            st.store_document(sha, content, media, juece.clock())
-            st.own_document(sha, who.user_id, who.org_id, juece.clock())
-        out = {"sha256": sha, "size": len(content), "media_type": existing.media_type if existing else media,
-               "created": not known}
-        return out, 200 if known else 201
+        stored = core().store_document(principal().user, request.get_data(cache=True), media)
+        out = {"sha256": stored.sha256, "size": stored.size, "media_type": stored.media_type,
+               "created": stored.created}
+        return out, 201 if stored.created else 200
 
     @blp.route("/documents/<juece_sha256:sha256>", methods=["GET"], tags=["documents"])
     @blp.doc(responses={"200": {"description": "the document's bytes, with the media type it was stored with",
@@ -91,12 +67,7 @@ def register(blp: Blp, problems: Problems) -> None:
             if who_is_public(who):  # only public material of a decision the citizen may see, not any hash
                 found = public_document(conn, viewer_of(who), sha256, core().clock())
             else:
-                version = conn.execute(
-                    select(DV.c.filename).join(D, D.c.id == DV.c.decision_id)
-                    .where(DV.c.sha256 == sha256, D.c.org_id == who.org_id).order_by(DV.c.id.desc()).limit(1)).first()
-                doc = conn.execute(select(DOC.c.content, DOC.c.media_type).where(DOC.c.sha256 == sha256)).first()
-                found = (bytes(doc.content), str(doc.media_type), str(version.filename or "")) if (
-                    version is not None and doc is not None) else None
+                found = documents.office_document(conn, who.org_id, sha256)
         if found is None:
             raise missing
         content, media, name = found
@@ -118,9 +89,7 @@ def register(blp: Blp, problems: Problems) -> None:
             visible_decision(conn, decision_id, who)
             if who_is_public(who):
                 return {"items": [public_document_out(d) for d in public_documents(conn, decision_id, core().clock())]}
-            rows = conn.execute(select(DV).where(DV.c.decision_id == decision_id).order_by(DV.c.id)).all()
-        return {"items": [{"kind": d.kind, "version": d.version_no, "sha256": d.sha256, "filename": d.filename,
-                           "event_seq": d.event_seq, "created_at": iso(d.created_at)} for d in rows]}
+            return {"items": documents.versions(conn, decision_id)}
 
 
 __all__ = ["register"]

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from api.v1.auth import core, principal
 from api.v1.route_helpers import ID, Problems, visible_decision
 from api.v1.schemas import log as ls
@@ -95,14 +93,11 @@ def consistency(first: int, second: int) -> dict[str, Any]:
 
 def prove(conn: Any, decision_id: int, seq: int, tree_size: int | None) -> dict[str, Any]:
     """The bundle for ``decision:ID #seq`` against the newest head (or the one of ``tree_size``)."""
-    query = select(transparency.TH).order_by(transparency.TH.c.id.desc()).limit(1)
-    if tree_size is not None:
-        query = query.where(transparency.TH.c.tree_size == tree_size)
-    row = conn.execute(query).first()
-    if row is None:
+    head = transparency.latest_head(conn, tree_size)
+    if head is None:
         raise no_head()
     try:
-        return tlog_verify.prove(conn, f"decision:{decision_id}", seq, transparency.head_dict(row))
+        return tlog_verify.prove(conn, f"decision:{decision_id}", seq, head)
     except HeadError as exc:
         raise AuditBroken(f"树头无法验证：{exc}", str(exc)) from exc
     except ProofError as exc:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
-
 from api.v1 import schemas as s
 from api.v1.auth import core, principal, require_admin
 from api.v1.route_helpers import ID, Problems, decode_cursor, encode_cursor, iso
@@ -18,20 +16,13 @@ from workflow.admin.tokens import Principal
 from workflow.engine.context import utc_iso
 from workflow.engine.errors import Forbidden, NotFound
 from workflow.notices.alerts import acknowledge
-from workflow.persistence.store import ORG, N, U
+from workflow.views import people
 from workflow.views.visibility import public_only, visible_ids
 
-_USERS = select(U.c.id, U.c.name, U.c.roles, U.c.unit, U.c.email, U.c.active, U.c.org_id,
-                ORG.c.name.label("org_name")).join(ORG, ORG.c.id == U.c.org_id)
 
-
-def _user_out(row: Any) -> dict[str, Any]:
-    return {"id": int(row.id), "name": row.name, "roles": sorted(row.roles), "unit": row.unit or "",
-            "office": row.org_name, "email": row.email, "active": bool(row.active)}
-
-
-def _office_user(conn: Connection, user_id: int, who: Principal) -> Any:
-    row = conn.execute(_USERS.where(U.c.id == user_id)).first()
+def _office_user(user_id: int, who: Principal) -> Any:
+    with core().db.read() as conn:
+        row = people.user(conn, user_id)
     if row is None or row.org_id != who.org_id:
         raise NotFound(f"没有这个用户：{user_id}", f"no such user: {user_id}", details={"user": user_id})
     return row
@@ -56,19 +47,12 @@ def register(blp: Blp, problems: Problems) -> None:
     def notifications(query: dict[str, Any]) -> dict[str, Any]:
         """The token's person's notifications (and the office's group ones; a citizen only their own), newest first"""
         who = principal()
-        stmt = (select(N).where(N.c.org_id == who.org_id, or_(N.c.user_id == who.user_id, N.c.user_id.is_(None)))
-                .order_by(N.c.id.desc()).limit(query["limit"] + 1))
-        if query.get("unacknowledged") is True:
-            stmt = stmt.where(N.c.acknowledged_at.is_(None))
-        elif query.get("unacknowledged") is False:
-            stmt = stmt.where(N.c.acknowledged_at.is_not(None))
-        before = decode_cursor(query.get("cursor"))
-        if before is not None:
-            stmt = stmt.where(N.c.id < before)
-        if public_only(who.roles):  # a citizen: their own notices, about what they may see (workflow.views.visibility)
-            stmt = stmt.where(N.c.user_id == who.user_id)
         with core().db.read() as conn:
-            rows = conn.execute(stmt).all()
+            rows = people.notifications_page(conn, who.org_id, who.user_id, limit=query["limit"],
+                                             before=decode_cursor(query.get("cursor")),
+                                             acknowledged=None if query.get("unacknowledged") is None
+                                             else not query["unacknowledged"],
+                                             own_only=public_only(who.roles))
             page = rows[:query["limit"]]
             shown = page
             if public_only(who.roles):  # filtered within the page so that the cursor still pages the table
@@ -96,8 +80,8 @@ def register(blp: Blp, problems: Problems) -> None:
         """The people of the admin's office (admin role)"""
         who = require_admin()
         with core().db.read() as conn:
-            rows = conn.execute(_USERS.where(U.c.org_id == who.org_id).order_by(U.c.id)).all()
-        return {"items": [_user_out(r) for r in rows]}
+            rows = people.office_users(conn, who.org_id)
+        return {"items": [people.user_out(r) for r in rows]}
 
     @blp.route("/users", methods=["POST"], tags=["users"])
     @blp.arguments(s.IdempotencyHeaders, location="headers", arg_name="headers")
@@ -110,8 +94,7 @@ def register(blp: Blp, problems: Problems) -> None:
         juece = core()
         user_id = admin.add_user(juece, body["name"], body["roles"], who.org, unit=body["unit"],
                                  password=body.get("password"), by=who.user, email=body.get("email"))
-        with juece.db.read() as conn:
-            return _user_out(_office_user(conn, user_id, who)), 201
+        return people.user_out(_office_user(user_id, who)), 201
 
     @blp.route(f"/users/<{ID}:user_id>/deactivate", methods=["POST"], tags=["users"])
     @blp.arguments(s.IdempotencyHeaders, location="headers", arg_name="headers")
@@ -121,11 +104,9 @@ def register(blp: Blp, problems: Problems) -> None:
         """Deactivate a person of the office (admin role): no sign-in, sessions end, tokens stop working"""
         who = require_admin()
         juece = core()
-        with juece.db.read() as conn:
-            person = _office_user(conn, user_id, who)
+        person = _office_user(user_id, who)
         admin.deactivate_user(juece, named(person), by=who.user)
-        with juece.db.read() as conn:
-            return _user_out(_office_user(conn, user_id, who))
+        return people.user_out(_office_user(user_id, who))
 
     @blp.route(f"/users/<{ID}:user_id>/reactivate", methods=["POST"], tags=["users"])
     @blp.arguments(s.IdempotencyHeaders, location="headers", arg_name="headers")
@@ -135,11 +116,9 @@ def register(blp: Blp, problems: Problems) -> None:
         """Reactivate a deactivated person of the office (admin role); revoked tokens stay revoked"""
         who = require_admin()
         juece = core()
-        with juece.db.read() as conn:
-            person = _office_user(conn, user_id, who)
+        person = _office_user(user_id, who)
         admin.reactivate_user(juece, named(person), by=who.user)
-        with juece.db.read() as conn:
-            return _user_out(_office_user(conn, user_id, who))
+        return people.user_out(_office_user(user_id, who))
 
     @blp.route(f"/users/<{ID}:user_id>/tokens", methods=["GET"], tags=["tokens"])
     @blp.response(200, s.TokenList)
@@ -147,8 +126,8 @@ def register(blp: Blp, problems: Problems) -> None:
     def user_tokens(user_id: int) -> dict[str, Any]:
         """A person's tokens, never their secrets (admin role)"""
         who = require_admin()
+        _office_user(user_id, who)
         with core().db.read() as conn:
-            _office_user(conn, user_id, who)
             return {"items": tokens.list_tokens(conn, user_id=user_id)}
 
     @blp.route(f"/users/<{ID}:user_id>/tokens", methods=["POST"], tags=["tokens"])
@@ -160,8 +139,7 @@ def register(blp: Blp, problems: Problems) -> None:
                                                                                          dict[str, str]]:
         """Issue a token for a person of the office (admin role); the secret is in this answer only"""
         who = require_admin()
-        with core().db.read() as conn:
-            person = _office_user(conn, user_id, who)
+        person = _office_user(user_id, who)
         issued = tokens.create_token(core(), named(person), name=body.get("name", ""), days=body.get("days"),
                                      expires_at=body.get("expires_at"), by=who.user)
         return issued.as_dict(), 201, {"Cache-Control": "no-store"}

@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import literal, select
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from api.errors import status_of
 from api.web import labels
 from api.web.common import FlaskForm, actor, core, lang, login_required, msg, office_name, roles_required
 from api.web.forms import CheckboxesField, choices
@@ -20,10 +20,10 @@ from workflow.admin.people import Named
 from workflow.engine.context import DEFAULT_OFFICE_SETTINGS
 from workflow.engine.definition import ROLES
 from workflow.engine.errors import WorkflowError
-from workflow.persistence.store import CD, OCD, ORG, U
 from workflow.record import migration
 from workflow.timing.awaiting import calendar_status
 from workflow.timing.calendar import SHANGHAI
+from workflow.views import people as listing
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 #: A year's notice lists a few dozen days: anything larger is not one.
@@ -91,7 +91,7 @@ def _translate(form: FlaskForm) -> None:
 
 def _people(org_id: int) -> list[Any]:
     with core().db.read() as conn:
-        return list(conn.execute(select(U).where(U.c.org_id == org_id).order_by(U.c.id)).all())
+        return listing.office_users(conn, org_id)
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -136,7 +136,7 @@ def users() -> Any:
                 return redirect(url_for("admin.users"), 303)
             error, status = _("表单无效，请检查后重试。"), 400
         except WorkflowError as exc:
-            error, status = msg(exc), 422
+            error, status = msg(exc), status_of(exc)
     return render_template("admin_users.html", people=people, add=add, pw=pw, active=active, error=error,
                            role_label=lambda r: labels.pick(labels.ROLES.get(r), lang(), r)), status
 
@@ -149,8 +149,7 @@ def office() -> Any:
     person = actor()
     name = office_name(person.org_id)
     with core().db.read() as conn:
-        current = dict(DEFAULT_OFFICE_SETTINGS) | dict(
-            conn.execute(select(ORG.c.settings).where(ORG.c.id == person.org_id)).scalar_one())
+        current = dict(DEFAULT_OFFICE_SETTINGS) | listing.office_settings(conn, person.org_id)
     form = SettingsForm(data={k: current.get(k) for k in SettingsForm.__dict__ if k in current})
     _translate(form)
     error, status = None, 200
@@ -162,7 +161,7 @@ def office() -> Any:
                 if changes:
                     domain.update_org_settings(core(), name, changes, by=person.name)
             except WorkflowError as exc:
-                error, status = msg(exc), 422
+                error, status = msg(exc), status_of(exc)
             else:
                 flash(_("已保存单位设置。"), "ok")
                 return redirect(url_for("admin.office"), 303)
@@ -206,12 +205,7 @@ def calendar() -> Any:
             return redirect(url_for("admin.calendar"), 303)
     with core().db.read() as conn:
         # This office's own days, then the national ones; another office's days are not shown.
-        own = conn.execute(select(OCD.c.day, OCD.c.is_workday, OCD.c.name, literal(str(_("本单位"))).label("source"),
-                                  OCD.c.entered_by).where(OCD.c.org_id == person.org_id)
-                           .order_by(OCD.c.day.desc()).limit(500)).all()
-        national = conn.execute(select(CD.c.day, CD.c.is_workday, CD.c.name, CD.c.source, CD.c.entered_by)
-                                .order_by(CD.c.day.desc()).limit(500)).all()
-        days = list(own) + list(national)
+        days = listing.calendar_days(conn, person.org_id, str(_("本单位")))
         info = calendar_status(conn, core().clock().astimezone(SHANGHAI).date(),
                                current_app.config["JUECE_SETTINGS"].calendar_notice_from)
     return render_template("admin_calendar.html", form=form, days=days, error=error,

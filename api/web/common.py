@@ -11,14 +11,14 @@ from urllib.parse import urlsplit
 import flask_login
 from flask import abort, current_app, request, session
 from flask_login import current_user
-from sqlalchemy import select
 
 from api.web.labels import pick
 from workflow.engine.context import Actor
 from workflow.engine.definition import Label
-from workflow.persistence.store import ORG, D
 from workflow.service import Juece
 from workflow.timing.calendar import SHANGHAI
+from workflow.views import people
+from workflow.views.decision import decision_row
 from workflow.views.inbox import actor_by_id, decision_view
 from workflow.views.visibility import Viewer, may_see
 
@@ -109,7 +109,7 @@ def actor() -> Actor:
 def office_name(org_id: int) -> str:
     """The office's name."""
     with core().db.read() as conn:
-        return str(conn.execute(select(ORG.c.name).where(ORG.c.id == org_id)).scalar_one())
+        return people.office_name(conn, org_id)
 
 
 def viewer_of(person: Actor) -> Viewer:
@@ -120,7 +120,7 @@ def viewer_of(person: Actor) -> Viewer:
 def load_decision(decision_id: int, person: Actor) -> Any:
     """The decision row and its engine view; another office's, or an internal one for a citizen, is a 404."""
     with core().db.read() as conn:
-        row = conn.execute(select(D).where(D.c.id == decision_id)).first()
+        row = decision_row(conn, decision_id)
     if row is None or not may_see(viewer_of(person), int(row.org_id), str(row.procedure_id), row.facts,
                                   core().clock()):
         abort(404)

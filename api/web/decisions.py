@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from api.errors import status_of
 from api.web import public
 from api.web.auth import _failures
 from api.web.common import (
@@ -42,10 +43,7 @@ from workflow.admin import deputies
 from workflow.engine.context import Actor
 from workflow.engine.decide import may_act
 from workflow.engine.errors import (
-    ActionNotAllowed,
-    Forbidden,
     InvalidInput,
-    NotFound,
     StaleVersion,
     WorkflowError,
 )
@@ -81,18 +79,18 @@ def new_decision() -> Any:
     form.title.label.text, form.procedure.label.text = _("事项名称"), _("程序")
     current = {p.id: p for p in c.catalog.all()}
     form.procedure.choices = choices([(p.id, f"{label(p.title)}（{p.key}）") for p in current.values()])
-    error = None
+    error, status = None, 200
     if form.validate_on_submit():
         try:
             did = c.create_decision(str(form.procedure.data), str(form.title.data), person.name, [])
         except WorkflowError as exc:
-            error = msg(exc)
+            error, status = msg(exc), status_of(exc)
         else:
             flash(_("已创建决策事项 %(id)s。", id=did), "ok")
             return redirect(url_for("decisions.show", decision_id=did), 303)
     elif request.method == "POST":
-        error = _("请填写事项名称（页面已过期时请刷新后重试）。")
-    return render_template("new_decision.html", form=form, error=error), 200 if error is None else 422
+        error, status = _("请填写事项名称（页面已过期时请刷新后重试）。"), 400
+    return render_template("new_decision.html", form=form, error=error), status
 
 
 @bp.get("/decisions/<int:decision_id>")
@@ -218,7 +216,7 @@ def act(decision_id: int, action_id: str) -> Any:
                        "field": exc.field}
         except WorkflowError as exc:
             _signing_refused(exc, person)
-            status, failure = _status(exc), _refusal(exc, view.procedure)
+            status, failure = status_of(exc), _refusal(exc, view.procedure)
             _take_new_version(exc, form, failure, decision_id, view.procedure)
         else:
             if result.request is not None:
@@ -237,21 +235,6 @@ def act(decision_id: int, action_id: str) -> Any:
     if citizen:
         return render_template("public_decision.html", **public.decision_context(decision_id, person, failure)), status
     return render_template("decision.html", **page_context(row, view, person, failure)), status
-
-
-def _status(exc: WorkflowError) -> int:
-    """The page's status for a refusal: the same mapping as the API's for the same error."""
-    if isinstance(exc, StaleVersion | ActionNotAllowed):
-        return 409
-    if exc.code in ("signing_password_wrong", "signing_password_required"):
-        return 422  # the form is shown again for the password to be typed: like any refused input
-    if isinstance(exc, Forbidden):
-        return 403
-    if exc.code == "payload_too_large":
-        return 413
-    if isinstance(exc, NotFound):
-        return 404 if exc.code == "not_found" else 422
-    return 422
 
 
 def _local_instant(text: str) -> str:
@@ -303,7 +286,7 @@ def correct(decision_id: int, action_id: str) -> Any:
                        "field": exc.field}
         except WorkflowError as exc:
             _signing_refused(exc, person)
-            status, failure = _status(exc), _refusal(exc, view.procedure)
+            status, failure = status_of(exc), _refusal(exc, view.procedure)
             _take_new_version(exc, form, failure, decision_id, view.procedure)
         else:
             flash(_("已更正：%(action)s（第 %(v)s 版）", action=label(action.label), v=result.version), "ok")

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Length
 
+from api.errors import status_of
 from api.web import labels, public
 from api.web.common import (
     CsrfForm,
@@ -33,7 +34,6 @@ from api.web.common import (
 from workflow.admin.catalogue_publication import MAY_PUBLISH, catalogue_deadline, publications, publish_catalogue
 from workflow.engine.errors import NotFound, WorkflowError
 from workflow.notices.alerts import acknowledge
-from workflow.persistence.store import Store
 from workflow.timing.calendar import SHANGHAI
 from workflow.views.catalogue import STEPS, CatalogueFilter, CatalogueRow, catalogue, units_of, years_of
 from workflow.views.inbox import inbox_items, notifications
@@ -50,8 +50,7 @@ def inbox() -> str:
     c, person = core(), actor()
     now = c.clock()
     with c.db.read() as conn:
-        st = Store(conn)
-        cal = c.calendar_for(st, st.system_seq(), person.org_id)
+        cal = c.office_calendar(conn, person.org_id)
         items = inbox_items(conn, c.catalog, person, now, cal)
         notes = notifications(conn, person.id)
         if public_only(person.roles):  # never a notice about a decision the person may not see
@@ -158,7 +157,7 @@ def publish_catalogue_page() -> Any:
                                  party_consent=str(form.party_consent.data or ""), channels=channels,
                                  published_on=published_on)
     except WorkflowError as exc:
-        return _render_catalogue(CatalogueFilter(year), form, msg(exc), 422)
+        return _render_catalogue(CatalogueFilter(year), form, msg(exc), status_of(exc))
     flash(_("已记录 %(year)s 年度决策事项目录公布（第 %(n)s 次）。", year=done.year, n=done.revision), "ok")
     return redirect(url_for("inbox.catalogue_page", year=year), 303)
 

@@ -7,14 +7,11 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
-
 from api.web import labels
 from api.web.common import core, due_time, label, lang, local_time, to_local
 from api.web.forms import ActionForm, ApprovalDecisionForm, BackfillDecisionForm, build_form, field_rows
-from workflow.admin import deputies
 from workflow.engine import fields
-from workflow.engine.context import Actor, DecisionView, Office
+from workflow.engine.context import Actor, DecisionView
 from workflow.engine.decide import may_act
 from workflow.engine.definition import ActionDef, FieldDef, Label, ProcedureDef
 from workflow.engine.errors import NotFound
@@ -22,13 +19,10 @@ from workflow.engine.graph import edges
 from workflow.engine.migration import ACTION as MIGRATED
 from workflow.engine.migration import MAY_PREVIEW, targets
 from workflow.engine.tasks import task_status
-from workflow.persistence.store import DL, ORG, Store, U, aware
-from workflow.record import approvals, keys
-from workflow.record.audit import verify_decision
+from workflow.record import approvals
 from workflow.timing.calendar import WorkCalendar
-from workflow.views import dossier
+from workflow.views import decision, dossier
 from workflow.views.inbox import actions_for, due_of
-from workflow.views.queries import awaiting_year
 
 
 def flow(procedure: ProcedureDef, current: str, visited: set[str]) -> dict[str, list[dict[str, Any]]]:
@@ -152,38 +146,20 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
     """Everything decision.html needs; ``failed`` carries a refused form to show again as typed."""
     c, procedure, now = core(), view.procedure, core().clock()
     with c.db.read() as conn:
-        org = conn.execute(select(ORG).where(ORG.c.id == view.org_id)).one()
-        office = Office(int(org.id), str(org.name), dict(org.settings))
-        owner = str(conn.execute(select(U.c.name).where(U.c.id == view.owner_id)).scalar_one())
-        events = dossier.trail(conn, view.id)
-        docs = dossier.documents(conn, view.id)
-        inputs = dossier.inputs(events, dict(view.facts), procedure)
-        for item in inputs:
-            if item["ref"].startswith("expert:"):
-                item["text"] = dossier.document_text(conn, item["text"]) or item["text"]
-        people = [p["name"] for p in dossier.office_people(conn, view.org_id)]
-        deadline_rows = conn.execute(select(DL).where(DL.c.decision_id == view.id)
-                                     .order_by(DL.c.due_at.is_(None), DL.c.due_at, DL.c.id)).all()
-        report = verify_decision(conn, c.catalog, view.id)
-        store = Store(conn)
-        cal = c.calendar_for(store, store.system_seq(), view.org_id)
-        opinion_text = None
-        if view.facts.get("opinion"):
-            opinion_text = dossier.document_text(conn, str(view.facts["opinion"]["hash"]))
-        # 代理: the grants this page shows (in force, or acted under here) and the ones this person holds.
-        used = {int(e.deputy["grant"]) for e in events if e.deputy}
-        grants = [g for g in deputies.office_grants(conn, view.org_id, now)
-                  if g["status"] in ("in_force", "scheduled") or g["id"] in used]
-        stand_ins = [(g, deputies.acting_now(conn, person, g["id"], now))
-                     for g in grants if g["status"] == "in_force" and g["deputy"] == person.name]
-        can_sign = keys.has_usable_key(conn, person.id)
-    deadlines = [_deadline_row(procedure, str(d.key), str(d.kind), str(d.status), str(d.article), aware(d.due_at),
-                               aware(d.fire_at), awaiting_year(d), now, cal) for d in deadline_rows]
+        page = decision.decision_page(conn, c.catalog, view, person, now)
+        cal = c.office_calendar(conn, view.org_id)
+    office, owner, events, docs, inputs = page.record.office, page.record.owner, page.events, page.documents, page.inputs
+    people, report, opinion_text, grants, stand_ins = page.people, page.report, page.opinion_text, page.grants, \
+        page.stand_ins
+    can_sign = page.can_sign
+    deadlines = [_deadline_row(procedure, str(d.key), str(d.kind), str(d.status), str(d.article), decision.aware(d.due_at),
+                               decision.aware(d.fire_at), decision.awaiting_year(d), now, cal)
+                 for d in page.record.deadlines_by("due_at")]
     stall = next((d for d in procedure.deadlines.values() if "*" in d.starts_on), None)
     if stall is not None and (row.stall_due_at or row.stall_awaiting):  # the stall clock (Art. 38) lives on the row
         year = int(row.stall_awaiting["year"]) if row.stall_awaiting else None
         deadlines.append(_deadline_row(procedure, stall.key, "due", "awaiting" if year else "open", stall.article,
-                                       aware(row.stall_due_at), None, year, now, cal))
+                                       decision.aware(row.stall_due_at), None, year, now, cal))
     tasks = []
     if procedure.tasks:
         for tid, st in task_status(procedure, dict(view.facts), now, office).items():

@@ -10,15 +10,14 @@ from typing import Any
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from api.web import labels
 from api.web.common import core, due_time, label, lang, local_time, viewer_of
 from api.web.forms import ActionForm, build_form, field_rows
 from workflow.engine.context import Actor
 from workflow.engine.errors import NotFound
-from workflow.persistence.store import D
 from workflow.views.catalogue import CatalogueFilter, PublicCatalogueRow, public_catalogue, public_years
+from workflow.views.decision import decision_row
 from workflow.views.inbox import actions_for, decision_view
 from workflow.views.visibility import PUBLIC_PROCEDURES, public_decision
 
@@ -32,7 +31,7 @@ def decision_context(decision_id: int, person: Actor, failed: dict[str, Any] | N
             public = public_decision(conn, c.catalog, decision_id, viewer_of(person), now)
         except NotFound:
             abort(404)
-        row = conn.execute(select(D).where(D.c.id == decision_id)).one()
+        row = decision_row(conn, decision_id)
     view = decision_view(row, c.catalog)
     forms: list[dict[str, Any]] = []
     if public.comment_open or failed:

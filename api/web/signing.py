@@ -13,15 +13,16 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from api.errors import status_of
 from api.web import labels
 from api.web.auth import _failures, start_session
 from api.web.common import FlaskForm, actor, core, lang, local_time, login_required, msg
 from api.web.forms import choices
 from workflow.admin import deputies
-from workflow.engine.errors import Forbidden, WorkflowError
-from workflow.persistence.store import U
+from workflow.engine.errors import WorkflowError
 from workflow.record import keys
 from workflow.timing.calendar import SHANGHAI
+from workflow.views import people as listing
 
 bp = Blueprint("signing", __name__)
 
@@ -82,7 +83,7 @@ def account() -> Any:
                                               str(form.current_password.data or "") or None)
             except WorkflowError as exc:
                 _signing_failed(exc, person.name)
-                error, status = msg(exc), 403 if isinstance(exc, Forbidden) else 422
+                error, status = msg(exc), status_of(exc)
             else:
                 start_session(person.id)  # the change ended every session, this one included: a fresh one here
                 flash(_("密码已设置；您的签名密钥 %(key)s 只有您的密码能打开。", key=key_id), "ok")
@@ -119,8 +120,7 @@ def grants() -> Any:
     """The office's deputy grants; a chief executive grants and revokes them here, signing each."""
     person, c = actor(), core()
     with c.db.read() as conn:
-        people = conn.execute(U.select().where(U.c.org_id == person.org_id, U.c.active.is_(True))
-                              .order_by(U.c.id)).all()
+        people = listing.office_users(conn, person.org_id, active_only=True)
     form = GrantForm(prefix="grant")
     form.principal.choices = choices([(str(p.name), str(p.name)) for p in people])
     form.deputy.choices = choices([(str(p.name), str(p.name)) for p in people])
@@ -141,7 +141,7 @@ def grants() -> Any:
                 error, status = _("截止时间格式应为 YYYY-MM-DDTHH:MM"), 400
             except WorkflowError as exc:
                 _signing_failed(exc, person.name)
-                error, status = msg(exc), 403 if isinstance(exc, Forbidden) else 422
+                error, status = msg(exc), status_of(exc)
             else:
                 flash(_("已授权代理（第 %(id)s 号），已由您签名。", id=grant_id), "ok")
                 return redirect(url_for("signing.grants"), 303)

@@ -79,6 +79,6 @@ def test_the_chiefs_own_withdrawal_form_asks_for_their_password(core: Juece, peo
     page = chief.get(f"/decisions/{did}").get_data(as_text=True)
     assert 'name="withdraw-password"' in page and "申请：撤回决策事项" not in page
     refused = post_action(chief, did, "withdraw", {"reason": "政策调整"})
-    assert refused.status_code == 422 and _state(core, did) == "consultation"
+    assert refused.status_code == 403 and _state(core, did) == "consultation"
     done = post_action(chief, did, "withdraw", {"reason": "政策调整", "password": PASSWORD})
     assert done.status_code == 303 and _state(core, did) == "terminated"

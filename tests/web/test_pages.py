@@ -108,7 +108,7 @@ def test_stale_form_says_who_did_what_and_when(core: Juece, clock: Clock, people
     response = client.post(f"/decisions/{did}/act/decline", data={
         "decline-csrf_token": token(page), "decline-expected_version": "1", "decline-reason": "不再需要"})
     text = response.get_data(as_text=True)
-    assert response.status_code == 409 and "表单已过期" in text and "启动决策程序" in text and "不再需要" in text
+    assert response.status_code == 412 and "表单已过期" in text and "启动决策程序" in text and "不再需要" in text
 
 
 def test_stale_form_names_the_other_person(core: Juece, clock: Clock, people: People) -> None:
@@ -121,7 +121,7 @@ def test_stale_form_names_the_other_person(core: Juece, clock: Clock, people: Pe
         "upload_draft-csrf_token": token(page), "upload_draft-expected_version": "2",
         "upload_draft-content__text": "我的草案"})
     text = response.get_data(as_text=True)
-    assert response.status_code == 409 and "表单已过期" in text and "owner 已于 2026-03-02 09:00" in text
+    assert response.status_code == 412 and "表单已过期" in text and "owner 已于 2026-03-02 09:00" in text
     assert "上传决策草案" in text and "我的草案" in text
 
 
@@ -132,7 +132,7 @@ def test_signing_needs_the_password_and_shows_verified(core: Juece, clock: Clock
     client = people.client("reviewer")
     wrong = post_action(client, did, "sign_legality_opinion", {"outcome": "lawful", "opinion__text": "经审查合法",
                                                                "password": "not-my-password"})
-    assert wrong.status_code == 422 and "密码不正确，未签名" in wrong.get_data(as_text=True)
+    assert wrong.status_code == 403 and "密码不正确，未签名" in wrong.get_data(as_text=True)
     assert "经审查合法" in wrong.get_data(as_text=True)
     ok = post_action(client, did, "sign_legality_opinion", {"outcome": "lawful", "opinion__text": "经审查合法",
                                                             "password": "correct-horse-battery"})
@@ -197,7 +197,7 @@ def test_admin_adds_people_sets_passwords_settings_and_calendar(core: Juece, peo
                                       "password": "a-long-password"}).status_code == 302
     short = client.post("/admin/users", data={"which": "pw", "pw-csrf_token": token(page), "pw-user": "新人",
                                                "pw-password": "short"})
-    assert short.status_code == 422 and "密码至少 10 个字符" in short.get_data(as_text=True)
+    assert short.status_code == 400 and "密码至少 10 个字符" in short.get_data(as_text=True)
     office = client.get("/admin/office").get_data(as_text=True)
     saved = client.post("/admin/office", data={
         "csrf_token": token(office), "collective_body": "党工委会议", "legality_review_unit": "司法所",

@@ -64,7 +64,7 @@ def test_a_citizen_comments_through_the_public_page(core: Juece, people: People,
     assert "请保留老街" in client.get(f"/decisions/{story.window}").get_data(as_text=True)
     assert "请保留老街" not in people.client("citizen2").get(f"/decisions/{story.window}").get_data(as_text=True)
     refused = post_action(client, story.window, "edit_comment", {"comment_id": "1", "text": "改"}, version=1)
-    assert refused.status_code == 409 and "owner" not in refused.get_data(as_text=True)  # stale: names no one
+    assert refused.status_code == 412 and "owner" not in refused.get_data(as_text=True)  # stale: names no one
     assert post_action(client, story.internal, "submit_comment", {"text": "意见"}, version=1).status_code == 404
     assert post_action(client, story.contract, "submit_comment", {"text": "意见"}, version=1).status_code == 404
 

@@ -108,7 +108,7 @@ def test_wrong_signing_passwords_lock_sign_in_and_signing(core: Juece, clock: Cl
     client = people.client("reviewer")
     for _ in range(sessions.MAX_FAILURES):
         wrong = post_action(client, did, "sign_legality_opinion", OPINION | {"password": "not-my-password"})
-        assert wrong.status_code == 422 and "密码不正确" in wrong.get_data(as_text=True)
+        assert wrong.status_code == 403 and "密码不正确" in wrong.get_data(as_text=True)
     right = post_action(client, did, "sign_legality_opinion", OPINION | {"password": PASSWORD})
     assert right.status_code == 429
     assert login(app.test_client(), "reviewer", PASSWORD).status_code == 429

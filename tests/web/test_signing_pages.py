@@ -26,7 +26,7 @@ def test_a_signed_step_without_the_password_signs_nothing(core: Juece, clock: Cl
     did = at_review(core, clock)
     client = people.client("reviewer")
     missing = post_action(client, did, "sign_legality_opinion", OPINION)
-    assert missing.status_code == 422 and "签名需要签名人本人的密码" in missing.get_data(as_text=True)
+    assert missing.status_code == 403 and "签名需要签名人本人的密码" in missing.get_data(as_text=True)
     with core.db.read() as conn:
         assert "sign_legality_opinion" not in [h["action"] for h in show_decision(conn, core.catalog, did,
                                                                                    clock.now)["history"]]
@@ -43,7 +43,7 @@ def test_after_a_reset_the_person_sets_their_own_password_before_signing(core: J
                                        "password": "temporary-by-admin"}).status_code == 302
     assert "您尚无可用的签名密钥" in client.get(f"/decisions/{did}").get_data(as_text=True)
     refused = post_action(client, did, "sign_legality_opinion", OPINION | {"password": "temporary-by-admin"})
-    assert refused.status_code == 422 and "尚无可用的签名密钥" in refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "尚无可用的签名密钥" in refused.get_data(as_text=True)
     account = client.get("/account").get_data(as_text=True)
     assert "已停用" in account and "password reset by admin" in account
     mismatch = client.post("/account", data={"csrf_token": token(account), "current_password": "temporary-by-admin",

@@ -65,7 +65,7 @@ def test_a_stale_adoption_report_keeps_each_answer_on_its_item(core: Juece, cloc
 
     response = client.post(f"/decisions/{did}/act/record_adoption_report", data=adoption_post(loaded, ANSWERS))
     page = response.get_data(as_text=True)
-    assert response.status_code == 409
+    assert response.status_code == 412
     assert page.index('id="stale"') < page.index("<h1>"), "the message is at the top of the page"
     top = page[page.index('id="stale"'):page.index("<h1>")]
     assert re.search(r"<li>2026-\d\d-\d\d \d\d:\d\d citizen1：提交意见（新增 comment:3，请核对您的答复）</li>", top), top

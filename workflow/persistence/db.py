@@ -27,6 +27,8 @@ _UNAVAILABLE_STATES = ("57P01", "57P02", "57P03", "53300")
 _SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk i/o error")
 #: The transaction every write() and read() of this context joins while one is shared (``Database.shared``).
 _SHARED: ContextVar[tuple[Engine, Connection] | None] = ContextVar("juece_shared_transaction", default=None)
+#: The connection every write() and read() of this context uses while one is bound (``Database.bind``).
+_BOUND: ContextVar[BoundConnection | None] = ContextVar("juece_bound_connection", default=None)
 log = logging.getLogger(__name__)
 
 
@@ -104,13 +106,47 @@ class Database:
         shared = _SHARED.get()
         return shared[1] if shared is not None and shared[0] is self.engine else None
 
+    def _bound(self) -> BoundConnection | None:
+        bound = _BOUND.get()
+        return bound if bound is not None and bound.engine is self.engine else None
+
+    def bind(self) -> BoundConnection:
+        """Bind one connection to this context (a web request) until ``release()``: every read() and write()
+        in between takes its transaction on it instead of checking out a connection of its own.
+
+        The connection is checked out at the first read() or write(), so a request that needs none takes
+        none. Each read() and write() stays its own transaction; one begun while another is open on the
+        bound connection is a savepoint inside it when both read, and a connection of its own otherwise
+        (a write must never be rolled back with the read around it, nor upgrade a read lock on SQLite).
+        """
+        return BoundConnection(self.engine)
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        """A connection for one transaction: the bound one when it is free, else one from the pool."""
+        bound = self._bound()
+        if bound is not None and not bound.busy:
+            conn = bound.connection()
+            bound.busy = True
+            try:
+                yield conn
+            finally:
+                bound.busy = False
+            return
+        with self.engine.connect() as conn:
+            yield conn
+
     def shared(self) -> SharedTransaction:
         """Begin a transaction that every write() and read() of this context joins until it ends.
 
         An edge that must record its answer in the same transaction as the change it answers (the
         API's ``Idempotency-Key``) opens it; each write() inside is a savepoint, so a refused change
-        rolls back alone.
+        rolls back alone. It runs on the context's bound connection when there is one.
         """
+        bound = self._bound()
+        if bound is not None and not bound.busy:
+            bound.busy = True
+            return SharedTransaction(self.engine, bound)
         return SharedTransaction(self.engine)
 
     @contextmanager
@@ -121,7 +157,7 @@ class Database:
             with joined.begin_nested():
                 yield joined
             return
-        with self.engine.connect() as conn:
+        with self._connection() as conn:
             conn.info["readonly"] = False
             with conn.begin():
                 yield conn
@@ -136,11 +172,29 @@ class Database:
             with joined.begin_nested():
                 yield joined
             return
-        with self.engine.connect() as conn:
+        bound = self._bound()
+        if bound is not None and bound.busy and bound.reading:
+            # A read inside a read of the same request: a savepoint of the same snapshot, no second connection.
+            with bound.connection().begin_nested():
+                yield bound.connection()
+            return
+        with self._connection() as conn:
             conn.info["readonly"] = True
-            with conn.begin() as tx:
-                yield conn
-                tx.rollback()
+            reading = bound is not None and bound.owns(conn)
+            if reading and bound is not None:
+                bound.reading = True
+            try:
+                with conn.begin() as tx:
+                    yield conn
+                    tx.rollback()
+            finally:
+                if reading and bound is not None:
+                    bound.reading = False
+
+    def ping(self) -> None:
+        """Ask the database one trivial question now; raises when it cannot answer (readiness)."""
+        with self.read() as conn:
+            conn.exec_driver_sql("SELECT 1")
 
     def upgrade(self, revision: str = "heads") -> str:
         """Create or migrate the schema to the newest revision (or ``revision``); return where it is now."""
@@ -182,18 +236,60 @@ class Database:
         self.engine.dispose()
 
 
+class BoundConnection:
+    """The one connection of a context (a web request), checked out at first use and returned by ``release``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._conn: Connection | None = None
+        #: A transaction (or a shared one) is open on it now.
+        self.busy = False
+        #: The open transaction only reads.
+        self.reading = False
+        self._token: Token[BoundConnection | None] | None = _BOUND.set(self)
+
+    def connection(self) -> Connection:
+        """The bound connection, checked out from the pool the first time."""
+        if self._conn is None:
+            self._conn = self.engine.connect()
+        return self._conn
+
+    def owns(self, conn: Connection) -> bool:
+        """True when ``conn`` is the bound connection."""
+        return conn is self._conn
+
+    def release(self) -> None:
+        """Unbind, and return the connection to the pool (rolling back anything left open)."""
+        if self._token is not None:
+            try:
+                _BOUND.reset(self._token)
+            except ValueError:  # ended in another context than it began in: leave none bound here either
+                _BOUND.set(None)
+            self._token = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
 class SharedTransaction:
     """A write transaction joined by every ``Database.write()``/``read()`` of the context that began it."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.conn = engine.connect()
+    def __init__(self, engine: Engine, bound: BoundConnection | None = None) -> None:
+        self._bound = bound
+        self.conn = bound.connection() if bound is not None else engine.connect()
         self.conn.info["readonly"] = False
         try:
             self._tx = self.conn.begin()
         except BaseException:
-            self.conn.close()
+            self._close()
             raise
         self._token: Token[tuple[Engine, Connection] | None] | None = _SHARED.set((engine, self.conn))
+
+    def _close(self) -> None:
+        if self._bound is not None:  # the bound connection goes back to the pool when its request ends
+            self._bound.busy = False
+        else:
+            self.conn.close()
 
     def _release(self) -> None:
         if self._token is not None:
@@ -202,7 +298,7 @@ class SharedTransaction:
             except ValueError:  # ended in another context than it began in: leave none joined here either
                 _SHARED.set(None)
             self._token = None
-        self.conn.close()
+        self._close()
 
     def commit(self) -> None:
         """Commit everything done in it; an error (the server gone at that instant) propagates."""

@@ -271,6 +271,11 @@ class Store:
                                                      media_type=media_type, created_at=naive(now))
                           .on_conflict_do_nothing(index_elements=["sha256"]))
 
+    def document_media(self, sha: str) -> str | None:
+        """The media type stored bytes were stored with (None: no such bytes)."""
+        value = self.conn.execute(select(DOC.c.media_type).where(DOC.c.sha256 == sha)).scalar()
+        return None if value is None else str(value)
+
     def own_document(self, sha: str, user_id: int, org_id: int, now: dt.datetime) -> None:
         """Record that ``user_id`` (of office ``org_id``) stored these bytes (once per person)."""
         dialect_insert = postgresql.insert if self.pg else sqlite.insert

@@ -80,9 +80,12 @@ def head_dict(row: Any) -> dict[str, Any]:
     return Head(origin, int(row.tree_size), bytes.fromhex(row.root_hash), stamp, row.key_hash, row.note).as_dict()
 
 
-def latest_head(conn: Connection) -> dict[str, Any] | None:
-    """The newest published head, or None."""
-    row = conn.execute(select(TH).order_by(TH.c.id.desc()).limit(1)).first()
+def latest_head(conn: Connection, tree_size: int | None = None) -> dict[str, Any] | None:
+    """The newest published head (of ``tree_size`` when given), or None."""
+    query = select(TH).order_by(TH.c.id.desc()).limit(1)
+    if tree_size is not None:
+        query = query.where(TH.c.tree_size == tree_size)
+    row = conn.execute(query).first()
     return None if row is None else head_dict(row)
 
 
