@@ -1,4 +1,4 @@
-"""The hard rules of procedure.md (1-13): each refused with its code and article, and allowed when met."""
+"""The hard rules of docs/procedure/cn-713.md (1-13): each refused with its code and article, and allowed when met."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ def _tune_sqlite_broker() -> None:
             dbapi_conn.execute("PRAGMA busy_timeout=30000")
 
     # Transport options are passed to create_engine, so the poll interval is set on the class
-    # (stack-trial.md §3a): the default 1 s would make every hop a second late.
+    # (docs/architecture.md, "The embedded broker's traps", trap 1): the default 1 s would make every hop a second late.
     from kombu.transport import sqlalchemy as sqla_transport
 
     sqla_transport.Transport.polling_interval = 0.2

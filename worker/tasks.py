@@ -122,7 +122,7 @@ def publish_tree_head() -> dict[str, Any] | None:
 
 @shared_task(name="juece.cleanup_broker", ignore_result=True)
 def cleanup_broker() -> int:
-    """kombu's SQLAlchemy transport never deletes consumed messages (stack-trial.md §3a-3)."""
+    """kombu's SQLAlchemy transport never deletes consumed messages (docs/architecture.md, "The embedded broker's traps", trap 3)."""
     settings = _settings()
     if not settings.broker_url.startswith("sqla+"):
         return 0

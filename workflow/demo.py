@@ -1,6 +1,6 @@
 """Demo data: the 古塘街道 office, its people, and the 界牌新潮塘未来社区建设 decision in progress.
 
-The story follows the 2022 Gutang report (procedure.md, "Worked example"): flags ``technical`` and
+The story follows the 2022 Gutang report (docs/procedure/cn-713.md, "Worked example"): flags ``technical`` and
 ``affects_specific_group``, risk assessment waived with a stated reason, 30+ days of public comment,
 two signed expert opinions, a signed legality opinion; it stops at the collective discussion. It
 runs on a fixed timeline in spring 2026 so it loads the same on any day.

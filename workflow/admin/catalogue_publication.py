@@ -2,7 +2,7 @@
 
 Art. 3 para 3: the deciding office sets its catalogue of decision matters and, with the consent of
 the Party committee at the same level, publishes it (Ningbo rule art. 12 makes it compulsory for
-townships). The engine's ``catalogue_publication`` deadline (procedure.md, "Deadlines") is met by
+townships). The engine's ``catalogue_publication`` deadline (docs/procedure/cn-713.md, "Deadlines"; counting in docs/deadlines.md) is met by
 this act: it is an office-level act, not a step of any one decision, so it is appended to the
 hash-chained ``system`` stream and closes that office's deadline rows of that year. It also files
 closed rows under the deadline's dedupe keys, so that a decision initiated later in the year

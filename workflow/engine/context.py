@@ -10,7 +10,7 @@ from typing import Any
 from workflow.engine.definition import ActionDef, ProcedureDef
 from workflow.timing.calendar import WorkCalendar
 
-#: Office settings and their defaults (procedure.md "Deadlines"; Art. 26 for the review limit).
+#: Office settings and their defaults (docs/procedure/cn-713.md "Office settings" and "Deadlines"; Art. 26 for the review limit).
 DEFAULT_OFFICE_SETTINGS: Mapping[str, Any] = {
     "collective_body": "主任办公会议",
     "legality_review_unit": "司法所",

@@ -13,7 +13,7 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A statutory rule the engine enforces: its number in procedure.md, article and messages."""
+    """A statutory rule the engine enforces: its number in docs/procedure/cn-713.md ("Hard rules"), article and messages."""
 
     code: str
     article: str

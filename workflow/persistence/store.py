@@ -1,6 +1,6 @@
 """The write path and its reads as explicit Core statements on one connection.
 
-Kept to a few statements per action on purpose (design.md, "A lean hot path"): lock the decision,
+Kept to a few statements per action on purpose (docs/architecture.md, "A lean hot path"): lock the decision,
 read the actor with the office and the calendar stamp, update the decision, append the event, and
 touch deadlines only when the action concerns one. The store never commits; ``Database.write`` does.
 """

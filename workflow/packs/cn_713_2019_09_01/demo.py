@@ -1,4 +1,4 @@
-"""The Gutang worked example (procedure.md) as this pack's demo story: who takes which action, when, with what.
+"""The Gutang worked example (docs/procedure/cn-713.md) as this pack's demo story: who takes which action, when, with what.
 
 Data only: ``workflow.demo`` plays it through the service. Times are China Standard Time; a step with
 ``signed`` is signed with the demo password.

@@ -39,7 +39,7 @@ def withdrawal(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
 
 
 def initiate(facts: Facts, ev: Event, procedure: ProcedureDef) -> None:
-    """Owner unit and flags; tasks the flags require are created (procedure.md, flags table)."""
+    """Owner unit and flags; tasks the flags require are created (docs/procedure/cn-713.md, "Flags")."""
     data = ev["data"]
     if "flags" in data:  # flags given at initiation replace those proposed at creation
         facts["flags"] = sorted(set(data["flags"]))

@@ -1,4 +1,4 @@
-"""The hard rules of procedure.md (1-13) for Decree 713 as of 2019-09-01, each with its article.
+"""The hard rules of docs/procedure/cn-713.md (1-14) for Decree 713 as of 2019-09-01, each with its article.
 
 Frozen with this pack: a new version of the procedure is a new pack (it may import these). Messages are
 the text a refused official reads; ``{placeholders}`` are filled from the refusal's details. Codes are part
