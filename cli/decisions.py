@@ -249,7 +249,7 @@ def list_(c: Ctx, state: str | None, viewer: str | None, as_json: bool) -> None:
     with c.core.db.read() as conn:
         if who is not None and who.public:
             rows = [decision_summary(r, c.core.catalog) for r in visible_rows(conn, who.org_id, c.core.clock(),
-                                                                              state=state)]
+                                                                              state=state, catalog=c.core.catalog)]
         else:
             rows = list_decisions(conn, c.core.catalog, org_id=who.org_id if who else None, state=state)
     if as_json:

@@ -362,7 +362,7 @@ def download(decision_id: int, sha256: str) -> Response:
     load_decision(decision_id, person)
     with c.db.read() as conn:
         if public_only(person.roles):
-            found = public_document(conn, viewer_of(person), sha256, c.clock(), decision_id)
+            found = public_document(conn, viewer_of(person), sha256, c.clock(), decision_id, c.catalog)
         else:
             found = dossier.document_of(conn, decision_id, sha256)
     if found is None:
