@@ -58,7 +58,7 @@ def test_the_new_pack_runs_through_the_pages(browser_page: tuple[Any, str], core
         page.click("main button[type=submit]")
     did = int(page.url.rsplit("/", 1)[1])
     main = page.inner_text("main")
-    assert "村规民约合法性审查" in main and "起草文本" in main
+    assert "已创建审查事项" in main and "村规民约合法性审查" in main and "起草文本" in main
 
     # Sending before the text is up: the pack's guard refuses, with its own words and article.
     open_action(page, "send_for_review")
