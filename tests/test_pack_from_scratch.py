@@ -7,6 +7,7 @@ The folder is handed to juece the way an office does it, as the extra procedures
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 
+from api.web.present import window_rules
 from cli.common import Ctx
 from cli.main import main
 from config.settings import Settings
@@ -23,6 +25,7 @@ from tests.api.conftest import make_app as make_api_app
 from tests.helpers import PASSWORD, PEOPLE, Clock
 from workflow.admin import offices as admin
 from workflow.engine.catalog import default_catalog
+from workflow.engine.context import Office
 from workflow.persistence.db import Database
 from workflow.record import keys
 from workflow.record.keywrap import FAST
@@ -218,3 +221,25 @@ def test_an_extra_folder_pack_may_have_a_public_side(procedures: Path) -> None:
     catalog = default_catalog(procedures)
     assert "village-rules" in catalog.procedures["village-rules@2026-01-01"].key
     assert "village-rules" not in public_procedures(catalog)  # it marks no action that shows the draft
+
+
+def test_the_comment_window_warning_comes_from_the_guard_that_enforces_it(procedures: Path) -> None:
+    # The page's early warning takes its days and article from the rule the pack's guard declares.
+    catalog = default_catalog(procedures)
+    decree = catalog.current("cn-713", dt.date(2026, 3, 2))
+    assert window_rules(decree, Office(1, "古塘街道")) == {
+        "open_public_comment": {"min_days": 30, "article": "Art. 15", "code": "comment_window_too_short"}}
+    normative = catalog.current("normative-document", dt.date(2026, 3, 2))
+    (opening,) = normative.marked("comment_window")
+    shorter = window_rules(normative, Office(1, "古塘街道", {"nd_comment_days": 10}))[opening]
+    assert shorter["min_days"] == 10 and shorter["code"] == "nd_comment_window_too_short"
+    assert window_rules(catalog.get("village-rules@2026-01-01"), Office(1, "古塘街道")) == {}
+
+
+def test_a_matter_is_named_in_its_procedures_nouns(procedures: Path) -> None:
+    catalog = default_catalog(procedures)
+    decree = catalog.current("cn-713", dt.date(2026, 3, 2))
+    assert (decree.nouns.item.zh, decree.nouns.draft.zh, decree.nouns.opinion.zh) == ("决策事项", "草案", "合法性审查意见")
+    village = catalog.get("village-rules@2026-01-01").nouns
+    assert (village.item.zh, village.draft.en) == ("审查事项", "village rules text")
+    assert village.opinion.zh == "审查意见"  # not stated: the generic word
