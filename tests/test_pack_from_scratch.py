@@ -30,7 +30,7 @@ from workflow.persistence.db import Database
 from workflow.record import keys
 from workflow.record.keywrap import FAST
 from workflow.service import Juece
-from workflow.views.visibility import public_procedures
+from workflow.views.visibility import public_procedures, publicly_visible
 
 PACK = "village_rules_2026_01_01"
 ARTICLE = "《村规民约审查办法》第七条"
@@ -216,11 +216,18 @@ def test_the_new_pack_runs_through_the_command_line(core: Juece, database: Datab
     assert "ok" in cli("audit", "verify").output.lower()
 
 
-def test_an_extra_folder_pack_may_have_a_public_side(procedures: Path) -> None:
+def test_an_extra_folder_pack_may_have_a_public_side(procedures: Path, clock: Clock) -> None:
     # Which procedures have a public side is read from the catalogue in use, not the shipped one.
     catalog = default_catalog(procedures)
-    assert "village-rules" in catalog.procedures["village-rules@2026-01-01"].key
     assert "village-rules" not in public_procedures(catalog)  # it marks no action that shows the draft
+    yaml = procedures / PACK / "procedure.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8").replace(
+        "    guards: [vr_text_present]\n", "    guards: [vr_text_present]\n    marks: [public_notice]\n"), encoding="utf-8")
+    public = default_catalog(procedures)
+    assert "village-rules" in public_procedures(public)
+    published = {"publication": {"published_on": "2026-03-01"}}
+    assert publicly_visible("village-rules", published, clock.now, public)
+    assert not publicly_visible("village-rules", published, clock.now)  # the shipped catalogue does not know it
 
 
 def test_the_comment_window_warning_comes_from_the_guard_that_enforces_it(procedures: Path) -> None:

@@ -51,6 +51,9 @@ def action_label(procedure: ProcedureDef, action: str) -> str:
     """An action id as its label (or one of the non-procedure events)."""
     if action in procedure.actions:
         return label(procedure.actions[action].label)
+    if action == "create":  # the matter is named in its procedure's noun
+        item = procedure.nouns.item
+        return labels.pick(Label(f"创建{item.zh}", f"Create the {item.en}"), lang())
     return labels.pick(labels.SPECIAL_ACTIONS.get(action), lang(), action)
 
 
