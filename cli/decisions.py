@@ -188,11 +188,13 @@ def show(c: Ctx, decision_id: int, viewer: str | None, as_json: bool) -> None:
         elif d["status"] == "awaiting":
             click.echo(f"  期限 {d['key']} {d['kind']} 待导入{d['awaiting_year']}年日历 / awaiting the "
                        f"{d['awaiting_year']} calendar ({d['article']})")
+    stall = c.core.catalog.get(info["procedure"]).deadlines.get("stall")
+    stall_article = stall.article if stall is not None else ""  # the procedure's own article, not Decree 713's
     if info["stall_awaiting_year"]:
         year = info["stall_awaiting_year"]
-        click.echo(f"  期限 stall due 待导入{year}年日历 / awaiting the {year} calendar (Art. 38)")
+        click.echo(f"  期限 stall due 待导入{year}年日历 / awaiting the {year} calendar ({stall_article})")
     elif info["stall_due_at"]:
-        click.echo(f"  期限 stall due {info['stall_due_at']} (Art. 38)")
+        click.echo(f"  期限 stall due {info['stall_due_at']} ({stall_article})")
     for doc in info["documents"]:
         click.echo(f"  文档 {doc['kind']} v{doc['version']} {doc['sha256'][:16]} {doc['filename']}")
     for e in info["history"]:
@@ -249,7 +251,7 @@ def list_(c: Ctx, state: str | None, viewer: str | None, as_json: bool) -> None:
     with c.core.db.read() as conn:
         if who is not None and who.public:
             rows = [decision_summary(r, c.core.catalog) for r in visible_rows(conn, who.org_id, c.core.clock(),
-                                                                              state=state)]
+                                                                              state=state, catalog=c.core.catalog)]
         else:
             rows = list_decisions(conn, c.core.catalog, org_id=who.org_id if who else None, state=state)
     if as_json:

@@ -115,7 +115,7 @@ def notifications_list(c: Ctx, viewer: str | None, as_json: bool) -> None:
         rows = listing.all_notifications(conn, person.id if person is not None else None)
         if person is not None and public_only(person.roles):  # a citizen: notices about what they may see
             seen = visible_ids(conn, int(person.org_id), [r.decision_id for r in rows if r.decision_id],
-                               c.core.clock())
+                               c.core.clock(), c.core.catalog)
             rows = [r for r in rows if r.decision_id is None or r.decision_id in seen]
         deliveries = listing.deliveries(conn)
     out = [{"id": r.id, "kind": r.kind, "to": r.user_name or "(office channel)", "decision": r.decision_id,

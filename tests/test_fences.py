@@ -120,3 +120,58 @@ def test_api_and_worker_do_not_import_each_other(edge: str) -> None:
             if name.split(".")[0] in others and name not in EDGES_ALLOWED[edge]:
                 wrong.append(f"{path.relative_to(ROOT)}: {name}")
     assert not wrong, wrong
+
+
+#: (file, procedure id or pack name, why it changes no behaviour). Nothing else outside a pack may name a procedure.
+PROCEDURES_ALLOWED: set[tuple[str, str, str]] = {
+    ("api/v1/schemas/decisions.py", "cn-713", "an example in the OpenAPI description of the procedure field"),
+    ("cli/decisions.py", "cn-713", "an example in the --procedure and --to help texts"),
+    ("cli/decisions.py", "contract-review", "an example in the --procedure help text"),
+    ("workflow/demo.py", "cn_713_2019_09_01", "the demo tells Decree 713's story, which its pack holds"),
+}
+
+
+def _procedure_names() -> set[str]:
+    """Every shipped procedure id and pack folder name."""
+    names: set[str] = set()
+    for folder in builtin_packs():
+        procedure = load_pack(folder).procedure
+        names |= {procedure.id, folder.name}
+    return names
+
+
+def _code_literals(path: Path) -> list[tuple[int, str]]:
+    """The string constants of a module that are not docstrings (a docstring may cite a procedure), with imports."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {id(n.body[0].value) for n in ast.walk(tree)
+            if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and n.body
+            and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    found = [(n.lineno, n.value) for n in ast.walk(tree)
+             if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs]
+    found += [(n.lineno, n.module) for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
+    return found
+
+
+def _procedure_breaches() -> list[tuple[str, int, str]]:
+    names = _procedure_names()
+    sources = [(p, _code_literals(p)) for p in _outside_packs()]
+    sources += [(p, list(enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)))
+                for p in sorted(TEMPLATES.rglob("*.html"))]
+    found = []
+    for path, literals in sources:
+        rel = str(path.relative_to(ROOT))
+        found += [(rel, line, name) for line, value in literals for name in names if name in value]
+    return found
+
+
+def test_no_module_outside_a_pack_names_a_procedure() -> None:
+    allowed = {(f, n) for f, n, _ in PROCEDURES_ALLOWED}
+    breaches = [f"{rel}:{line}: '{name}'" for rel, line, name in _procedure_breaches() if (rel, name) not in allowed]
+    assert not breaches, ("a page, the API or the CLI acts on a pack's declarations (nouns, marks, rules), never on "
+                          "which procedure it is:\n" + "\n".join(breaches))
+
+
+def test_every_allowed_procedure_name_is_still_needed() -> None:
+    present = {(rel, name) for rel, _line, name in _procedure_breaches()}
+    for rel, name, reason in sorted(PROCEDURES_ALLOWED):
+        assert (rel, name) in present, f"{rel} no longer names '{name}' ({reason}): drop it from PROCEDURES_ALLOWED"

@@ -104,7 +104,8 @@ def _missing(decision_id: int) -> NotFound:
 def visible_decision(conn: Connection, decision_id: int, who: Principal) -> Any:
     """A decision the token may see: its office's, and for a citizen a public one; else it does not exist."""
     row = decision.decision_row(conn, decision_id)
-    if row is None or not may_see(viewer_of(who), int(row.org_id), str(row.procedure_id), row.facts, core().clock()):
+    if row is None or not may_see(viewer_of(who), int(row.org_id), str(row.procedure_id), row.facts, core().clock(),
+                                     core().catalog):
         raise _missing(decision_id)
     return row
 

@@ -110,7 +110,7 @@ def _public_page(query: dict[str, Any], who: Principal) -> dict[str, Any]:
     with juece.db.read() as conn:
         rows = visible_rows(conn, who.org_id, juece.clock(), state=query.get("state"), procedure_id=pid or None,
                             procedure_version=version or None, below=decode_cursor(query.get("cursor")),
-                            limit=query["limit"] + 1)
+                            limit=query["limit"] + 1, catalog=juece.catalog)
     page = rows[:query["limit"]]
     return {"items": [decision_summary(r, juece.catalog) for r in page],
             "next_cursor": encode_cursor(int(page[-1].id)) if len(rows) > query["limit"] else None}

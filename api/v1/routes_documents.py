@@ -65,7 +65,7 @@ def register(blp: Blp, problems: Problems) -> None:
             raise missing
         with core().db.read() as conn:
             if who_is_public(who):  # only public material of a decision the citizen may see, not any hash
-                found = public_document(conn, viewer_of(who), sha256, core().clock())
+                found = public_document(conn, viewer_of(who), sha256, core().clock(), catalog=core().catalog)
             else:
                 found = documents.office_document(conn, who.org_id, sha256)
         if found is None:
@@ -88,7 +88,8 @@ def register(blp: Blp, problems: Problems) -> None:
         with core().db.read() as conn:
             visible_decision(conn, decision_id, who)
             if who_is_public(who):
-                return {"items": [public_document_out(d) for d in public_documents(conn, decision_id, core().clock())]}
+                return {"items": [public_document_out(d) for d in public_documents(
+                    conn, decision_id, core().clock(), catalog=core().catalog)]}
             return {"items": documents.versions(conn, decision_id)}
 
 

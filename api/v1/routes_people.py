@@ -56,7 +56,8 @@ def register(blp: Blp, problems: Problems) -> None:
             page = rows[:query["limit"]]
             shown = page
             if public_only(who.roles):  # filtered within the page so that the cursor still pages the table
-                seen = visible_ids(conn, who.org_id, [n.decision_id for n in page if n.decision_id], core().clock())
+                seen = visible_ids(conn, who.org_id, [n.decision_id for n in page if n.decision_id], core().clock(),
+                                   core().catalog)
                 shown = [n for n in page if n.decision_id is None or n.decision_id in seen]
         return {"items": [{"id": int(n.id), "kind": n.kind, "subject": n.subject, "body": n.body,
                            "decision_id": n.decision_id, "deadline_id": n.deadline_id,

@@ -28,6 +28,7 @@ from api.v1 import MAX_BODY
 from api.web import admin, auth, decisions, labels, lists, signing
 from api.web.common import CsrfForm, core, due_time, label, lang, local_time
 from config.runtime import instance_secret
+from workflow.engine.definition import ProcedureDef
 from workflow.timing.calendar import SHANGHAI
 
 HERE = Path(__file__).resolve().parent
@@ -119,8 +120,10 @@ def _notification_kind(kind: str) -> str:
     return labels.notification_kind(kind, lang())
 
 
-def _doc_kind(kind: str) -> str:
-    return labels.document_kind(kind, core().catalog.all(), lang())
+def _doc_kind(kind: str, procedure: ProcedureDef | None = None) -> str:
+    # On a decision's page the draft is named in its procedure's words; elsewhere generically.
+    return labels.document_kind(kind, [procedure] if procedure else core().catalog.all(), lang(),
+                                procedure.nouns.draft if procedure else None)
 
 
 def init_app(app: Flask) -> None:

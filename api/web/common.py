@@ -122,7 +122,7 @@ def load_decision(decision_id: int, person: Actor) -> Any:
     with core().db.read() as conn:
         row = decision_row(conn, decision_id)
     if row is None or not may_see(viewer_of(person), int(row.org_id), str(row.procedure_id), row.facts,
-                                  core().clock()):
+                                  core().clock(), core().catalog):
         abort(404)
     return row, decision_view(row, core().catalog)
 

@@ -86,7 +86,7 @@ def new_decision() -> Any:
         except WorkflowError as exc:
             error, status = msg(exc), status_of(exc)
         else:
-            flash(_("已创建决策事项 %(id)s。", id=did), "ok")
+            flash(_("已创建%(item)s %(id)s。", item=label(current[str(form.procedure.data)].nouns.item), id=did), "ok")
             return redirect(url_for("decisions.show", decision_id=did), 303)
     elif request.method == "POST":
         error, status = _("请填写事项名称（页面已过期时请刷新后重试）。"), 400
@@ -225,7 +225,8 @@ def act(decision_id: int, action_id: str) -> Any:
                 return redirect(url_for("decisions.show", decision_id=decision_id) + "#approvals", 303)
             flash(_("已完成：%(action)s（第 %(v)s 版）", action=label(action.label), v=result.version), "ok")
             if result.linked_decision:
-                flash(_("已启动新的关联决策事项 %(id)s。", id=result.linked_decision), "ok")
+                flash(_("已启动新的关联%(item)s %(id)s。", item=label(view.procedure.nouns.item), id=result.linked_decision),
+                      "ok")
             return redirect(url_for("decisions.show", decision_id=decision_id) + "#timeline", 303)
     if "password" in form:
         form["password"].data = ""
@@ -362,7 +363,7 @@ def download(decision_id: int, sha256: str) -> Response:
     load_decision(decision_id, person)
     with c.db.read() as conn:
         if public_only(person.roles):
-            found = public_document(conn, viewer_of(person), sha256, c.clock(), decision_id)
+            found = public_document(conn, viewer_of(person), sha256, c.clock(), decision_id, c.catalog)
         else:
             found = dossier.document_of(conn, decision_id, sha256)
     if found is None:

@@ -70,10 +70,10 @@ def notification_kind(kind: str, lang: str) -> str:
     return pick(NOTIFICATION_KIND.get(kind), lang, kind)
 
 
-def document_kind(kind: str, procedures: Iterable[ProcedureDef], lang: str) -> str:
-    """A document kind in words: "draft", or "action.field" as the action's and the field's labels."""
+def document_kind(kind: str, procedures: Iterable[ProcedureDef], lang: str, draft: Label | None = None) -> str:
+    """A document kind in words: "draft" (the procedure's word for it), or "action.field" as their labels."""
     if kind == "draft":
-        return pick(Label("决策草案", "Draft decision"), lang)
+        return pick(draft or Label("决策草案", "Draft decision"), lang)
     action_id, _sep, field = kind.partition(".")
     for procedure in procedures:
         action = procedure.actions.get(action_id)

@@ -54,7 +54,7 @@ def inbox() -> str:
         items = inbox_items(conn, c.catalog, person, now, cal)
         notes = notifications(conn, person.id)
         if public_only(person.roles):  # never a notice about a decision the person may not see
-            seen = visible_ids(conn, person.org_id, [n.decision_id for n in notes if n.decision_id], now)
+            seen = visible_ids(conn, person.org_id, [n.decision_id for n in notes if n.decision_id], now, c.catalog)
             notes = [n for n in notes if n.decision_id is None or n.decision_id in seen]
     return render_template("inbox.html", items=items, notes=notes, ack_form=CsrfForm(), now=now)
 

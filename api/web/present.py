@@ -11,10 +11,10 @@ from api.web import labels
 from api.web.common import core, due_time, label, lang, local_time, to_local
 from api.web.forms import ActionForm, ApprovalDecisionForm, BackfillDecisionForm, build_form, field_rows
 from workflow.engine import fields
-from workflow.engine.context import Actor, DecisionView
+from workflow.engine.context import Actor, DecisionView, Office
 from workflow.engine.decide import may_act
 from workflow.engine.definition import ActionDef, FieldDef, Label, ProcedureDef
-from workflow.engine.errors import NotFound
+from workflow.engine.errors import NotFound, enforced
 from workflow.engine.graph import edges
 from workflow.engine.migration import ACTION as MIGRATED
 from workflow.engine.migration import MAY_PREVIEW, targets
@@ -51,6 +51,9 @@ def action_label(procedure: ProcedureDef, action: str) -> str:
     """An action id as its label (or one of the non-procedure events)."""
     if action in procedure.actions:
         return label(procedure.actions[action].label)
+    if action == "create":  # the matter is named in its procedure's noun
+        item = procedure.nouns.item
+        return labels.pick(Label(f"创建{item.zh}", f"Create the {item.en}"), lang())
     return labels.pick(labels.SPECIAL_ACTIONS.get(action), lang(), action)
 
 
@@ -142,6 +145,21 @@ def _deadline_row(procedure: ProcedureDef, key: str, kind: str, status: str, art
             "status": labels.pick(labels.DEADLINE_STATUS.get(status), lang(), status), "standing": standing}
 
 
+def window_rules(procedure: ProcedureDef, office: Office) -> dict[str, dict[str, Any]]:
+    """For each action opening a comment window, the shortest window its guards enforce (days, article, rule).
+
+    The page warns early with the pack's own numbers and article; the engine still decides.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for action_id in procedure.marked("comment_window"):
+        for rule in enforced(procedure.actions[action_id].checks):
+            days = rule.terms.get("min_days")
+            if days is not None:
+                out[action_id] = {"min_days": int(days(office) if callable(days) else days),
+                                  "article": rule.rule.article, "code": rule.rule.code}
+    return out
+
+
 def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything decision.html needs; ``failed`` carries a refused form to show again as typed."""
     c, procedure, now = core(), view.procedure, core().clock()
@@ -215,6 +233,7 @@ def page_context(row: Any, view: DecisionView, person: Actor, failed: dict[str, 
         opinion_events else None, "opinion_outcome": outcome_label(procedure, opinion_events[-1].action, str(
             (view.facts.get("opinion") or {}).get("outcome") or "")) if opinion_events else "", "opinion_text": opinion_text, "people": people, "now": now,
         "comment_window": view.facts.get("comment_window"),
+        "window_rules": window_rules(procedure, office),
         "corrections": corrections, "superseded": superseded_rows(procedure, view.facts),
         "backfills": pending_rows(procedure, events, person), "backfill_form": BackfillDecisionForm(),
         "approvals": approval_rows(view, events, person), "approval_form": ApprovalDecisionForm(),

@@ -19,7 +19,7 @@ from workflow.engine.errors import NotFound
 from workflow.views.catalogue import CatalogueFilter, PublicCatalogueRow, public_catalogue, public_years
 from workflow.views.decision import decision_row
 from workflow.views.inbox import actions_for, decision_view
-from workflow.views.visibility import PUBLIC_PROCEDURES, public_decision
+from workflow.views.visibility import public_decision, public_procedures
 
 
 def decision_context(decision_id: int, person: Actor, failed: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -58,7 +58,7 @@ def catalogue_years(person: Actor) -> list[int]:
     """The years offered in the public catalogue's filter."""
     c = core()
     with c.db.read() as conn:
-        return public_years(conn, person.org_id, c.clock())
+        return public_years(conn, person.org_id, c.clock(), c.catalog)
 
 
 def catalogue_table(rows: list[PublicCatalogueRow]) -> list[list[Any]]:
@@ -72,8 +72,9 @@ def catalogue_table(rows: list[PublicCatalogueRow]) -> list[list[Any]]:
 def state_choices() -> dict[str, str]:
     """The states a citizen may filter by: those of the procedures with a public side."""
     out: dict[str, str] = {}
+    public = public_procedures(core().catalog)
     for procedure in core().catalog.all():
-        if procedure.id in PUBLIC_PROCEDURES:
+        if procedure.id in public:
             for sid, state in procedure.states.items():
                 out.setdefault(sid, labels.pick(state.label, lang()))
     return out

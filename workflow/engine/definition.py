@@ -209,6 +209,15 @@ class Hooks:
 
 
 @dataclass(frozen=True, slots=True)
+class Nouns:
+    """A procedure's own words for its matter and its draft (Decree 713: 决策事项, 草案; a pack states its own)."""
+
+    item: Label = Label("事项", "matter")
+    draft: Label = Label("文本", "text")
+    opinion: Label = Label("审查意见", "Review opinion")
+
+
+@dataclass(frozen=True, slots=True)
 class ProcedureDef:
     """One version of one procedure, as loaded and validated from its file."""
 
@@ -229,6 +238,8 @@ class ProcedureDef:
     #: The pack (folder name) whose functions this definition's names resolved to, and its hooks.
     pack: str = ""
     hooks: Hooks = field(default_factory=Hooks)
+    #: What the pages call one matter of this procedure and its draft (``nouns`` in the YAML).
+    nouns: Nouns = field(default_factory=lambda: Nouns())
 
     @property
     def key(self) -> str:

@@ -6,9 +6,9 @@ particular channel.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +20,32 @@ class Rule:
     zh: str
     en: str
     number: int | None = None
+
+
+G = TypeVar("G", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True, slots=True)
+class Enforced:
+    """The rule a guard enforces and its terms (a number, or a function of the office for a setting)."""
+
+    rule: Rule
+    terms: Mapping[str, Any]
+
+
+def enforces(rule: Rule, **terms: Any) -> Callable[[G], G]:
+    """Declare on a guard the rule it enforces and its terms, so that a page can warn before the engine refuses."""
+
+    def declare(guard: G) -> G:
+        guard.enforces = Enforced(rule, terms)  # type: ignore[attr-defined]
+        return guard
+
+    return declare
+
+
+def enforced(checks: Iterable[Callable[..., Any]]) -> list[Enforced]:
+    """What the guards of an action declare they enforce (guards that declare nothing are left out)."""
+    return [e for e in (getattr(c, "enforces", None) for c in checks) if isinstance(e, Enforced)]
 
 
 class WorkflowError(Exception):

@@ -25,6 +25,7 @@ from workflow.engine.definition import (
     FieldDef,
     FlagDef,
     Label,
+    Nouns,
     ProcedureDef,
     StateDef,
     TaskDef,
@@ -187,7 +188,7 @@ def load_definition(path: str | Path, functions: PackFunctions | None = None) ->
         loader.dispose()
     check = _Checker(name)
     check.keys(raw, {"id", "version", "effective_from", "title", "legal_basis", "initial", "states", "flags",
-                     "tasks", "actions", "deadlines", "migrates_from"}, "definition")
+                     "tasks", "actions", "deadlines", "migrates_from", "nouns"}, "definition")
     for line, key in loader.duplicates:
         check.add(line, f"duplicate key '{key}'")
     if not isinstance(raw, _Map):
@@ -254,8 +255,18 @@ def load_definition(path: str | Path, functions: PackFunctions | None = None) ->
         id=str(raw["id"]), version=str(raw["version"]), effective_from=effective,
         title=_label(raw["title"]), legal_basis=str(raw["legal_basis"]), initial=initial,
         states=states, flags=flags, tasks=tasks, actions=actions, deadlines=deadlines, source=name,
-        migrates_from=migrations, pack=fns.name, hooks=fns.hooks,
+        migrates_from=migrations, pack=fns.name, hooks=fns.hooks, nouns=_nouns(check, raw),
     )
+
+
+def _nouns(check: _Checker, raw: _Map) -> Nouns:
+    """The pack's words for its matter and draft; the generic ones where it states none."""
+    node = check.mapping(raw, "nouns", required=False)
+    check.keys(node, {"item", "draft", "opinion"}, "nouns")
+    for key, value in node.items():
+        check.keys(value, {"zh", "en"}, f"noun '{key}'")
+    words = {k: _label(node[k]) for k in ("item", "draft", "opinion") if k in node}
+    return Nouns(**words)
 
 
 def _load_actions(

@@ -141,7 +141,7 @@ def public_catalogue(conn: Connection, catalog: Catalog, org_id: int, wanted: Ca
     """
     start, end = (dt.datetime(y, 1, 1, tzinfo=SHANGHAI).astimezone(dt.UTC) for y in (wanted.year, wanted.year + 1))
     rows: list[PublicCatalogueRow] = []
-    for r in reversed(visible_rows(conn, org_id, now, state=wanted.state)):
+    for r in reversed(visible_rows(conn, org_id, now, state=wanted.state, catalog=catalog)):
         created = aware(r.created_at)
         assert created is not None
         if not start <= created < end or (wanted.text and wanted.text.strip().lower() not in str(r.title).lower()):
@@ -154,7 +154,7 @@ def public_catalogue(conn: Connection, catalog: Catalog, org_id: int, wanted: Ca
     return rows
 
 
-def public_years(conn: Connection, org_id: int, now: dt.datetime) -> list[int]:
+def public_years(conn: Connection, org_id: int, now: dt.datetime, catalog: Catalog | None = None) -> list[int]:
     """The years of the decisions a member of the public may see (newest first)."""
     return sorted({aware(r.created_at).astimezone(SHANGHAI).year  # type: ignore[union-attr]
-                   for r in visible_rows(conn, org_id, now)}, reverse=True)
+                   for r in visible_rows(conn, org_id, now, catalog=catalog)}, reverse=True)

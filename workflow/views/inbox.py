@@ -152,7 +152,7 @@ def inbox_items(conn: Connection, catalog: Catalog, actor: Actor, now: dt.dateti
         view = decision_view(row, catalog)
         if view.procedure.terminal(view.state):
             continue
-        if citizen and not (publicly_visible(str(row.procedure_id), view.facts, now) and comment_open(view.facts, now)):
+        if citizen and not (publicly_visible(str(row.procedure_id), view.facts, now, catalog) and comment_open(view.facts, now)):
             continue  # workflow.views.visibility: a citizen is waited on only where a public window is open now
         actions = actions_for(actor, view, include_any=False)
         if actions:

@@ -5,8 +5,8 @@ of the public (an account whose only role is ``public``) may see. Officials (any
 office-wide view they have today.
 
 **Which decisions** a public viewer sees at all (``publicly_visible``): a decision of their office under
-a procedure with a public side (``cn-713``: its pack marks the actions that put the draft before the
-public), not lawfully withheld from the public (flag ``confidential``: 依法不予公开, Decree 713 Art. 14
+a procedure with a public side (its pack marks the actions that put the draft before the public: Decree
+713's does; a pack in an office's extra folder may too, so the catalogue in use decides), not lawfully withheld from the public (flag ``confidential``: 依法不予公开, Decree 713 Art. 14
 and 32), once its draft has been put before the public:
 
 * a public-comment window has opened (``opens_at`` has come; Art. 15: the draft, its explanation, how
@@ -63,8 +63,11 @@ def public_procedures(catalog: Catalog) -> frozenset[str]:
     return frozenset(p.id for p in catalog.all() if any(a.marks & _PUBLIC_SIDE for a in p.actions.values()))
 
 
-#: The shipped procedures with a public side (``cn-713``).
-PUBLIC_PROCEDURES = public_procedures(default_catalog())
+def _public(catalog: Catalog | None) -> frozenset[str]:
+    """The public procedures of the catalogue in use (an office's extra packs included); the shipped one if none."""
+    return public_procedures(catalog if catalog is not None else default_catalog())
+
+
 DRAFT_KIND = "draft"
 #: Marks (``workflow.engine.definition.MARKS``) of the events whose content the public read model needs
 #: (never the whole trail): which actions they are is the procedure's declaration, not this module's.
@@ -119,18 +122,20 @@ def published(facts: Mapping[str, Any]) -> bool:
     return bool(publication.get("published_on")) and "withheld" not in publication
 
 
-def publicly_visible(procedure_id: str, facts: Mapping[str, Any], now: dt.datetime) -> bool:
+def publicly_visible(procedure_id: str, facts: Mapping[str, Any], now: dt.datetime,
+                     catalog: Catalog | None = None, *, public: frozenset[str] | None = None) -> bool:
     """The module's rule: a public, non-confidential decision whose draft was put before the public."""
-    if procedure_id not in PUBLIC_PROCEDURES or "confidential" in (facts.get("flags") or []):
+    if procedure_id not in (public if public is not None else _public(catalog)) or "confidential" in (facts.get("flags") or []):
         return False
     return _window_open_since(facts, now) or bool((facts.get("hearing") or {}).get("hearing_at")) or published(facts)
 
 
-def may_see(viewer: Viewer, org_id: int, procedure_id: str, facts: Mapping[str, Any], now: dt.datetime) -> bool:
+def may_see(viewer: Viewer, org_id: int, procedure_id: str, facts: Mapping[str, Any], now: dt.datetime,
+            catalog: Catalog | None = None) -> bool:
     """Whether ``viewer`` may see the decision at all: their office's, and public if they are public."""
     if org_id != viewer.org_id:
         return False
-    return not viewer.public or publicly_visible(procedure_id, facts, now)
+    return not viewer.public or publicly_visible(procedure_id, facts, now, catalog)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +195,7 @@ def _missing(decision_id: int) -> NotFound:
 
 
 def _procedure(conn: Connection, decision_id: int, catalog: Catalog | None) -> ProcedureDef:
-    """The decision's procedure version (public procedures are built-in: the shipped catalogue knows them)."""
+    """The decision's procedure version, from the catalogue in use (the shipped one when none is given)."""
     row = conn.execute(select(D.c.procedure_id, D.c.procedure_version).where(D.c.id == decision_id)).one()
     return (catalog or default_catalog()).get(f"{row.procedure_id}@{row.procedure_version}")
 
@@ -280,7 +285,8 @@ def public_decision(conn: Connection, catalog: Catalog, decision_id: int, viewer
     row = conn.execute(select(D, ORG.c.name.label("office")).join(ORG, ORG.c.id == D.c.org_id)
                        .where(D.c.id == decision_id)).first()
     # The public view itself, whoever asks: an official previewing it sees exactly what citizens see.
-    if row is None or int(row.org_id) != viewer.org_id or not publicly_visible(str(row.procedure_id), row.facts, now):
+    if row is None or int(row.org_id) != viewer.org_id or not publicly_visible(str(row.procedure_id), row.facts, now,
+                                                                                         catalog):
         raise _missing(decision_id)
     facts: Mapping[str, Any] = row.facts
     procedure = catalog.get(f"{row.procedure_id}@{row.procedure_version}")
@@ -300,7 +306,7 @@ def public_decision(conn: Connection, catalog: Catalog, decision_id: int, viewer
 
 
 def public_document(conn: Connection, viewer: Viewer, sha256: str, now: dt.datetime,
-                    decision_id: int | None = None) -> tuple[bytes, str, str] | None:
+                    decision_id: int | None = None, catalog: Catalog | None = None) -> tuple[bytes, str, str] | None:
     """(content, media type, file name) when ``sha256`` is public material of a decision ``viewer`` may see."""
     query = select(DV.c.decision_id).join(D, D.c.id == DV.c.decision_id).where(
         DV.c.sha256 == sha256, D.c.org_id == viewer.org_id)  # which kinds are public: public_documents says
@@ -308,20 +314,20 @@ def public_document(conn: Connection, viewer: Viewer, sha256: str, now: dt.datet
         query = query.where(DV.c.decision_id == decision_id)
     for candidate in sorted({int(d) for d in conn.execute(query).scalars()}):
         row = conn.execute(select(D.c.procedure_id, D.c.facts).where(D.c.id == candidate)).one()
-        if not publicly_visible(str(row.procedure_id), row.facts, now):
+        if not publicly_visible(str(row.procedure_id), row.facts, now, catalog):
             continue
-        for doc in public_documents(conn, candidate, now):
+        for doc in public_documents(conn, candidate, now, catalog=catalog):
             if doc.sha256 == sha256:
                 content = conn.execute(select(DOC.c.content, DOC.c.media_type).where(DOC.c.sha256 == sha256)).one()
                 return bytes(content.content), str(content.media_type), doc.filename
     return None
 
 
-def _candidates() -> Any:
+def _candidates(public: frozenset[str]) -> Any:
     # A superset of the visible decisions, found in the database so that a page does not read the
     # archive: a window, a hearing or a publication date on record (the exact rule runs on each row).
     facts = D.c.facts
-    return select(D).where(D.c.procedure_id.in_(sorted(PUBLIC_PROCEDURES)), or_(
+    return select(D).where(D.c.procedure_id.in_(sorted(public)), or_(
         facts["comment_window"]["opens_at"].as_string().is_not(None),
         facts["hearing"]["hearing_at"].as_string().is_not(None),
         facts["publication"]["published_on"].as_string().is_not(None)))
@@ -329,9 +335,10 @@ def _candidates() -> Any:
 
 def visible_rows(conn: Connection, org_id: int, now: dt.datetime, *, state: str | None = None,
                  procedure_id: str | None = None, procedure_version: str | None = None, below: int | None = None,
-                 limit: int | None = None) -> list[Any]:
+                 limit: int | None = None, catalog: Catalog | None = None) -> list[Any]:
     """The office's decision rows a public viewer may see, newest first (``below``: ids under it only)."""
-    query = _candidates().where(D.c.org_id == org_id).order_by(D.c.id.desc())
+    public = _public(catalog)
+    query = _candidates(public).where(D.c.org_id == org_id).order_by(D.c.id.desc())
     for column, value in ((D.c.state, state), (D.c.procedure_id, procedure_id),
                           (D.c.procedure_version, procedure_version)):
         if value is not None:
@@ -340,22 +347,24 @@ def visible_rows(conn: Connection, org_id: int, now: dt.datetime, *, state: str 
         query = query.where(D.c.id < below)
     out = []
     for row in conn.execute(query):
-        if publicly_visible(str(row.procedure_id), row.facts, now):
+        if publicly_visible(str(row.procedure_id), row.facts, now, public=public):
             out.append(row)
             if limit is not None and len(out) >= limit:
                 break
     return out
 
 
-def visible_ids(conn: Connection, org_id: int, ids: Iterable[int], now: dt.datetime) -> set[int]:
+def visible_ids(conn: Connection, org_id: int, ids: Iterable[int], now: dt.datetime,
+                catalog: Catalog | None = None) -> set[int]:
     """Which of ``ids`` a public viewer of the office may see (to filter notifications and links)."""
     wanted = sorted(set(ids))
     if not wanted:
         return set()
     rows = conn.execute(select(D.c.id, D.c.procedure_id, D.c.facts).where(D.c.id.in_(wanted), D.c.org_id == org_id))
-    return {int(r.id) for r in rows if publicly_visible(str(r.procedure_id), r.facts, now)}
+    public = _public(catalog)
+    return {int(r.id) for r in rows if publicly_visible(str(r.procedure_id), r.facts, now, public=public)}
 
 
-__all__ = ["DRAFT_KIND", "PUBLIC_PROCEDURES", "PUBLIC_ROLE", "OwnComment", "PublicDecision",
+__all__ = ["DRAFT_KIND", "PUBLIC_ROLE", "OwnComment", "PublicDecision",
            "PublicDocument", "Viewer", "comment_open", "may_see", "public_window", "own_comments", "public_decision", "public_document",
-           "public_documents", "public_only", "publicly_visible", "published", "visible_ids", "visible_rows"]
+           "public_documents", "public_only", "public_procedures", "publicly_visible", "published", "visible_ids", "visible_rows"]

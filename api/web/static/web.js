@@ -1,4 +1,5 @@
-/* Small progressive enhancement: the 30-day public-comment rule checked as the official types (Art. 15).
+/* Small progressive enhancement: the shortest public-comment window the procedure's guard enforces (its days and
+   article come from the pack, in data-min-days and data-short), checked as the official types.
    The server checks it again; this only warns early. */
 (function () {
   "use strict";
@@ -10,9 +11,10 @@
     if (!opens || !closes || !out) { return; }
     if (!opens.value || !closes.value) { out.textContent = ""; out.className = "hint"; return; }
     var a = new Date(opens.value), b = new Date(closes.value);
-    var earliest = new Date(a.getTime()); earliest.setDate(earliest.getDate() + 30);
+    var minimum = parseInt(out.getAttribute("data-min-days") || "0", 10);
+    var earliest = new Date(a.getTime()); earliest.setDate(earliest.getDate() + minimum);
     var days = Math.floor((b - a) / 86400000);
-    if (b < earliest && !(reason && reason.value.trim())) {
+    if (minimum > 0 && b < earliest && !(reason && reason.value.trim())) {
       out.textContent = out.getAttribute("data-short").replace("%d", String(days));
       out.className = "hint warn";
     } else {

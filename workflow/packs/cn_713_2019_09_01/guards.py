@@ -13,7 +13,7 @@ from typing import Any
 
 from workflow.engine import rules as engine_rules
 from workflow.engine.context import Attempt, parse_iso
-from workflow.engine.errors import CalendarMissing, InvalidInput, RuleViolation
+from workflow.engine.errors import CalendarMissing, InvalidInput, RuleViolation, enforces
 from workflow.engine.tasks import task_done, task_required
 from workflow.packs.cn_713_2019_09_01 import rules
 from workflow.packs.cn_713_2019_09_01.records import (
@@ -57,6 +57,7 @@ def not_confidential(a: Attempt) -> RuleViolation | None:
     return RuleViolation.of(rules.CONFIDENTIAL_NOT_PUBLIC) if "confidential" in _flags(a) else None
 
 
+@enforces(rules.COMMENT_WINDOW_TOO_SHORT, min_days=30)
 def comment_window_long_enough(a: Attempt) -> RuleViolation | None:
     """Art. 15 (rule 1): at least 30 days, unless a reason for shortening is stated on the notice."""
     opens, closes = parse_iso(a.data["opens_at"]), parse_iso(a.data["closes_at"])

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from workflow.engine.context import Attempt, parse_iso
-from workflow.engine.errors import CalendarMissing, InvalidInput, Rule, RuleViolation
+from workflow.engine.errors import CalendarMissing, InvalidInput, Rule, RuleViolation, enforces
 from workflow.engine.tasks import task_done, task_required
 from workflow.packs.cn_713_2019_09_01 import guards as base
 from workflow.packs.cn_713_2019_09_01.guards import comment_author, reply_to_known
@@ -62,6 +62,7 @@ def nd_no_window_open(a: Attempt) -> RuleViolation | None:
     return _cite(base.no_window_open(a), rules.WINDOW_EXISTS)
 
 
+@enforces(rules.COMMENT_WINDOW_TOO_SHORT, min_days=lambda office: setting(office, "nd_comment_days"))
 def nd_comment_window_long_enough(a: Attempt) -> RuleViolation | None:
     """ZJ372 (setting ``nd_comment_days``): the window runs that many days unless a shorter one is explained."""
     opens, closes = parse_iso(a.data["opens_at"]), parse_iso(a.data["closes_at"])
