@@ -125,7 +125,7 @@ def test_the_catalog_collects_the_shipped_packs_settings_and_nothing_is_declared
     by_procedure = {p.id: [s.key for s in specs] for p, specs in catalog.settings_by_procedure()}
     assert by_procedure[ER] == ["er_review_days", "er_acceptance_days", "er_supplement_days"]
     assert "nd_comment_days" in by_procedure["normative-document"]
-    assert "cn-713" not in by_procedure  # its settings are the engine's own
+    assert by_procedure["contract-review"] == ["contract_review_days"] and "cn-713" not in by_procedure
     for folder in PACKS.iterdir():
         for module in folder.glob("*.py"):
             assert "declare_settings" not in module.read_text(encoding="utf-8"), module

@@ -60,7 +60,6 @@ class SettingsForm(FlaskForm):
     collective_body = StringField("集体讨论会议名称", validators=[DataRequired(), Length(max=200)])
     legality_review_unit = StringField("合法性审查机构", validators=[Length(max=200)])
     legality_review_days = IntegerField("合法性审查期限（工作日）", validators=[NumberRange(7, 60)])
-    contract_review_days = IntegerField("合同审查期限（工作日）", validators=[NumberRange(1, 60)])
     stall_days = IntegerField("久拖不决提醒（工作日）", validators=[NumberRange(1, 250)])
     expert_opinions_min = IntegerField("专家论证意见最少份数", validators=[NumberRange(1, 20)])
     escalation_working_days = IntegerField("逾期未确认后督办（工作日）", validators=[NumberRange(1, 30)])

@@ -16,7 +16,6 @@ DEFAULT_OFFICE_SETTINGS: Mapping[str, Any] = {
     "collective_body": "主任办公会议",
     "legality_review_unit": "司法所",
     "legality_review_days": 10,
-    "contract_review_days": 5,
     "stall_days": 20,
     "expert_opinions_min": 1,
     "escalation_working_days": 2,
