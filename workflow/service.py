@@ -111,7 +111,7 @@ class Juece:
         if row is None or not row.active:
             raise NotFound(f"没有这个用户：{name}", f"no such user: {name}", details={"user": name})
         actor = Actor(int(row.id), people.named(row), frozenset(row.roles), int(row.org_id), str(row.unit or ""))
-        office = Office(int(row.org_id), str(row.org_name), dict(row.settings or {}))
+        office = Office(int(row.org_id), str(row.org_name), dict(row.settings or {}), self.catalog.settings)
         return actor, office, self.calendar_for(st, row.system_seq, int(row.org_id))
 
     def _store_documents(self, st: Store, action: ActionDef, data: dict[str, Any], now: dt.datetime,
@@ -287,7 +287,7 @@ class Juece:
                       str(row.actor_unit or ""))
         if grant is not None:  # a deputy acts in their own name, with the granted role only
             actor = deputies.acting(st, actor, grant, self.clock())
-        office = Office(int(row.org_id), str(row.org_name), dict(row.org_settings or {}))
+        office = Office(int(row.org_id), str(row.org_name), dict(row.org_settings or {}), self.catalog.settings)
         cal = self.calendar_for(st, row.system_seq, int(row.org_id))
         if expected_version is not None and expected_version != row.version:
             raise self._stale(st, stream_of(decision_id), expected_version, int(row.version),

@@ -20,6 +20,7 @@ from workflow.admin.people import Named
 from workflow.engine.context import DEFAULT_OFFICE_SETTINGS
 from workflow.engine.definition import ROLES
 from workflow.engine.errors import WorkflowError
+from workflow.engine.office_settings import range_text
 from workflow.record import migration
 from workflow.timing.awaiting import calendar_status
 from workflow.timing.calendar import SHANGHAI
@@ -59,7 +60,6 @@ class SettingsForm(FlaskForm):
     collective_body = StringField("集体讨论会议名称", validators=[DataRequired(), Length(max=200)])
     legality_review_unit = StringField("合法性审查机构", validators=[Length(max=200)])
     legality_review_days = IntegerField("合法性审查期限（工作日）", validators=[NumberRange(7, 60)])
-    contract_review_days = IntegerField("合同审查期限（工作日）", validators=[NumberRange(1, 60)])
     stall_days = IntegerField("久拖不决提醒（工作日）", validators=[NumberRange(1, 250)])
     expert_opinions_min = IntegerField("专家论证意见最少份数", validators=[NumberRange(1, 20)])
     escalation_working_days = IntegerField("逾期未确认后督办（工作日）", validators=[NumberRange(1, 30)])
@@ -150,13 +150,16 @@ def office() -> Any:
     name = office_name(person.org_id)
     with core().db.read() as conn:
         current = dict(DEFAULT_OFFICE_SETTINGS) | listing.office_settings(conn, person.org_id)
-    form = SettingsForm(data={k: current.get(k) for k in SettingsForm.__dict__ if k in current})
+    declared = core().catalog.settings
+    current |= {k: spec.held(current.get(k)) for k, spec in declared.items()}  # as the rules read them
+    form = _settings_form()(data={k: current.get(k) for k in SettingsForm.__dict__ if k in current} | {
+        k: current[k] for k in declared})
     _translate(form)
     error, status = None, 200
     if request.method == "POST":
         if form.validate_on_submit():
-            changes = {f.name: f.data for f in form if f.name in DEFAULT_OFFICE_SETTINGS and f.data != current.get(
-                f.name)}
+            changes = {f.name: f.data for f in form if (f.name in DEFAULT_OFFICE_SETTINGS or (
+                f.name in declared and f.data is not None)) and f.data != current.get(f.name)}
             try:
                 if changes:
                     domain.update_org_settings(core(), name, changes, by=person.name)
@@ -167,7 +170,23 @@ def office() -> Any:
                 return redirect(url_for("admin.office"), 303)
         else:
             error, status = _("表单无效，请检查后重试。"), 422
-    return render_template("admin_office.html", form=form, office=name, error=error), status
+    sections = [(labels.pick(p.title, lang()), [form[spec.key] for spec in specs])
+                for p, specs in core().catalog.settings_by_procedure()]
+    return render_template("admin_office.html", form=form, office=name, error=error, sections=sections,
+                           declared=declared), status
+
+
+def _settings_form() -> type[SettingsForm]:
+    """The settings form with a field for each setting the packs in use declare: its label, range and article."""
+    english = lang() == "en"
+    fields: dict[str, Any] = {}
+    for key, spec in core().catalog.settings.items():
+        hint = _("范围 %(range)s；依据：%(article)s", range=range_text(spec, english), article=spec.article)
+        fields[key] = IntegerField(labels.pick(spec.label, lang()), description=hint, validators=[
+            Optional(), NumberRange(spec.low, spec.high, message=_("应在 %(range)s 之间（%(article)s）",
+                                                                   range=range_text(spec, english),
+                                                                   article=spec.article))])
+    return type("OfficeSettingsForm", (SettingsForm,), fields)
 
 
 def _flash_resolved(resolved: dict[str, int]) -> None:

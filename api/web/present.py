@@ -155,7 +155,7 @@ def window_rules(procedure: ProcedureDef, office: Office) -> dict[str, dict[str,
         for rule in enforced(procedure.actions[action_id].checks):
             days = rule.terms.get("min_days")
             if days is not None:
-                out[action_id] = {"min_days": int(days(office) if callable(days) else days),
+                out[action_id] = {"min_days": int(days(office.under(procedure.settings)) if callable(days) else days),
                                   "article": rule.rule.article, "code": rule.rule.code}
     return out
 

@@ -17,6 +17,7 @@ from workflow.admin import people, sessions
 from workflow.engine.context import DEFAULT_OFFICE_SETTINGS
 from workflow.engine.definition import ROLES
 from workflow.engine.errors import InvalidInput, NotFound
+from workflow.engine.office_settings import check_changes
 from workflow.engine.textrules import one_line
 from workflow.persistence.store import CD, CY, OCD, ORG, U, naive
 from workflow.record import keys
@@ -30,7 +31,8 @@ _HASHER = PasswordHasher()
 def ensure_org(core: Juece, name: str, settings: Mapping[str, Any] | None = None) -> int:
     """The office named ``name``, created with default settings if it does not exist."""
     name = one_line("org", name)
-    core.outbound.check_settings(settings or {})
+    settings = check_changes(settings or {}, core.catalog.settings)
+    core.outbound.check_settings(settings)
     with core.db.write() as conn:
         row = conn.execute(select(ORG.c.id).where(ORG.c.name == name)).first()
         if row:
@@ -43,11 +45,9 @@ def ensure_org(core: Juece, name: str, settings: Mapping[str, Any] | None = None
 
 
 def update_org_settings(core: Juece, name: str, changes: Mapping[str, Any], by: str = "admin") -> dict[str, Any]:
-    """Change an office's settings (known keys only); returns the new settings."""
-    unknown = sorted(set(changes) - set(DEFAULT_OFFICE_SETTINGS))
-    if unknown:
-        raise InvalidInput(f"未知设置：{'、'.join(unknown)}", f"unknown settings: {', '.join(unknown)}",
-                           details={"field": unknown[0]})
+    """Change an office's settings (the engine's and the declared keys only, within range); returns the new settings."""
+    # The engine's keys and those the packs in use declare; a declared one within its lawful range.
+    changes = check_changes(changes, core.catalog.settings)
     core.outbound.check_settings(changes)  # before any transaction: resolving a name may take a moment
     with core.db.write() as conn:
         row = conn.execute(select(ORG.c.id, ORG.c.settings).where(ORG.c.name == name)).first()

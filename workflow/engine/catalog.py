@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workflow.engine.definition import ProcedureDef
+from workflow.engine.definition import ProcedureDef, SettingDef
 from workflow.engine.errors import NotFound
 from workflow.engine.loader import builtin_paths, load_definition
 from workflow.engine.migration import check_migrations
+from workflow.engine.office_settings import collect
 
 
 @dataclass(slots=True)
@@ -18,6 +19,8 @@ class Catalog:
     """Procedure definitions by ``id@version``."""
 
     procedures: dict[str, ProcedureDef] = field(default_factory=dict)
+    #: The office settings the loaded packs declare, by key (``office_settings.collect``).
+    settings: dict[str, SettingDef] = field(default_factory=dict)
 
     @classmethod
     def load(cls, paths: Iterable[Path]) -> Catalog:
@@ -27,6 +30,7 @@ class Catalog:
             procedure = load_definition(path)
             catalog.procedures[procedure.key] = procedure
         check_migrations(catalog.procedures)  # a migration map is judged against the version it maps from
+        catalog.settings = collect(catalog.procedures.values())
         return catalog
 
     def get(self, key: str) -> ProcedureDef:
@@ -43,6 +47,14 @@ class Catalog:
             raise NotFound(f"没有生效的程序定义：{procedure_id}", f"no procedure '{procedure_id}' in force on {on}",
                            details={"procedure": procedure_id})
         return max(versions, key=lambda p: p.effective_from)
+
+    def settings_by_procedure(self) -> list[tuple[ProcedureDef, list[SettingDef]]]:
+        """The declared settings grouped by procedure (its latest version names the section), in id order."""
+        latest: dict[str, ProcedureDef] = {}
+        for procedure in self.all():
+            latest[procedure.id] = procedure
+        return [(p, [s for s in self.settings.values() if s.procedure == pid]) for pid, p in sorted(latest.items())
+                if any(s.procedure == pid for s in self.settings.values())]
 
     def all(self) -> list[ProcedureDef]:
         """Every version, sorted by id then effective date."""

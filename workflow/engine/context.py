@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from workflow.engine.definition import ActionDef, ProcedureDef
+from workflow.engine.definition import ActionDef, ProcedureDef, SettingDef
 from workflow.timing.calendar import WorkCalendar
 
-#: Office settings and their defaults (docs/procedure/cn-713.md "Office settings" and "Deadlines"; Art. 26 for the review limit).
+#: The engine's own office settings and their defaults (docs/procedure/cn-713.md "Office settings" and
+#: "Deadlines"; Art. 26 for the review limit). A pack's own settings are declared in its ``procedure.yaml``
+#: (``settings:``, ``SettingDef``), not here.
 DEFAULT_OFFICE_SETTINGS: Mapping[str, Any] = {
     "collective_body": "主任办公会议",
     "legality_review_unit": "司法所",
     "legality_review_days": 10,
-    "contract_review_days": 5,
     "stall_days": 20,
     "expert_opinions_min": 1,
     "escalation_working_days": 2,
@@ -27,14 +28,6 @@ DEFAULT_OFFICE_SETTINGS: Mapping[str, Any] = {
     "witness_email": "",
     "witness_webhook": "",
 }
-
-
-def declare_settings(defaults: Mapping[str, Any]) -> None:
-    """Add a procedure pack's own office settings and their defaults (a key already declared is kept)."""
-    known = DEFAULT_OFFICE_SETTINGS
-    assert isinstance(known, dict)
-    for key, value in defaults.items():
-        known.setdefault(key, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +73,25 @@ class Office:
     id: int
     name: str
     settings: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_OFFICE_SETTINGS))
+    #: The pack-declared settings in force for it (``under``): read through their declaration.
+    declared: Mapping[str, SettingDef] = field(default_factory=dict)
 
     def setting(self, key: str) -> Any:
-        """A setting of this office, or the default."""
+        """A setting of this office: the one way rules, guards and predicates read one.
+
+        A pack-declared setting is the office's value held within its declared range (the default when
+        unset); an engine setting is the office's value or the engine default.
+        """
+        spec = self.declared.get(key)
+        if spec is not None:
+            return spec.held(self.settings.get(key))
         return self.settings.get(key, DEFAULT_OFFICE_SETTINGS.get(key))
+
+    def under(self, declared: Mapping[str, SettingDef]) -> Office:
+        """This office reading the settings ``declared`` (a procedure's) through their declarations."""
+        if not declared or all(self.declared.get(k) is v for k, v in declared.items()):
+            return self
+        return replace(self, declared={**self.declared, **declared})
 
 
 @dataclass(frozen=True, slots=True)

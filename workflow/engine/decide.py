@@ -157,6 +157,7 @@ def _check(decision: DecisionView, action: ActionDef, actor: Actor, clean: Mappi
                                      window_floor)
     if refusal is not None:
         raise refusal
+    office = office.under(decision.procedure.settings)  # its guards read the settings the procedure declares
     attempt = Attempt(decision, action, actor, clean, now, office, cal, correcting)
     for check in action.checks:  # resolved at load time, in the order the definition lists them
         refusal = check(attempt)

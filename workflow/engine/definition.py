@@ -53,6 +53,39 @@ class Label:
     en: str
 
 
+#: Units a declared office setting may count in, with their Chinese and English names.
+SETTING_UNITS: Mapping[str, tuple[str, str]] = {
+    "working_days": ("工作日", "working days"), "calendar_days": ("日", "days"), "months": ("个月", "months"),
+    "years": ("年", "years"), "count": ("", ""),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SettingDef:
+    """An office setting a pack declares: an integer with its default and lawful range (``settings:``)."""
+
+    key: str
+    label: Label
+    default: int
+    low: int
+    high: int
+    unit: str
+    article: str
+    #: The procedure (``id``) that declares it: the admin page's section.
+    procedure: str = ""
+
+    def held(self, value: Any) -> int:
+        """The value in force: the office's own when it is a number, held within the range; else the default.
+
+        A value stored before the range was declared (or by hand) is never used outside the range.
+        """
+        try:
+            number = int(value) if value not in (None, "") and not isinstance(value, bool) else self.default
+        except (TypeError, ValueError):
+            number = self.default
+        return min(max(number, self.low), self.high)
+
+
 @dataclass(frozen=True, slots=True)
 class StateDef:
     """One state of the main line."""
@@ -240,6 +273,8 @@ class ProcedureDef:
     hooks: Hooks = field(default_factory=Hooks)
     #: What the pages call one matter of this procedure and its draft (``nouns`` in the YAML).
     nouns: Nouns = field(default_factory=lambda: Nouns())
+    #: The office settings this version declares (``settings:``), by key.
+    settings: Mapping[str, SettingDef] = field(default_factory=dict)
 
     @property
     def key(self) -> str:

@@ -27,11 +27,13 @@ from workflow.engine.definition import (
     Label,
     Nouns,
     ProcedureDef,
+    SettingDef,
     StateDef,
     TaskDef,
 )
 from workflow.engine.errors import DefinitionError, DefinitionProblem
 from workflow.engine.fields import FIELD_TYPES, REQUIRED_OPTIONS
+from workflow.engine.office_settings import check_references, load_settings
 
 if TYPE_CHECKING:
     from workflow.engine.packs import PackFunctions
@@ -188,7 +190,7 @@ def load_definition(path: str | Path, functions: PackFunctions | None = None) ->
         loader.dispose()
     check = _Checker(name)
     check.keys(raw, {"id", "version", "effective_from", "title", "legal_basis", "initial", "states", "flags",
-                     "tasks", "actions", "deadlines", "migrates_from", "nouns"}, "definition")
+                     "tasks", "actions", "deadlines", "migrates_from", "nouns", "settings"}, "definition")
     for line, key in loader.duplicates:
         check.add(line, f"duplicate key '{key}'")
     if not isinstance(raw, _Map):
@@ -243,7 +245,8 @@ def load_definition(path: str | Path, functions: PackFunctions | None = None) ->
                 if ref.startswith("action:") and ref[7:] not in actions:
                     check.add(check.line_of(raw, "actions"),
                               f"action '{action.id}' field '{spec.name}': unknown action '{ref[7:]}' in 'after'")
-    deadlines = _load_deadlines(check, check.mapping(raw, "deadlines", required=False), actions, states)
+    settings = load_settings(check, raw.get("settings"), str(raw.get("id", "")))
+    deadlines = _load_deadlines(check, check.mapping(raw, "deadlines", required=False), actions, states, settings)
     _check_graph(check, raw, states_node, states, actions, initial)
     from workflow.engine.migration import load_migrations
 
@@ -255,7 +258,7 @@ def load_definition(path: str | Path, functions: PackFunctions | None = None) ->
         id=str(raw["id"]), version=str(raw["version"]), effective_from=effective,
         title=_label(raw["title"]), legal_basis=str(raw["legal_basis"]), initial=initial,
         states=states, flags=flags, tasks=tasks, actions=actions, deadlines=deadlines, source=name,
-        migrates_from=migrations, pack=fns.name, hooks=fns.hooks, nouns=_nouns(check, raw),
+        migrates_from=migrations, pack=fns.name, hooks=fns.hooks, nouns=_nouns(check, raw), settings=settings,
     )
 
 
@@ -416,7 +419,7 @@ def _time_truth(check: _Checker, parent: Any, fname: str, fnode: Mapping[str, An
 
 
 def _load_deadlines(check: _Checker, node: _Map, actions: Mapping[str, ActionDef],
-                    states: Mapping[str, StateDef]) -> dict[str, DeadlineDef]:
+                    states: Mapping[str, StateDef], settings: Mapping[str, SettingDef]) -> dict[str, DeadlineDef]:
     out: dict[str, DeadlineDef] = {}
     for key, dnode in node.items():
         if not isinstance(dnode, dict):
@@ -435,7 +438,8 @@ def _load_deadlines(check: _Checker, node: _Map, actions: Mapping[str, ActionDef
             check.add(check.line_of(node, key), f"deadline '{key}' never starts (no 'starts_on')")
         closes = check.names(dnode, "closes_on", actions, "action")
         _check_from_field(check, dnode, key, rule, starts, actions)
-        when = {str(k): tuple(str(x) for x in v) for k, v in (dnode.get("starts_when") or {}).items()}
+        check_references(check, dnode, key, rule, dnode.get("reminders") or [], settings)
+        when = _starts_when(check, dnode, key, starts, actions)
         out[key] = DeadlineDef(
             key=key, label=_label(dnode), article=str(dnode.get("article", "")), rule=dict(rule),
             starts_on=starts, closes_on=closes, starts_when=when,
@@ -445,6 +449,45 @@ def _load_deadlines(check: _Checker, node: _Map, actions: Mapping[str, ActionDef
             while_in=check.names(dnode, "while_in", states, "state"),
         )
     return out
+
+
+def _starts_when(check: _Checker, dnode: Any, key: str, starts: tuple[str, ...],
+                 actions: Mapping[str, ActionDef]) -> dict[str, tuple[str, ...]]:
+    """``starts_when: {field: [values]}``: ``outcome`` (the action's outcome), or a choice field of every starter.
+
+    A starting action without an outcome field is not filtered by ``outcome``; any other field must be a
+    choice field of every starting action, and each value one of its options.
+    """
+    node = dnode.get("starts_when") or {}
+    if not isinstance(node, dict):
+        check.add(check.line_of(dnode, "starts_when"), f"deadline '{key}': starts_when must be a mapping")
+        return {}
+    when: dict[str, tuple[str, ...]] = {}
+    starters = [actions[a] for a in starts if a in actions]
+    for name, raw in node.items():
+        line = check.line_of(node, name)
+        values = tuple(str(x) for x in ([raw] if isinstance(raw, str) else raw or []))
+        when[str(name)] = values
+        if not values:
+            check.add(line, f"deadline '{key}': starts_when '{name}' lists no value")
+        if name == "outcome":
+            offered = {o for a in starters for o in a.outcomes}
+            if not offered:
+                check.add(line, f"deadline '{key}': starts_when 'outcome' but no starting action has outcomes")
+            for value in values:
+                if offered and value not in offered:
+                    check.add(line, f"deadline '{key}': starts_when outcome '{value}' is no starting action's outcome")
+            continue
+        for action in starters:
+            spec = action.fields.get(str(name))
+            if spec is None or spec.type != "choice":
+                check.add(line, f"deadline '{key}': starts_when '{name}' is not a choice field of '{action.id}'")
+                continue
+            for value in values:
+                if value not in spec.options:
+                    check.add(line, f"deadline '{key}': starts_when '{name}': '{value}' is not an option of "
+                                    f"'{action.id}'")
+    return when
 
 
 def _check_from_field(check: _Checker, dnode: Any, key: str, rule: Mapping[str, Any], starts: tuple[str, ...],

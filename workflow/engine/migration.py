@@ -194,6 +194,7 @@ def _deadlines(source: ProcedureDef, target: ProcedureDef, spec: MigrationDef, t
     plan.close = sorted({k for k in source.deadlines if k not in target.deadlines} | set(spec.start))
     if target.terminal(to_state):
         return plan
+    office = office.under(target.settings)
     plan.stall_due_at, plan.stall_awaiting = stall(stall_rule(target), now, office, cal)
     for key in spec.start:
         deadline = target.deadlines[key]

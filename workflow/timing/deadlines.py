@@ -226,6 +226,21 @@ def stall_rule(procedure: ProcedureDef) -> Mapping[str, Any]:
     return next((d.rule for d in procedure.deadlines.values() if "*" in d.starts_on), DEFAULT_STALL_RULE)
 
 
+def starts_when(deadline: DeadlineDef, outcome: str | None, data: Mapping[str, Any]) -> bool:
+    """Whether the starting action's ``outcome`` and choices meet the deadline's ``starts_when``.
+
+    ``outcome`` filters only actions that have one (``publish`` always starts); any other key is a choice
+    field of the action: CF60's 90 days run for ``decision_kind: penalty`` only.
+    """
+    for name, wanted in deadline.starts_when.items():
+        if name == "outcome":
+            if outcome is not None and outcome not in wanted:
+                return False
+        elif str(data.get(name) or "") not in wanted:
+            return False
+    return True
+
+
 def plan(procedure: ProcedureDef, action: str, outcome: str | None, data: Mapping[str, Any],
          new_state: str, now: dt.datetime, office: Office, cal: WorkCalendar, org_id: int) -> DeadlinePlan:
     """Deadlines closed and opened by ``action``; the stall clock restarts on every action (Art. 38).
@@ -234,6 +249,7 @@ def plan(procedure: ProcedureDef, action: str, outcome: str | None, data: Mappin
     leading elsewhere closes it (and stops the stall clock) instead of starting it again.
     """
     result = DeadlinePlan()
+    office = office.under(procedure.settings)  # its rules read the settings the procedure declares
     terminal = procedure.terminal(new_state)
     for deadline in procedure.deadlines.values():
         running = not terminal and (not deadline.while_in or new_state in deadline.while_in)
@@ -245,9 +261,7 @@ def plan(procedure: ProcedureDef, action: str, outcome: str | None, data: Mappin
                 not running and deadline.while_in):
             result.close.append(deadline.key)
         if action in deadline.starts_on and running:
-            wanted = deadline.starts_when.get("outcome")
-            # An action without an outcome field (``outcome`` None) is not filtered by outcome.
-            if wanted and outcome is not None and outcome not in wanted:
+            if not starts_when(deadline, outcome, data):
                 continue
             result.open.extend(schedule(deadline, fix_rule(deadline.rule, data, office), now, cal, org_id,
                                         start=start_instant(deadline.rule, data, now, cal),

@@ -41,7 +41,7 @@ class Problem(ma.Schema):
     message_zh = fields.String(required=True)
     message_en = fields.String(required=True)
     article = fields.String(metadata={"description": "the article of the rule that refused"})
-    rule = fields.Integer(metadata={"description": "the hard rule's number in docs/procedure/cn-713.md"})
+    rule = fields.Integer(metadata={"description": "the hard rule's number in its procedure's specification (docs/procedure/)"})
     field = fields.String(metadata={"description": "the input field at fault"})
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     details = fields.Dict(keys=fields.String(), values=fields.Raw())

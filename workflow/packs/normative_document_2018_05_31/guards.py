@@ -17,7 +17,6 @@ from workflow.packs.cn_713_2019_09_01 import guards as base
 from workflow.packs.cn_713_2019_09_01.guards import comment_author, reply_to_known
 from workflow.packs.cn_713_2019_09_01.records import has_lawful_opinion
 from workflow.packs.normative_document_2018_05_31 import rules
-from workflow.packs.normative_document_2018_05_31.rules import setting
 
 # The names procedure.yaml may use; those of Decree 713 are reused explicitly (its pack).
 __all__ = ["comment_author", "nd_adoption_explained", "nd_adoption_report_complete", "nd_comment_window_long_enough", "nd_comment_window_open", "nd_confidential_basis_given", "nd_consultation_complete", "nd_draft_and_bases", "nd_effective_not_before_publication", "nd_filing_record_complete", "nd_lawful_opinion_on_current_draft", "nd_meeting_not_yet_recorded", "nd_meeting_record_complete", "nd_meeting_recorded", "nd_no_window_open", "nd_not_confidential", "nd_publication_complete", "nd_repeal_published", "nd_review_checklist_complete", "nd_review_period_in_range", "nd_reviewer_not_drafter", "nd_task_waivable", "nd_validity_lapsed", "nd_validity_within_limit", "reply_to_known"]
@@ -62,7 +61,7 @@ def nd_no_window_open(a: Attempt) -> RuleViolation | None:
     return _cite(base.no_window_open(a), rules.WINDOW_EXISTS)
 
 
-@enforces(rules.COMMENT_WINDOW_TOO_SHORT, min_days=lambda office: setting(office, "nd_comment_days"))
+@enforces(rules.COMMENT_WINDOW_TOO_SHORT, min_days=lambda office: office.setting("nd_comment_days"))
 def nd_comment_window_long_enough(a: Attempt) -> RuleViolation | None:
     """ZJ372 (setting ``nd_comment_days``): the window runs that many days unless a shorter one is explained."""
     opens, closes = parse_iso(a.data["opens_at"]), parse_iso(a.data["closes_at"])
@@ -70,7 +69,7 @@ def nd_comment_window_long_enough(a: Attempt) -> RuleViolation | None:
         raise InvalidInput("截止时间应晚于开始时间", "closes_at must be after opens_at", details={"field": "closes_at"})
     if not _blank(a.data.get("short_reason")):
         return None
-    days = setting(a.office, "nd_comment_days")
+    days = int(a.office.setting("nd_comment_days"))
     opened = a.calendar.local_date(opens)
     try:
         earliest = a.calendar.add_calendar_days(opened, days)
@@ -119,7 +118,8 @@ def nd_review_period_in_range(a: Attempt) -> RuleViolation | None:
     if not a.data.get("due_on"):  # the due date is then the office's limit (deadline legality_review_due)
         return None
     requested = dt.date.fromisoformat(a.data["due_on"])
-    low, high = setting(a.office, "nd_review_min_days"), rules.SETTINGS["nd_review_days"][2]
+    # The longest is GB115's 15 working days (the top of nd_review_days' declared range), whatever the office's own.
+    low, high = int(a.office.setting("nd_review_min_days")), a.decision.procedure.settings["nd_review_days"].high
     today = a.calendar.local_date(a.now)
     try:
         earliest = a.calendar.add_working_days(today, low)
@@ -215,7 +215,8 @@ def nd_validity_within_limit(a: Attempt) -> RuleViolation | None:
     if not start or not a.data.get("expires_on"):
         raise InvalidInput("应当填写有效期至和起算日期", "the validity end and its start date are required",
                            details={"field": "expires_on" if start else "republished_on"})
-    years, provisional = setting(a.office, "nd_validity_years"), setting(a.office, "nd_provisional_validity_years")
+    years = int(a.office.setting("nd_validity_years"))
+    provisional = int(a.office.setting("nd_provisional_validity_years"))
     limit = provisional if "provisional" in a.facts.get("flags", []) else years
     begin, end = dt.date.fromisoformat(str(start)), dt.date.fromisoformat(str(a.data["expires_on"]))
     latest = _add_years(begin, limit)

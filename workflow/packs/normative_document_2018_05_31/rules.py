@@ -1,4 +1,4 @@
-"""The rules of the normative-document pack: codes, articles and messages, and the office settings it reads.
+"""The rules of the normative-document pack: codes, articles and messages (its settings: ``procedure.yaml``).
 
 Sources (docs/procedure/normative-document.md §0): GB37 is 国办发〔2018〕37号, GB115 is 国办发〔2018〕115号,
 ZJ372 is 浙江省人民政府令第372号 (text not yet verified: its numbers are office settings with conservative
@@ -8,38 +8,9 @@ Codes are part of the public interface: never rename one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from workflow.engine.context import Office, declare_settings
 from workflow.engine.errors import Rule
 
 R = Rule
-
-#: Office settings of this pack: key -> (default, lowest lawful value, highest lawful value).
-SETTINGS: Mapping[str, tuple[int, int, int]] = {
-    "nd_comment_days": (30, 7, 60),  # ZJ372 (unverified); 30 as 规章制定程序条例 art. 15
-    "nd_review_min_days": (5, 5, 15),  # GB115: 一般不少于5个工作日
-    "nd_review_days": (15, 5, 15),  # GB115: 最长不超过15个工作日
-    "nd_filing_days": (15, 1, 30),  # ZJ372 (unverified); 15 is never late under either known rule
-    "nd_validity_years": (5, 1, 5),  # ZJ372 (unverified); local rules: 一般为5年
-    "nd_provisional_validity_years": (2, 1, 2),  # 暂行、试行: 2 years
-    "nd_evaluation_days_before_expiry": (180, 30, 365),  # local rules: 届满前6个月评估
-    "nd_cleanup_months": (24, 12, 24),  # ZJ372 per statute-research.md: 每隔两年 (unverified)
-}
-declare_settings({key: default for key, (default, _, _) in SETTINGS.items()})
-
-
-def setting(office: Office, key: str) -> int:
-    """The office's value of a pack setting, held within its lawful range (an unlawful value is never used)."""
-    default, low, high = SETTINGS[key]
-    value: Any = office.setting(key)
-    try:
-        number = int(value) if value not in (None, "") else default
-    except (TypeError, ValueError):
-        number = default
-    return min(max(number, low), high)
-
 
 GB37_5 = "国办发〔2018〕37号 二(五)"
 GB37_6 = "国办发〔2018〕37号 二(六)"
