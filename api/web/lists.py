@@ -32,31 +32,57 @@ from api.web.common import (
     referrer_path,
 )
 from workflow.admin.catalogue_publication import MAY_PUBLISH, catalogue_deadline, publications, publish_catalogue
-from workflow.engine.errors import NotFound, WorkflowError
+from workflow.engine.errors import InvalidInput, NotFound, WorkflowError
 from workflow.notices.alerts import acknowledge
 from workflow.timing.calendar import SHANGHAI
 from workflow.views.catalogue import STEPS, CatalogueFilter, CatalogueRow, catalogue, units_of, years_of
-from workflow.views.inbox import inbox_items, notifications
+from workflow.views.inbox import inbox_page, notifications_page
+from workflow.views.paging import Page, Window
 from workflow.views.visibility import public_only, visible_ids
 
 bp = Blueprint("inbox", __name__)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _window(prefix: str = "") -> Window:
+    """The page asked for: ``after``/``before`` cursors (``n_after``... for the notifications), size 50."""
+    return Window(50, request.args.get(f"{prefix}after") or None, request.args.get(f"{prefix}before") or None)
+
+
+@bp.app_template_global()
+def page_link(**changes: str | None) -> str:
+    """This page's address with ``changes`` to its query (None removes a key): filters stay, cursors move."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(str(request.endpoint), **args)
+
+
 @bp.get("/")
 @login_required
-def inbox() -> str:
-    """What waits on me, by due date (overdue in red, due soon highlighted), and my notifications."""
+def inbox() -> tuple[str, int]:
+    """What waits on me, by due date (overdue in red, due soon highlighted), and my notifications, a page each."""
     c, person = core(), actor()
     now = c.clock()
+    error = None
+    items: Page[Any] = Page()
+    notes: Page[Any] = Page()
     with c.db.read() as conn:
         cal = c.office_calendar(conn, person.org_id)
-        items = inbox_items(conn, c.catalog, person, now, cal)
-        notes = notifications(conn, person.id)
-        if public_only(person.roles):  # never a notice about a decision the person may not see
-            seen = visible_ids(conn, person.org_id, [n.decision_id for n in notes if n.decision_id], now)
-            notes = [n for n in notes if n.decision_id is None or n.decision_id in seen]
-    return render_template("inbox.html", items=items, notes=notes, ack_form=CsrfForm(), now=now)
+        try:
+            items = inbox_page(conn, c.catalog, person, now, cal, _window())
+            keep = None
+            if public_only(person.roles):  # never a notice about a decision the person may not see
+                def keep(n: Any) -> bool:
+                    return n.decision_id is None or bool(visible_ids(conn, person.org_id, [n.decision_id], now))
+            notes = notifications_page(conn, person.id, _window("n_"), keep)
+        except InvalidInput as bad:
+            error = msg(bad)
+    return render_template("inbox.html", items=items.items, page=items, notes=notes.items, notes_page=notes,
+                           ack_form=CsrfForm(), now=now, error=error), 400 if error else 200
 
 
 @bp.post("/notifications/<int:notification_id>/ack")
