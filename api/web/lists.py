@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -35,7 +36,15 @@ from workflow.admin.catalogue_publication import MAY_PUBLISH, catalogue_deadline
 from workflow.engine.errors import InvalidInput, NotFound, WorkflowError
 from workflow.notices.alerts import acknowledge
 from workflow.timing.calendar import SHANGHAI
-from workflow.views.catalogue import STEPS, CatalogueFilter, CatalogueRow, catalogue, units_of, years_of
+from workflow.views import catalogue as catalogue_view
+from workflow.views.catalogue import (
+    STEPS,
+    CatalogueFilter,
+    CatalogueRow,
+    catalogue,
+    office_units,
+    years_of,
+)
 from workflow.views.inbox import inbox_page, notifications_page
 from workflow.views.paging import Page, Window
 from workflow.views.visibility import public_only, visible_ids
@@ -129,15 +138,24 @@ def _catalogue_due(year: int) -> dt.date | None:
 def _render_catalogue(wanted: CatalogueFilter, form: PublishCatalogueForm | None = None, error: str | None = None,
                       status: int = 200) -> tuple[str, int]:
     c, person = core(), actor()
+    window = _window()
+    page_error = None
     if public_only(person.roles):
-        rows_ = public.catalogue_rows(person, wanted)
-        return render_template("public_catalogue.html", rows=rows_, wanted=wanted, states=public.state_choices(),
-                               years=public.catalogue_years(person) or [wanted.year],
-                               query=request.query_string.decode("ascii", "replace")), 200
+        try:
+            page_ = public.catalogue_page(person, wanted, window)
+        except InvalidInput as bad:
+            page_, page_error, status = Page(), msg(bad), 400
+        return render_template("public_catalogue.html", rows=page_.items, page=page_, wanted=wanted,
+                               states=public.state_choices(), years=public.catalogue_years(person) or [wanted.year],
+                               query=_filters_query(), page_error=page_error), status
+    page: Page[CatalogueRow] = Page()
     with c.db.read() as conn:
-        rows = catalogue(conn, c.catalog, person.org_id, wanted, c.clock())
-        everything = catalogue(conn, c.catalog, person.org_id, CatalogueFilter(wanted.year), c.clock())
+        try:
+            page = catalogue_view.catalogue_page(conn, c.catalog, person.org_id, wanted, c.clock(), window)
+        except InvalidInput as bad:
+            page_error, status = msg(bad), 400
         years = years_of(conn, person.org_id) or [wanted.year]
+        units = office_units(conn, person.org_id)
         published = publications(conn, person.org_id, wanted.year)
     states: dict[str, str] = {}
     for procedure in c.catalog.all():
@@ -145,12 +163,17 @@ def _render_catalogue(wanted: CatalogueFilter, form: PublishCatalogueForm | None
             states.setdefault(sid, label(state.label))
     if form is None and person.roles & MAY_PUBLISH:
         form = PublishCatalogueForm(formdata=None, data={"year": str(wanted.year)})
-    return render_template("catalogue.html", rows=rows, wanted=wanted, years=years, states=states,
-                           units=units_of(everything), steps={k: label(v) for k, v in STEPS.items()},
+    return render_template("catalogue.html", rows=page.items, page=page, wanted=wanted, years=years, states=states,
+                           units=units, steps={k: label(v) for k, v in STEPS.items()},
                            status_label=lambda s: labels.pick(labels.TASK_STATUS.get(s), lang(), s),
-                           query=request.query_string.decode("ascii", "replace"), publications=published,
+                           query=_filters_query(), publications=published,
                            due_on=_catalogue_due(wanted.year), today=c.clock().astimezone(SHANGHAI).date(),
-                           publish_form=form, error=error), status
+                           publish_form=form, error=error, page_error=page_error), status
+
+
+def _filters_query() -> str:
+    """The filters of this request as a query string, without page cursors (the exports take every page)."""
+    return urlencode([(k, v) for k, v in request.args.items(multi=True) if k not in ("after", "before")])
 
 
 @bp.get("/catalogue")

@@ -317,7 +317,8 @@ def public_document(conn: Connection, viewer: Viewer, sha256: str, now: dt.datet
     return None
 
 
-def _candidates() -> Any:
+def candidates() -> Any:
+    """Decision rows that may be visible to the public (a superset: ``publicly_visible`` decides each)."""
     # A superset of the visible decisions, found in the database so that a page does not read the
     # archive: a window, a hearing or a publication date on record (the exact rule runs on each row).
     facts = D.c.facts
@@ -331,7 +332,7 @@ def visible_rows(conn: Connection, org_id: int, now: dt.datetime, *, state: str 
                  procedure_id: str | None = None, procedure_version: str | None = None, below: int | None = None,
                  limit: int | None = None) -> list[Any]:
     """The office's decision rows a public viewer may see, newest first (``below``: ids under it only)."""
-    query = _candidates().where(D.c.org_id == org_id).order_by(D.c.id.desc())
+    query = candidates().where(D.c.org_id == org_id).order_by(D.c.id.desc())
     for column, value in ((D.c.state, state), (D.c.procedure_id, procedure_id),
                           (D.c.procedure_version, procedure_version)):
         if value is not None:
@@ -356,6 +357,6 @@ def visible_ids(conn: Connection, org_id: int, ids: Iterable[int], now: dt.datet
     return {int(r.id) for r in rows if publicly_visible(str(r.procedure_id), r.facts, now)}
 
 
-__all__ = ["DRAFT_KIND", "PUBLIC_PROCEDURES", "PUBLIC_ROLE", "OwnComment", "PublicDecision",
+__all__ = ["DRAFT_KIND", "PUBLIC_PROCEDURES", "PUBLIC_ROLE", "OwnComment", "PublicDecision", "candidates",
            "PublicDocument", "Viewer", "comment_open", "may_see", "public_window", "own_comments", "public_decision", "public_document",
            "public_documents", "public_only", "publicly_visible", "published", "visible_ids", "visible_rows"]
