@@ -61,7 +61,7 @@ def _window(prefix: str = "") -> Window:
 @bp.app_template_global()
 def page_link(**changes: str | None) -> str:
     """This page's address with ``changes`` to its query (None removes a key): filters stay, cursors move."""
-    args = request.args.to_dict()
+    args: dict[str, Any] = request.args.to_dict()
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)

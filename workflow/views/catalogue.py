@@ -22,7 +22,7 @@ from workflow.engine.tasks import task_status
 from workflow.persistence.store import ORG, D, U, aware
 from workflow.timing.calendar import SHANGHAI
 from workflow.views.paging import MAX_LIMIT, SCAN_FACTOR, Page, Window, page_of, seek
-from workflow.views.visibility import candidates, public_window, published, publicly_visible
+from workflow.views.visibility import candidates, public_window, publicly_visible, published
 
 #: The catalogue's step columns, in order, with their labels.
 STEPS: dict[str, Label] = {

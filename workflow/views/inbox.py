@@ -7,8 +7,8 @@ stays in its current state; actions open to everyone (``any``) do not fill an of
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -233,9 +233,11 @@ def notifications_page(conn: Connection, user_id: int, window: Window,
     """
     query, backward = seek(select(N).where(N.c.user_id == user_id), [N.c.id], window, (int,), descending=True)
     rows = conn.execute(query).all()
-    allowed = (lambda r: True) if keep is None else keep
-    return page_of(rows, window, backward, lambda r: (int(r.id),),
-                   lambda r: _notification(r) if allowed(r) else None)
+
+    def build(r: Any) -> InboxNotification | None:
+        return _notification(r) if keep is None or keep(r) else None
+
+    return page_of(rows, window, backward, lambda r: (int(r.id),), build)
 
 
 def _notification(r: Any) -> InboxNotification:

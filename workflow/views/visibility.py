@@ -52,6 +52,7 @@ from workflow.engine.context import parse_iso, utc_iso
 from workflow.engine.definition import Label, ProcedureDef
 from workflow.engine.errors import NotFound
 from workflow.persistence.store import DOC, DV, ORG, D, E, aware
+from workflow.views.paging import SCAN_FACTOR
 
 PUBLIC_ROLE = "public"
 #: Marks of the actions that put a procedure's draft before the public: a procedure with one has a public side.
@@ -348,6 +349,31 @@ def visible_rows(conn: Connection, org_id: int, now: dt.datetime, *, state: str 
     return out
 
 
+def visible_page(conn: Connection, org_id: int, now: dt.datetime, *, limit: int, state: str | None = None,
+                 procedure_id: str | None = None, procedure_version: str | None = None,
+                 below: int | None = None) -> tuple[list[Any], int | None]:
+    """Up to ``limit`` visible rows newest first below id ``below``, and the id the next page continues below.
+
+    The rule runs on candidates read in one bounded batch (``SCAN_FACTOR`` per page slot), so a page of
+    mostly invisible candidates ends short rather than reading on; None: nothing further.
+    """
+    query = candidates().where(D.c.org_id == org_id).order_by(D.c.id.desc()).limit(limit * SCAN_FACTOR)
+    for column, value in ((D.c.state, state), (D.c.procedure_id, procedure_id),
+                          (D.c.procedure_version, procedure_version)):
+        if value is not None:
+            query = query.where(column == value)
+    if below is not None:
+        query = query.where(D.c.id < below)
+    rows = conn.execute(query).all()
+    out: list[Any] = []
+    for i, row in enumerate(rows):
+        if len(out) == limit:
+            return out, int(rows[i - 1].id)
+        if publicly_visible(str(row.procedure_id), row.facts, now):
+            out.append(row)
+    return out, int(rows[-1].id) if len(rows) == limit * SCAN_FACTOR else None
+
+
 def visible_ids(conn: Connection, org_id: int, ids: Iterable[int], now: dt.datetime) -> set[int]:
     """Which of ``ids`` a public viewer of the office may see (to filter notifications and links)."""
     wanted = sorted(set(ids))
@@ -359,4 +385,5 @@ def visible_ids(conn: Connection, org_id: int, ids: Iterable[int], now: dt.datet
 
 __all__ = ["DRAFT_KIND", "PUBLIC_PROCEDURES", "PUBLIC_ROLE", "OwnComment", "PublicDecision", "candidates",
            "PublicDocument", "Viewer", "comment_open", "may_see", "public_window", "own_comments", "public_decision", "public_document",
-           "public_documents", "public_only", "publicly_visible", "published", "visible_ids", "visible_rows"]
+           "public_documents", "public_only", "publicly_visible", "published", "visible_ids", "visible_page",
+           "visible_rows"]
