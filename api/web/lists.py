@@ -10,7 +10,7 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -54,8 +54,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _window(prefix: str = "") -> Window:
-    """The page asked for: ``after``/``before`` cursors (``n_after``... for the notifications), size 50."""
-    return Window(50, request.args.get(f"{prefix}after") or None, request.args.get(f"{prefix}before") or None)
+    """The page asked for: ``after``/``before`` cursors (``n_after``... for the notifications), sized by config."""
+    return Window(int(current_app.config.get("JUECE_PAGE_SIZE", 50)), request.args.get(f"{prefix}after") or None, request.args.get(f"{prefix}before") or None)
 
 
 @bp.app_template_global()
