@@ -21,7 +21,7 @@ from workflow.engine.definition import Label, ProcedureDef
 from workflow.engine.tasks import task_status
 from workflow.persistence.store import ORG, D, U, aware
 from workflow.timing.calendar import SHANGHAI
-from workflow.views.paging import MAX_LIMIT, SCAN_FACTOR, Page, Window, page_of, seek
+from workflow.views.paging import MAX_LIMIT, SCAN_FACTOR, Page, Window, page_of, scan, seek
 from workflow.views.visibility import candidates, public_window, publicly_visible, published
 
 #: The catalogue's step columns, in order, with their labels.
@@ -212,10 +212,16 @@ def public_catalogue_page(conn: Connection, catalog: Catalog, org_id: int, wante
         query = query.where(D.c.state == wanted.state)
     if wanted.text and wanted.text.strip():
         query = query.where(func.lower(D.c.title).contains(wanted.text.strip().lower(), autoescape=True))
-    query, backward = seek(query, [D.c.created_at, D.c.id], window, (dt.datetime, int), extra=-1)
+    def visible(r: Any) -> bool:
+        return publicly_visible(str(r.procedure_id), r.facts, now)
+
+    def key(r: Any) -> tuple[dt.datetime, int]:
+        return (r.created_at, int(r.id))
+
+    rows, backward, ended = scan(conn, query, [D.c.created_at, D.c.id], window, (dt.datetime, int), key, visible)
 
     def build(r: Any) -> PublicCatalogueRow | None:
-        if not publicly_visible(str(r.procedure_id), r.facts, now):
+        if not visible(r):
             return None
         state = catalog.get(f"{r.procedure_id}@{r.procedure_version}").states[r.state]
         opened = public_window(r.facts, now) or {}
@@ -223,8 +229,7 @@ def public_catalogue_page(conn: Connection, catalog: Catalog, org_id: int, wante
         return PublicCatalogueRow(int(r.id), str(r.title), str(r.state), state.label, state.terminal,
                                   opened.get("opens_at"), opened.get("closes_at"), publication.get("published_on"))
 
-    return page_of(conn.execute(query).all(), window, backward, lambda r: (r.created_at, int(r.id)), build,
-                   bounded=True)
+    return page_of(rows, window, backward, key, build, ended=ended)
 
 
 def public_years(conn: Connection, org_id: int, now: dt.datetime) -> list[int]:

@@ -23,7 +23,7 @@ from workflow.persistence.store import DL, D, E, N, Store, U, aware
 from workflow.record import approvals
 from workflow.timing.calendar import WorkCalendar
 from workflow.views import inbox_query
-from workflow.views.paging import MAX_LIMIT, Page, Window, page_of, seek
+from workflow.views.paging import MAX_LIMIT, Page, Window, page_of, scan, seek
 from workflow.views.visibility import comment_open, public_only, publicly_visible
 
 #: Due within this many working days: highlighted as "due soon".
@@ -162,8 +162,14 @@ def inbox_page(conn: Connection, catalog: Catalog, actor: Actor, now: dt.datetim
     keys = inbox_query.page_keys(catalog, actor, citizen)
     if keys is None:
         return Page()
-    query, backward = seek(keys.query, keys.order, window, (dt.datetime, int), extra=-1 if citizen else 1)
-    rows = conn.execute(query).all()
+    ended: bool | None = None
+    if citizen:  # candidates by their (id, key) only; the rule needs the facts: read with them, a page at a time
+        rows, backward, ended = scan(conn, keys.query.add_columns(D.c.procedure_id, D.c.facts).join(
+            D, D.c.id == keys.order[1]), keys.order, window, (dt.datetime, int), _key,
+            lambda r: publicly_visible(str(r.procedure_id), r.facts, now) and comment_open(r.facts, now))
+    else:
+        query, backward = seek(keys.query, keys.order, window, (dt.datetime, int))
+        rows = list(conn.execute(query).all())
     full = {int(r.id): r for r in conn.execute(select(D).where(D.c.id.in_([int(k.id) for k in rows])))}
     items: dict[int, InboxItem] = {}
     views: dict[int, DecisionView] = {}
@@ -183,11 +189,15 @@ def inbox_page(conn: Connection, catalog: Catalog, actor: Actor, now: dt.datetim
                                    view.version, actions)
         return items[view.id]
 
-    page = page_of(rows, window, backward, lambda k: (k.due_key, int(k.id)), build, bounded=citizen)
+    page = page_of(rows, window, backward, _key, build, ended=ended)
     if items and not citizen:  # deadlines concern officials; a citizen is told none about others' work
         _deadlines(conn, actor, items, views, now, cal)
         _approvals(conn, actor, items, views)
     return page
+
+
+def _key(row: Any) -> tuple[dt.datetime, int]:
+    return (row.due_key, int(row.id))
 
 
 def _deadlines(conn: Connection, actor: Actor, items: dict[int, InboxItem], views: dict[int, DecisionView],

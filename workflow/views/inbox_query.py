@@ -83,7 +83,11 @@ def page_keys(catalog: Catalog, actor: Actor, citizen: bool) -> InboxKeys | None
     outright, as_owner = _states(catalog, actor)
     if not outright and not as_owner:
         return None
-    where = [D.c.org_id == actor.org_id, or_(_in(outright), and_(_in(as_owner), _theirs(actor)))]
+    # The union of the states first, as its own conjunct: the index (org_id, state, id) seeks on it; the
+    # exact (procedure, version, state) pairs then filter those rows.
+    states = sorted({s for _, _, group in outright + as_owner for s in group})
+    where = [D.c.org_id == actor.org_id, D.c.state.in_(states),
+             or_(_in(outright), and_(_in(as_owner), _theirs(actor)))]
     if citizen:  # a superset of the open comment windows; the exact rule runs on each row (bounded scan)
         where += [D.c.procedure_id.in_(sorted(PUBLIC_PROCEDURES)),
                   D.c.facts["comment_window"]["closes_at"].as_string().is_not(None)]

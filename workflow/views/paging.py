@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy import ColumnElement, Connection, Select, tuple_
 
 from workflow.engine.errors import InvalidInput
 
@@ -108,20 +108,45 @@ def seek(query: Select[Any], columns: Sequence[ColumnElement[Any]], window: Wind
         query = query.where(key > tuple_(*edge) if greater else key < tuple_(*edge))
     ascending = descending == backward
     query = query.order_by(*(c.asc() if ascending else c.desc() for c in columns))
-    return query.limit(window.size() * SCAN_FACTOR if extra < 0 else window.size() + extra), backward
+    return query.limit(window.size() + extra), backward
+
+
+def scan(conn: Connection, query: Select[Any], columns: Sequence[ColumnElement[Any]], window: Window,
+         shape: Sequence[type], key: Callable[[Any], Key], keep: Callable[[Any], bool], *,
+         descending: bool = False) -> tuple[list[Any], bool, bool]:
+    """Candidates of a list filtered in Python, a page's worth per query, in read order.
+
+    Stops once ``size + 1`` rows pass ``keep``, the list ends, or ``size * SCAN_FACTOR`` rows were read (the
+    bound on a page's cost). Returns the rows, whether they were read backwards, and whether the list ended.
+    """
+    size = window.size()
+    rows: list[Any] = []
+    passed = 0
+    current = window
+    while True:
+        query_, backward = seek(query, columns, current, shape, descending=descending, extra=0)
+        batch = list(conn.execute(query_).all())
+        rows += batch
+        passed += sum(1 for r in batch if keep(r))
+        if len(batch) < size:
+            return rows, backward, True
+        if passed > size or len(rows) >= size * SCAN_FACTOR:
+            return rows, backward, False
+        edge = encode(key(batch[-1]))
+        current = Window(size, before=edge) if backward else Window(size, after=edge)
 
 
 def page_of(rows: Sequence[Any], window: Window, backward: bool, key: Callable[[Any], Key],
-               build: Callable[[Any], T | None], *, bounded: bool = False) -> Page[T]:
+            build: Callable[[Any], T | None], *, ended: bool | None = None) -> Page[T]:
     """The page from rows read by ``seek``: built items (``build`` returns None to leave a row out) and cursors.
 
-    Without ``bounded`` the rows are at most ``size + 1`` and the extra row says another page follows. With
-    ``bounded`` (a list that filters in Python) the rows are up to ``size * SCAN_FACTOR`` candidates: items
-    are built until the page is full, and the cursors stand on the last row read, so a page may end short.
+    Without ``ended`` the rows are at most ``size + 1`` and the extra row says another page follows. With
+    ``ended`` (the rows of ``scan``, a list that filters in Python) items are built until the page is full,
+    and the cursors stand on the last row used, so a page may end short.
     """
     size = window.size()
     ordered = list(reversed(rows)) if backward else list(rows)
-    scanned_all = len(rows) < (size * SCAN_FACTOR if bounded else size + 1)
+    scanned_all = len(rows) < size + 1 if ended is None else ended
     items: list[T] = []
     used: list[Any] = []
     source = ordered if not backward else list(reversed(ordered))  # backward: fill from the near edge
@@ -147,4 +172,4 @@ def page_of(rows: Sequence[Any], window: Window, backward: bool, key: Callable[[
     return page
 
 
-__all__ = ["MAX_LIMIT", "SCAN_FACTOR", "Page", "Window", "decode", "encode", "page_of", "seek"]
+__all__ = ["MAX_LIMIT", "SCAN_FACTOR", "Page", "Window", "decode", "encode", "page_of", "scan", "seek"]

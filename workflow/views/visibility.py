@@ -354,24 +354,26 @@ def visible_page(conn: Connection, org_id: int, now: dt.datetime, *, limit: int,
                  below: int | None = None) -> tuple[list[Any], int | None]:
     """Up to ``limit`` visible rows newest first below id ``below``, and the id the next page continues below.
 
-    The rule runs on candidates read in one bounded batch (``SCAN_FACTOR`` per page slot), so a page of
-    mostly invisible candidates ends short rather than reading on; None: nothing further.
+    Candidates are read a page's worth at a time, at most ``SCAN_FACTOR`` pages' worth (the bound on a
+    page's cost): a page of mostly invisible candidates ends short rather than reading on; None: the end.
     """
-    query = candidates().where(D.c.org_id == org_id).order_by(D.c.id.desc()).limit(limit * SCAN_FACTOR)
+    query = candidates().where(D.c.org_id == org_id).order_by(D.c.id.desc()).limit(limit)
     for column, value in ((D.c.state, state), (D.c.procedure_id, procedure_id),
                           (D.c.procedure_version, procedure_version)):
         if value is not None:
             query = query.where(column == value)
-    if below is not None:
-        query = query.where(D.c.id < below)
-    rows = conn.execute(query).all()
     out: list[Any] = []
-    for i, row in enumerate(rows):
-        if len(out) == limit:
-            return out, int(rows[i - 1].id)
-        if publicly_visible(str(row.procedure_id), row.facts, now):
-            out.append(row)
-    return out, int(rows[-1].id) if len(rows) == limit * SCAN_FACTOR else None
+    for _ in range(SCAN_FACTOR):
+        batch = conn.execute(query if below is None else query.where(D.c.id < below)).all()
+        for row in batch:
+            if len(out) == limit:
+                return out, below
+            below = int(row.id)
+            if publicly_visible(str(row.procedure_id), row.facts, now):
+                out.append(row)
+        if len(batch) < limit:
+            return out, None
+    return out, below
 
 
 def visible_ids(conn: Connection, org_id: int, ids: Iterable[int], now: dt.datetime) -> set[int]:
