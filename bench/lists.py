@@ -120,7 +120,7 @@ def requests(core: Juece, app: Any) -> dict[str, tuple[str, str, str]]:
                                 .order_by(D.c.id.desc())).all())
         notes = list(conn.execute(select(N.c.id).where(N.c.user_id == owner).order_by(N.c.id.desc())).scalars())
     year = 2024
-    in_year = [r for r in reversed(ids) if r.created_at.year == year]
+    in_year = [r for r in reversed(ids) if r.created_at.replace(tzinfo=dt.UTC).astimezone(SHANGHAI).year == year]
     # "Deep": the last full page (a cursor 51 rows before the end), whatever the size.
     deep = in_year[-52]
     deep_id, deep_note = ids[-52].id, notes[-52]
@@ -248,12 +248,14 @@ def run(dialect: str, sizes: list[int], rounds: int, base: str, tmp: Path) -> li
     log(f"{dialect}: measuring, {rounds} rounds")
     result = measure(runners, wanted, rounds)
     small, large = sizes[0], sizes[-1]
-    out = [f"### {dialect}\n", f"| request | {small} ms | {large} ms | ratio {large}/{small} | bytes {small} | "
-           f"bytes {large} |", "|---|---:|---:|---:|---:|---:|"]
+    head = " | ".join(f"{n} ms" for n in sizes) + " | " + " | ".join(f"ratio {n}/{small}" for n in sizes[1:])
+    out = [f"### {dialect}\n", f"| request | {head} | " + " | ".join(f"bytes {n}" for n in sizes) + " |",
+           "|---|" + "---:|" * (3 * len(sizes) - 1)]
     for name, by in result.items():
-        a, b = by[small], by[large]
-        out.append(f"| {name} | {a['median_s'] * 1000:.1f} | {b['median_s'] * 1000:.1f} | "
-                   f"{b['median_s'] / a['median_s']:.2f} | {a['bytes']} | {b['bytes']} |")
+        cells = [f"{by[n]['median_s'] * 1000:.1f}" for n in sizes]
+        cells += [f"**{by[n]['median_s'] / by[small]['median_s']:.2f}**" for n in sizes[1:]]
+        cells += [str(by[n]["bytes"]) for n in sizes]
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
     out.append(f"\n#### Plans ({dialect}, {large} archived decisions)\n")
     out += explain(runners[large].core, runners[large], wanted[large])
     for r in runners.values():
