@@ -9,6 +9,9 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
+
+from flask import request
 
 from api.v1.auth import core
 from workflow.admin.tokens import Principal
@@ -86,6 +89,20 @@ def decode_cursor(value: str | None) -> int | None:
     return int(number)
 
 
+def page_cursor(query: dict[str, Any]) -> int | None:
+    """The id a list continues below, from ``after`` (or its older name ``cursor``); 400 when not ours."""
+    return decode_cursor(query.get("after") or query.get("cursor"))
+
+
+def page_out(items: list[Any], next_id: int | None) -> dict[str, Any]:
+    """A page answer: its items, the cursor after it and the next page's address with the same filters."""
+    if next_id is None:
+        return {"items": items, "next_cursor": None, "next": None}
+    cursor = encode_cursor(next_id)
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("after", "cursor")]
+    return {"items": items, "next_cursor": cursor, "next": f"{request.path}?{urlencode([*args, ('after', cursor)])}"}
+
+
 def encode_cursor(last_id: int) -> str:
     """The cursor of the page after the one ending with ``last_id``."""
     return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode("ascii").rstrip("=")
@@ -156,5 +173,5 @@ def public_detail(conn: Connection, decision_id: int, who: Principal) -> dict[st
 
 
 __all__ = ["CST", "ID", "MAX_ID", "Problems", "decision_detail", "decode_cursor", "encode_cursor", "entity_tags",
-           "etag", "expected_version", "internal_decision", "iso", "public_detail", "public_document_out", "today",
+           "etag", "expected_version", "internal_decision", "iso", "page_cursor", "page_out", "public_detail", "public_document_out", "today",
            "viewer_of", "visible_decision", "who_is_public"]

@@ -15,11 +15,11 @@ from api.v1.route_helpers import (
     ID,
     Problems,
     decision_detail,
-    decode_cursor,
-    encode_cursor,
     entity_tags,
     etag,
     expected_version,
+    page_cursor,
+    page_out,
     today,
     visible_decision,
     who_is_public,
@@ -31,7 +31,7 @@ from workflow.admin.tokens import Principal
 from workflow.engine.catalog import Catalog
 from workflow.engine.errors import InvalidInput, NotFound
 from workflow.views.queries import decision_summary, office_page
-from workflow.views.visibility import visible_rows
+from workflow.views.visibility import visible_page
 
 
 def register(blp: Blp, catalog: Catalog, problems: Problems) -> None:
@@ -48,13 +48,13 @@ def register(blp: Blp, catalog: Catalog, problems: Problems) -> None:
         if who_is_public(who):
             return _public_page(query, who)
         pid, _, version = str(query.get("procedure") or "").partition("@")
-        before = decode_cursor(query.get("cursor"))
+        before = page_cursor(query)
         with juece.db.read() as conn:
             rows = office_page(conn, who.org_id, limit=query["limit"] + 1, state=query.get("state"),
                                procedure_id=pid or None, procedure_version=version or None, below=before)
         page = rows[:query["limit"]]
-        return {"items": [decision_summary(r, juece.catalog) for r in page],
-                "next_cursor": encode_cursor(int(page[-1].id)) if len(rows) > query["limit"] else None}
+        return page_out([decision_summary(r, juece.catalog) for r in page],
+                        int(page[-1].id) if len(rows) > query["limit"] else None)
 
     @blp.route("/decisions", methods=["POST"], tags=["decisions"])
     @blp.arguments(s.IdempotencyHeaders, location="headers", arg_name="headers")
@@ -108,12 +108,11 @@ def _public_page(query: dict[str, Any], who: Principal) -> dict[str, Any]:
     juece = core()
     pid, _, version = str(query.get("procedure") or "").partition("@")
     with juece.db.read() as conn:
-        rows = visible_rows(conn, who.org_id, juece.clock(), state=query.get("state"), procedure_id=pid or None,
-                            procedure_version=version or None, below=decode_cursor(query.get("cursor")),
-                            limit=query["limit"] + 1, catalog=juece.catalog)
-    page = rows[:query["limit"]]
-    return {"items": [decision_summary(r, juece.catalog) for r in page],
-            "next_cursor": encode_cursor(int(page[-1].id)) if len(rows) > query["limit"] else None}
+        rows, next_below = visible_page(conn, who.org_id, juece.clock(), state=query.get("state"),
+                                        procedure_id=pid or None, procedure_version=version or None,
+                                        below=page_cursor(query), limit=query["limit"],
+                                        catalog=juece.catalog)
+    return page_out([decision_summary(r, juece.catalog) for r in rows], next_below)
 
 
 def _register_action(blp: Blp, catalog: Catalog, problems: Problems, action_id: str,

@@ -7,7 +7,7 @@ from typing import Any
 
 from api.v1 import schemas as s
 from api.v1.auth import core, principal, require_admin
-from api.v1.route_helpers import ID, Problems, decode_cursor, encode_cursor, iso
+from api.v1.route_helpers import ID, Problems, iso, page_cursor, page_out
 from api.v1.smorest_types import Blp
 from workflow.admin import offices as admin
 from workflow.admin import tokens
@@ -49,7 +49,7 @@ def register(blp: Blp, problems: Problems) -> None:
         who = principal()
         with core().db.read() as conn:
             rows = people.notifications_page(conn, who.org_id, who.user_id, limit=query["limit"],
-                                             before=decode_cursor(query.get("cursor")),
+                                             before=page_cursor(query),
                                              acknowledged=None if query.get("unacknowledged") is None
                                              else not query["unacknowledged"],
                                              own_only=public_only(who.roles))
@@ -59,12 +59,11 @@ def register(blp: Blp, problems: Problems) -> None:
                 seen = visible_ids(conn, who.org_id, [n.decision_id for n in page if n.decision_id], core().clock(),
                                    core().catalog)
                 shown = [n for n in page if n.decision_id is None or n.decision_id in seen]
-        return {"items": [{"id": int(n.id), "kind": n.kind, "subject": n.subject, "body": n.body,
-                           "decision_id": n.decision_id, "deadline_id": n.deadline_id,
-                           "personal": n.user_id is not None, "payload": n.payload,
-                           "created_at": iso(n.created_at), "acknowledged_at": iso(n.acknowledged_at)}
-                          for n in shown],
-                "next_cursor": encode_cursor(int(page[-1].id)) if len(rows) > query["limit"] else None}
+        return page_out([{"id": int(n.id), "kind": n.kind, "subject": n.subject, "body": n.body,
+                          "decision_id": n.decision_id, "deadline_id": n.deadline_id,
+                          "personal": n.user_id is not None, "payload": n.payload,
+                          "created_at": iso(n.created_at), "acknowledged_at": iso(n.acknowledged_at)}
+                         for n in shown], int(page[-1].id) if len(rows) > query["limit"] else None)
 
     @blp.route(f"/notifications/<{ID}:notification_id>/acknowledge", methods=["POST"], tags=["notifications"])
     @blp.arguments(s.IdempotencyHeaders, location="headers", arg_name="headers")

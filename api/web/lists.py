@@ -8,8 +8,9 @@ import datetime as dt
 import io
 import re
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -32,31 +33,65 @@ from api.web.common import (
     referrer_path,
 )
 from workflow.admin.catalogue_publication import MAY_PUBLISH, catalogue_deadline, publications, publish_catalogue
-from workflow.engine.errors import NotFound, WorkflowError
+from workflow.engine.errors import InvalidInput, NotFound, WorkflowError
 from workflow.notices.alerts import acknowledge
 from workflow.timing.calendar import SHANGHAI
-from workflow.views.catalogue import STEPS, CatalogueFilter, CatalogueRow, catalogue, units_of, years_of
-from workflow.views.inbox import inbox_items, notifications
+from workflow.views import catalogue as catalogue_view
+from workflow.views.catalogue import (
+    STEPS,
+    CatalogueFilter,
+    CatalogueRow,
+    catalogue,
+    office_units,
+    years_of,
+)
+from workflow.views.inbox import inbox_page, notifications_page
+from workflow.views.paging import Page, Window
 from workflow.views.visibility import public_only, visible_ids
 
 bp = Blueprint("inbox", __name__)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _window(prefix: str = "") -> Window:
+    """The page asked for: ``after``/``before`` cursors (``n_after``... for the notifications), sized by config."""
+    return Window(int(current_app.config.get("JUECE_PAGE_SIZE", 50)), request.args.get(f"{prefix}after") or None, request.args.get(f"{prefix}before") or None)
+
+
+@bp.app_template_global()
+def page_link(**changes: str | None) -> str:
+    """This page's address with ``changes`` to its query (None removes a key): filters stay, cursors move."""
+    args: dict[str, Any] = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(str(request.endpoint), **args)
+
+
 @bp.get("/")
 @login_required
-def inbox() -> str:
-    """What waits on me, by due date (overdue in red, due soon highlighted), and my notifications."""
+def inbox() -> tuple[str, int]:
+    """What waits on me, by due date (overdue in red, due soon highlighted), and my notifications, a page each."""
     c, person = core(), actor()
     now = c.clock()
+    error = None
+    items: Page[Any] = Page()
+    notes: Page[Any] = Page()
     with c.db.read() as conn:
         cal = c.office_calendar(conn, person.org_id)
-        items = inbox_items(conn, c.catalog, person, now, cal)
-        notes = notifications(conn, person.id)
-        if public_only(person.roles):  # never a notice about a decision the person may not see
-            seen = visible_ids(conn, person.org_id, [n.decision_id for n in notes if n.decision_id], now, c.catalog)
-            notes = [n for n in notes if n.decision_id is None or n.decision_id in seen]
-    return render_template("inbox.html", items=items, notes=notes, ack_form=CsrfForm(), now=now)
+        try:
+            items = inbox_page(conn, c.catalog, person, now, cal, _window())
+            keep = None
+            if public_only(person.roles):  # never a notice about a decision the person may not see
+                def keep(n: Any) -> bool:
+                    return n.decision_id is None or bool(visible_ids(conn, person.org_id, [n.decision_id], now, c.catalog))
+            notes = notifications_page(conn, person.id, _window("n_"), keep)
+        except InvalidInput as bad:
+            error = msg(bad)
+    return render_template("inbox.html", items=items.items, page=items, notes=notes.items, notes_page=notes,
+                           ack_form=CsrfForm(), now=now, error=error), 400 if error else 200
 
 
 @bp.post("/notifications/<int:notification_id>/ack")
@@ -103,15 +138,24 @@ def _catalogue_due(year: int) -> dt.date | None:
 def _render_catalogue(wanted: CatalogueFilter, form: PublishCatalogueForm | None = None, error: str | None = None,
                       status: int = 200) -> tuple[str, int]:
     c, person = core(), actor()
+    window = _window()
+    page_error = None
     if public_only(person.roles):
-        rows_ = public.catalogue_rows(person, wanted)
-        return render_template("public_catalogue.html", rows=rows_, wanted=wanted, states=public.state_choices(),
-                               years=public.catalogue_years(person) or [wanted.year],
-                               query=request.query_string.decode("ascii", "replace")), 200
+        try:
+            page_ = public.catalogue_page(person, wanted, window)
+        except InvalidInput as bad:
+            page_, page_error, status = Page(), msg(bad), 400
+        return render_template("public_catalogue.html", rows=page_.items, page=page_, wanted=wanted,
+                               states=public.state_choices(), years=public.catalogue_years(person) or [wanted.year],
+                               query=_filters_query(), page_error=page_error), status
+    page: Page[CatalogueRow] = Page()
     with c.db.read() as conn:
-        rows = catalogue(conn, c.catalog, person.org_id, wanted, c.clock())
-        everything = catalogue(conn, c.catalog, person.org_id, CatalogueFilter(wanted.year), c.clock())
+        try:
+            page = catalogue_view.catalogue_page(conn, c.catalog, person.org_id, wanted, c.clock(), window)
+        except InvalidInput as bad:
+            page_error, status = msg(bad), 400
         years = years_of(conn, person.org_id) or [wanted.year]
+        units = office_units(conn, person.org_id)
         published = publications(conn, person.org_id, wanted.year)
     states: dict[str, str] = {}
     for procedure in c.catalog.all():
@@ -119,12 +163,17 @@ def _render_catalogue(wanted: CatalogueFilter, form: PublishCatalogueForm | None
             states.setdefault(sid, label(state.label))
     if form is None and person.roles & MAY_PUBLISH:
         form = PublishCatalogueForm(formdata=None, data={"year": str(wanted.year)})
-    return render_template("catalogue.html", rows=rows, wanted=wanted, years=years, states=states,
-                           units=units_of(everything), steps={k: label(v) for k, v in STEPS.items()},
+    return render_template("catalogue.html", rows=page.items, page=page, wanted=wanted, years=years, states=states,
+                           units=units, steps={k: label(v) for k, v in STEPS.items()},
                            status_label=lambda s: labels.pick(labels.TASK_STATUS.get(s), lang(), s),
-                           query=request.query_string.decode("ascii", "replace"), publications=published,
+                           query=_filters_query(), publications=published,
                            due_on=_catalogue_due(wanted.year), today=c.clock().astimezone(SHANGHAI).date(),
-                           publish_form=form, error=error), status
+                           publish_form=form, error=error, page_error=page_error), status
+
+
+def _filters_query() -> str:
+    """The filters of this request as a query string, without page cursors (the exports take every page)."""
+    return urlencode([(k, v) for k, v in request.args.items(multi=True) if k not in ("after", "before")])
 
 
 @bp.get("/catalogue")

@@ -16,9 +16,16 @@ from api.web.common import core, due_time, label, lang, local_time, viewer_of
 from api.web.forms import ActionForm, build_form, field_rows
 from workflow.engine.context import Actor
 from workflow.engine.errors import NotFound
-from workflow.views.catalogue import CatalogueFilter, PublicCatalogueRow, public_catalogue, public_years
+from workflow.views.catalogue import (
+    CatalogueFilter,
+    PublicCatalogueRow,
+    public_catalogue,
+    public_catalogue_page,
+    public_years,
+)
 from workflow.views.decision import decision_row
 from workflow.views.inbox import actions_for, decision_view
+from workflow.views.paging import Page, Window
 from workflow.views.visibility import public_decision, public_procedures
 
 
@@ -52,6 +59,13 @@ def catalogue_rows(person: Actor, wanted: CatalogueFilter) -> list[PublicCatalog
     c = core()
     with c.db.read() as conn:
         return public_catalogue(conn, c.catalog, person.org_id, wanted, c.clock())
+
+
+def catalogue_page(person: Actor, wanted: CatalogueFilter, window: Window) -> Page[PublicCatalogueRow]:
+    """A page of the public catalogue for ``person``'s office."""
+    c = core()
+    with c.db.read() as conn:
+        return public_catalogue_page(conn, c.catalog, person.org_id, wanted, c.clock(), window)
 
 
 def catalogue_years(person: Actor) -> list[int]:

@@ -121,7 +121,10 @@ class Decision(Base):
     stall_awaiting: Mapped[dict[str, Any] | None] = mapped_column(NullableJson)
 
     __table_args__ = (
-        Index("ix_decision_org_id_state", "org_id", "state"),
+        # The list pages (migration 0007p): each list's WHERE and ORDER BY in one index, for keyset pages.
+        Index("ix_decision_org_id_id", "org_id", "id"),
+        Index("ix_decision_org_id_state_id", "org_id", "state", "id"),
+        Index("ix_decision_org_id_created_at_id", "org_id", "created_at", "id"),
         Index("ix_decision_stall_due_at", "stall_due_at", postgresql_where=text("stall_due_at IS NOT NULL"),
               sqlite_where=text("stall_due_at IS NOT NULL")),
         Index("ix_decision_stall_awaiting", "org_id", postgresql_where=text("stall_awaiting IS NOT NULL"),
@@ -288,7 +291,9 @@ class Notification(Base):
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
-    __table_args__ = (Index("ix_notification_user_id_created_at", "user_id", "created_at"),)
+    __table_args__ = (Index("ix_notification_user_id_created_at", "user_id", "created_at"),
+                      Index("ix_notification_user_id_id", "user_id", "id"),
+                      Index("ix_notification_org_id_user_id_id", "org_id", "user_id", "id"))
 
 
 class Delivery(Base):

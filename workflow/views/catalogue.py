@@ -9,11 +9,11 @@ only the rows and columns ``workflow.views.visibility`` makes public.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, Select, func, select
 
 from workflow.engine.catalog import Catalog
 from workflow.engine.context import Office
@@ -21,7 +21,8 @@ from workflow.engine.definition import Label, ProcedureDef
 from workflow.engine.tasks import task_status
 from workflow.persistence.store import ORG, D, U, aware
 from workflow.timing.calendar import SHANGHAI
-from workflow.views.visibility import public_window, published, visible_rows
+from workflow.views.paging import MAX_LIMIT, SCAN_FACTOR, Page, Window, page_of, scan, seek
+from workflow.views.visibility import candidates, public_procedures, public_window, publicly_visible, published
 
 #: The catalogue's step columns, in order, with their labels.
 STEPS: dict[str, Label] = {
@@ -74,44 +75,97 @@ def step_statuses(procedure: ProcedureDef, procedure_tasks: Mapping[str, Mapping
     return procedure.hooks.catalogue_steps(procedure_tasks, facts)
 
 
+def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
+    """The stored (naive UTC) instants of 1 January of ``year`` and of the next year, Beijing time."""
+    start, end = (dt.datetime(y, 1, 1, tzinfo=SHANGHAI).astimezone(dt.UTC).replace(tzinfo=None)
+                  for y in (year, year + 1))
+    return start, end
+
+
+def _years(conn: Connection, base: Select[Any], has: Callable[[Select[Any]], bool]) -> list[int]:
+    """The years between the oldest and newest of ``base``'s decisions for which ``has`` finds one (newest first).
+
+    One index seek for each end, and one bounded probe per year: never a read of the whole archive.
+    """
+    oldest = conn.execute(base.with_only_columns(D.c.created_at).order_by(D.c.created_at).limit(1)).scalar()
+    newest = conn.execute(base.with_only_columns(D.c.created_at).order_by(D.c.created_at.desc()).limit(1)).scalar()
+    if oldest is None or newest is None:
+        return []
+    first, last = (aware(t).astimezone(SHANGHAI).year for t in (oldest, newest))  # type: ignore[union-attr]
+    out = []
+    for year in range(last, first - 1, -1):
+        start, end = _year_bounds(year)
+        # Ordered, so the probe seeks on (org_id, created_at, id) rather than scanning the table for the year.
+        if has(base.where(D.c.created_at >= start, D.c.created_at < end).order_by(D.c.created_at)):
+            out.append(year)
+    return out
+
+
 def years_of(conn: Connection, org_id: int) -> list[int]:
     """The years in which the office created decisions (newest first)."""
-    years = {aware(c).astimezone(SHANGHAI).year  # type: ignore[union-attr]
-             for c in conn.execute(select(D.c.created_at).where(D.c.org_id == org_id)).scalars()}
-    return sorted(years, reverse=True)
+    return _years(conn, select(D.c.id).where(D.c.org_id == org_id),
+                  lambda q: conn.execute(q.limit(1)).first() is not None)
+
+
+def _unit() -> ColumnElement[Any]:
+    """The owner unit as the catalogue shows it: the decision's recorded unit, else the owner's."""
+    return func.coalesce(func.nullif(D.c.facts["owner_unit"].as_string(), ""), U.c.unit, "")
+
+
+def _catalogue_query(org_id: int, wanted: CatalogueFilter) -> Select[Any]:
+    start, end = _year_bounds(wanted.year)
+    query = (select(D, U.c.name.label("owner_name"), _unit().label("owner_unit_shown"))
+             .join(U, U.c.id == D.c.owner_id)
+             .where(D.c.org_id == org_id, D.c.created_at >= start, D.c.created_at < end))
+    if wanted.state:
+        query = query.where(D.c.state == wanted.state)
+    if wanted.unit:
+        query = query.where(_unit() == wanted.unit)
+    if wanted.text and wanted.text.strip():
+        query = query.where(func.lower(D.c.title).contains(wanted.text.strip().lower(), autoescape=True))
+    return query
 
 
 def catalogue(conn: Connection, catalog: Catalog, org_id: int, wanted: CatalogueFilter,
               now: dt.datetime) -> list[CatalogueRow]:
-    """The office's decisions of a year, filtered, oldest first (the order of the yearly catalogue)."""
+    """The office's decisions of a year, filtered, oldest first: all of them (the exports)."""
+    office = _office(conn, org_id)
+    query = _catalogue_query(org_id, wanted).order_by(D.c.created_at, D.c.id)
+    return [_row(r, catalog, office, now) for r in conn.execute(query)]
+
+
+def catalogue_page(conn: Connection, catalog: Catalog, org_id: int, wanted: CatalogueFilter, now: dt.datetime,
+                   window: Window) -> Page[CatalogueRow]:
+    """A page of the office's decisions of a year, filtered in the database, oldest first (creation, id)."""
+    office = _office(conn, org_id)
+    query, backward = seek(_catalogue_query(org_id, wanted), [D.c.created_at, D.c.id], window, (dt.datetime, int))
+    return page_of(conn.execute(query).all(), window, backward, lambda r: (r.created_at, int(r.id)),
+                   lambda r: _row(r, catalog, office, now))
+
+
+def _office(conn: Connection, org_id: int) -> Office:
     org = conn.execute(select(ORG).where(ORG.c.id == org_id)).one()
-    office = Office(int(org.id), str(org.name), dict(org.settings))
-    start = dt.datetime(wanted.year, 1, 1, tzinfo=SHANGHAI).astimezone(dt.UTC).replace(tzinfo=None)
-    end = dt.datetime(wanted.year + 1, 1, 1, tzinfo=SHANGHAI).astimezone(dt.UTC).replace(tzinfo=None)
-    query = (select(D, U.c.name.label("owner_name"), U.c.unit.label("owner_user_unit"))
-             .join(U, U.c.id == D.c.owner_id)
-             .where(D.c.org_id == org_id, D.c.created_at >= start, D.c.created_at < end).order_by(D.c.id))
-    if wanted.state:
-        query = query.where(D.c.state == wanted.state)
-    rows: list[CatalogueRow] = []
-    for r in conn.execute(query):
-        facts = dict(r.facts)
-        unit = str(facts.get("owner_unit") or r.owner_user_unit or "")
-        if wanted.unit and unit != wanted.unit:
-            continue
-        if wanted.text and wanted.text.strip().lower() not in str(r.title).lower():
-            continue
-        procedure = catalog.get(f"{r.procedure_id}@{r.procedure_version}")
-        state = procedure.states[r.state]
-        tasks = task_status(procedure, facts, now, office) if procedure.tasks else {}
-        created = aware(r.created_at)
-        assert created is not None
-        rows.append(CatalogueRow(int(r.id), str(r.title), str(r.state), state.label, state.terminal,
-                                 str(r.owner_name), unit, created.astimezone(SHANGHAI).date(),
-                                 step_statuses(procedure, tasks, facts),
-                                 tuple(procedure.actions[b["action"]].label for b in facts.get("backfilled") or []
-                                       if b.get("action") in procedure.actions)))
-    return rows
+    return Office(int(org.id), str(org.name), dict(org.settings))
+
+
+def _row(r: Any, catalog: Catalog, office: Office, now: dt.datetime) -> CatalogueRow:
+    facts = dict(r.facts)
+    procedure = catalog.get(f"{r.procedure_id}@{r.procedure_version}")
+    state = procedure.states[r.state]
+    tasks = task_status(procedure, facts, now, office) if procedure.tasks else {}
+    created = aware(r.created_at)
+    assert created is not None
+    return CatalogueRow(int(r.id), str(r.title), str(r.state), state.label, state.terminal,
+                        str(r.owner_name), str(r.owner_unit_shown or ""), created.astimezone(SHANGHAI).date(),
+                        step_statuses(procedure, tasks, facts),
+                        tuple(procedure.actions[b["action"]].label for b in facts.get("backfilled") or []
+                              if b.get("action") in procedure.actions))
+
+
+def office_units(conn: Connection, org_id: int) -> list[str]:
+    """The units of the office's people (the unit filter's choices: read from people, not from decisions)."""
+    return sorted({str(u) for u in conn.execute(select(U.c.unit).where(U.c.org_id == org_id).distinct()).scalars()
+                   if u})
 
 
 def units_of(rows: Iterable[CatalogueRow]) -> list[str]:
@@ -135,26 +189,56 @@ class PublicCatalogueRow:
 
 def public_catalogue(conn: Connection, catalog: Catalog, org_id: int, wanted: CatalogueFilter,
                      now: dt.datetime) -> list[PublicCatalogueRow]:
-    """The decisions of a year a member of the public may see, oldest first; the unit filter is ignored.
+    """The decisions of a year a member of the public may see, oldest first: all of them (the exports)."""
+    out: list[PublicCatalogueRow] = []
+    window: Window = Window(MAX_LIMIT)
+    while True:
+        page = public_catalogue_page(conn, catalog, org_id, wanted, now, window)
+        out += page.items
+        if page.next is None:
+            return out
+        window = Window(MAX_LIMIT, after=page.next)
+
+
+def public_catalogue_page(conn: Connection, catalog: Catalog, org_id: int, wanted: CatalogueFilter,
+                          now: dt.datetime, window: Window) -> Page[PublicCatalogueRow]:
+    """A page of the year's decisions a member of the public may see, oldest first; the unit filter is ignored.
 
     The owner unit is not public, so filtering by it would tell which hidden unit a decision belongs to.
+    The database narrows to candidates (``visibility.candidates``); the exact rule runs on each, a bounded scan.
     """
-    start, end = (dt.datetime(y, 1, 1, tzinfo=SHANGHAI).astimezone(dt.UTC) for y in (wanted.year, wanted.year + 1))
-    rows: list[PublicCatalogueRow] = []
-    for r in reversed(visible_rows(conn, org_id, now, state=wanted.state, catalog=catalog)):
-        created = aware(r.created_at)
-        assert created is not None
-        if not start <= created < end or (wanted.text and wanted.text.strip().lower() not in str(r.title).lower()):
-            continue
+    start, end = _year_bounds(wanted.year)
+    public = public_procedures(catalog)
+    query = candidates(public).where(D.c.org_id == org_id, D.c.created_at >= start, D.c.created_at < end)
+    if wanted.state:
+        query = query.where(D.c.state == wanted.state)
+    if wanted.text and wanted.text.strip():
+        query = query.where(func.lower(D.c.title).contains(wanted.text.strip().lower(), autoescape=True))
+    def visible(r: Any) -> bool:
+        return publicly_visible(str(r.procedure_id), r.facts, now, public=public)
+
+    def key(r: Any) -> tuple[dt.datetime, int]:
+        return (r.created_at, int(r.id))
+
+    rows, backward, ended = scan(conn, query, [D.c.created_at, D.c.id], window, (dt.datetime, int), key, visible)
+
+    def build(r: Any) -> PublicCatalogueRow | None:
+        if not visible(r):
+            return None
         state = catalog.get(f"{r.procedure_id}@{r.procedure_version}").states[r.state]
-        window = public_window(r.facts, now) or {}
+        opened = public_window(r.facts, now) or {}
         publication = r.facts["publication"] if published(r.facts) else {}
-        rows.append(PublicCatalogueRow(int(r.id), str(r.title), str(r.state), state.label, state.terminal,
-                                       window.get("opens_at"), window.get("closes_at"), publication.get("published_on")))
-    return rows
+        return PublicCatalogueRow(int(r.id), str(r.title), str(r.state), state.label, state.terminal,
+                                  opened.get("opens_at"), opened.get("closes_at"), publication.get("published_on"))
+
+    return page_of(rows, window, backward, key, build, ended=ended)
 
 
-def public_years(conn: Connection, org_id: int, now: dt.datetime, catalog: Catalog | None = None) -> list[int]:
-    """The years of the decisions a member of the public may see (newest first)."""
-    return sorted({aware(r.created_at).astimezone(SHANGHAI).year  # type: ignore[union-attr]
-                   for r in visible_rows(conn, org_id, now, catalog=catalog)}, reverse=True)
+def public_years(conn: Connection, org_id: int, now: dt.datetime, catalog: Catalog) -> list[int]:
+    """The years with a decision a member of the public may see (newest first), each found by a bounded probe."""
+    public = public_procedures(catalog)
+
+    def has(query: Select[Any]) -> bool:
+        rows = conn.execute(query.with_only_columns(D.c.procedure_id, D.c.facts).limit(SCAN_FACTOR)).all()
+        return any(publicly_visible(str(r.procedure_id), r.facts, now, public=public) for r in rows)
+    return _years(conn, candidates(public).where(D.c.org_id == org_id), has)

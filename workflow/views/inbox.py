@@ -7,6 +7,7 @@ stays in its current state; actions open to everyone (``any``) do not fill an of
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,8 @@ from workflow.engine.errors import CalendarMissing
 from workflow.persistence.store import DL, D, E, N, Store, U, aware
 from workflow.record import approvals
 from workflow.timing.calendar import WorkCalendar
+from workflow.views import inbox_query
+from workflow.views.paging import MAX_LIMIT, Page, Window, page_of, scan, seek
 from workflow.views.visibility import comment_open, public_only, publicly_visible
 
 #: Due within this many working days: highlighted as "due soon".
@@ -143,39 +146,75 @@ def due_of(key: str, label: Label, article: str, due_at: dt.datetime | None, now
 
 def inbox_items(conn: Connection, catalog: Catalog, actor: Actor, now: dt.datetime,
                 cal: WorkCalendar) -> list[InboxItem]:
-    """Decisions waiting on ``actor``: overdue first, then by due date, then those without a deadline."""
-    rows = conn.execute(select(D).where(D.c.org_id == actor.org_id).order_by(D.c.id)).all()
+    """The first ``MAX_LIMIT`` decisions waiting on ``actor`` (``inbox_page`` pages the rest)."""
+    return inbox_page(conn, catalog, actor, now, cal, Window(MAX_LIMIT)).items
+
+
+def inbox_page(conn: Connection, catalog: Catalog, actor: Actor, now: dt.datetime, cal: WorkCalendar,
+               window: Window) -> Page[InboxItem]:
+    """A page of the decisions waiting on ``actor``: by their nearest deadline concerning ``actor``, then id.
+
+    The database selects the rows (``workflow.views.inbox_query``): only decisions in a state where one of
+    the actor's roles has an action, as ``may_act`` judges it; the page's rows are then checked again here.
+    A citizen's rows also need an open comment window, judged here: that scan is bounded (``SCAN_FACTOR``).
+    """
     citizen = public_only(actor.roles)
+    keys = inbox_query.page_keys(catalog, actor, citizen)
+    if keys is None:
+        return Page()
+    ended: bool | None = None
+    if citizen:  # candidates by their (id, key) only; the rule needs the facts: read with them, a page at a time
+        rows, backward, ended = scan(conn, keys.query.add_columns(D.c.procedure_id, D.c.facts).join(
+            D, D.c.id == keys.order[1]), keys.order, window, (dt.datetime, int), _key,
+            lambda r: publicly_visible(str(r.procedure_id), r.facts, now, catalog) and comment_open(r.facts, now))
+    else:
+        query, backward = seek(keys.query, keys.order, window, (dt.datetime, int))
+        rows = list(conn.execute(query).all())
+    full = {int(r.id): r for r in conn.execute(select(D).where(D.c.id.in_([int(k.id) for k in rows])))}
     items: dict[int, InboxItem] = {}
     views: dict[int, DecisionView] = {}
-    for row in rows:
+
+    def build(key: Any) -> InboxItem | None:
+        row = full[int(key.id)]
         view = decision_view(row, catalog)
         if view.procedure.terminal(view.state):
-            continue
+            return None
         if citizen and not (publicly_visible(str(row.procedure_id), view.facts, now, catalog) and comment_open(view.facts, now)):
-            continue  # workflow.views.visibility: a citizen is waited on only where a public window is open now
+            return None  # workflow.views.visibility: a citizen is waited on only where a public window is open now
         actions = actions_for(actor, view, include_any=False)
-        if actions:
-            views[view.id] = view
-            items[view.id] = InboxItem(view.id, str(row.title), view.state, view.procedure.states[view.state].label,
-                                       view.version, actions)
+        if not actions:
+            return None
+        views[view.id] = view
+        items[view.id] = InboxItem(view.id, str(row.title), view.state, view.procedure.states[view.state].label,
+                                   view.version, actions)
+        return items[view.id]
+
+    page = page_of(rows, window, backward, _key, build, ended=ended)
     if items and not citizen:  # deadlines concern officials; a citizen is told none about others' work
-        # Dated deadlines first (nearest first), then those awaiting a year's calendar.
-        deadlines = conn.execute(select(DL).where(DL.c.decision_id.in_(list(items)), DL.c.kind == "due",
-                                                  DL.c.status.in_(["open", "fired", "paused", "awaiting"]))
-                                 .order_by(DL.c.due_at.is_(None), DL.c.due_at, DL.c.id)).all()
-        for dl in deadlines:
-            item, view = items[int(dl.decision_id)], views[int(dl.decision_id)]
-            if item.due is not None or not _concerns(list(dl.recipients), actor, view):
-                continue
-            definition = view.procedure.deadlines.get(str(dl.key))
-            label = definition.label if definition else Label(str(dl.key), str(dl.key))
-            year = int(dl.awaiting["year"]) if dl.status == "awaiting" and dl.awaiting else None
-            item.due = due_of(str(dl.key), label, str(dl.article), aware(dl.due_at), now, cal, year)
-    if items and not citizen:
+        _deadlines(conn, actor, items, views, now, cal)
         _approvals(conn, actor, items, views)
-    far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    return sorted(items.values(), key=lambda i: (i.due.due_at if i.due and i.due.due_at else far, i.decision_id))
+    return page
+
+
+def _key(row: Any) -> tuple[dt.datetime, int]:
+    return (row.due_key, int(row.id))
+
+
+def _deadlines(conn: Connection, actor: Actor, items: dict[int, InboxItem], views: dict[int, DecisionView],
+               now: dt.datetime, cal: WorkCalendar) -> None:
+    """Each item's nearest deadline concerning ``actor`` (the one its place in the inbox was sorted by)."""
+    # Dated deadlines first (nearest first), then those awaiting a year's calendar.
+    deadlines = conn.execute(select(DL).where(DL.c.decision_id.in_(list(items)), DL.c.kind == "due",
+                                              DL.c.status.in_(inbox_query.PENDING))
+                             .order_by(DL.c.due_at.is_(None), DL.c.due_at, DL.c.id)).all()
+    for dl in deadlines:
+        item, view = items[int(dl.decision_id)], views[int(dl.decision_id)]
+        if item.due is not None or not _concerns(list(dl.recipients), actor, view):
+            continue
+        definition = view.procedure.deadlines.get(str(dl.key))
+        label = definition.label if definition else Label(str(dl.key), str(dl.key))
+        year = int(dl.awaiting["year"]) if dl.status == "awaiting" and dl.awaiting else None
+        item.due = due_of(str(dl.key), label, str(dl.article), aware(dl.due_at), now, cal, year)
 
 
 def _approvals(conn: Connection, actor: Actor, items: dict[int, InboxItem], views: dict[int, DecisionView]) -> None:
@@ -191,14 +230,28 @@ def _approvals(conn: Connection, actor: Actor, items: dict[int, InboxItem], view
 
 
 def notifications(conn: Connection, user_id: int, *, limit: int = 50) -> list[InboxNotification]:
-    """The person's notifications: unacknowledged first, newest first."""
-    rows = conn.execute(select(N).where(N.c.user_id == user_id)
-                        .order_by(N.c.acknowledged_at.is_not(None), N.c.created_at.desc(), N.c.id.desc())
-                        .limit(limit)).all()
-    out = []
-    for r in rows:
-        created = aware(r.created_at)
-        assert created is not None
-        out.append(InboxNotification(int(r.id), r.decision_id, str(r.kind), str(r.subject), str(r.body), created,
-                                     aware(r.acknowledged_at)))
-    return out
+    """The person's newest ``limit`` notifications (``notifications_page`` pages the rest)."""
+    return notifications_page(conn, user_id, Window(limit)).items
+
+
+def notifications_page(conn: Connection, user_id: int, window: Window,
+                       keep: Callable[[Any], bool] | None = None) -> Page[InboxNotification]:
+    """A page of the person's notifications, newest first (by id: ids grow with creation).
+
+    ``keep`` leaves rows out within the page (a citizen's notices about decisions they may not see); such a
+    page may end short, its cursor still continuing after the last row read.
+    """
+    query, backward = seek(select(N).where(N.c.user_id == user_id), [N.c.id], window, (int,), descending=True)
+    rows = conn.execute(query).all()
+
+    def build(r: Any) -> InboxNotification | None:
+        return _notification(r) if keep is None or keep(r) else None
+
+    return page_of(rows, window, backward, lambda r: (int(r.id),), build)
+
+
+def _notification(r: Any) -> InboxNotification:
+    created = aware(r.created_at)
+    assert created is not None
+    return InboxNotification(int(r.id), r.decision_id, str(r.kind), str(r.subject), str(r.body), created,
+                             aware(r.acknowledged_at))

@@ -52,6 +52,7 @@ from workflow.engine.context import parse_iso, utc_iso
 from workflow.engine.definition import Label, ProcedureDef
 from workflow.engine.errors import NotFound
 from workflow.persistence.store import DOC, DV, ORG, D, E, aware
+from workflow.views.paging import SCAN_FACTOR
 
 PUBLIC_ROLE = "public"
 #: Marks of the actions that put a procedure's draft before the public: a procedure with one has a public side.
@@ -323,7 +324,8 @@ def public_document(conn: Connection, viewer: Viewer, sha256: str, now: dt.datet
     return None
 
 
-def _candidates(public: frozenset[str]) -> Any:
+def candidates(public: frozenset[str]) -> Any:
+    """Decision rows of the ``public`` procedures that may be visible (a superset: ``publicly_visible`` decides each)."""
     # A superset of the visible decisions, found in the database so that a page does not read the
     # archive: a window, a hearing or a publication date on record (the exact rule runs on each row).
     facts = D.c.facts
@@ -338,7 +340,7 @@ def visible_rows(conn: Connection, org_id: int, now: dt.datetime, *, state: str 
                  limit: int | None = None, catalog: Catalog | None = None) -> list[Any]:
     """The office's decision rows a public viewer may see, newest first (``below``: ids under it only)."""
     public = _public(catalog)
-    query = _candidates(public).where(D.c.org_id == org_id).order_by(D.c.id.desc())
+    query = candidates(public).where(D.c.org_id == org_id).order_by(D.c.id.desc())
     for column, value in ((D.c.state, state), (D.c.procedure_id, procedure_id),
                           (D.c.procedure_version, procedure_version)):
         if value is not None:
@@ -354,6 +356,34 @@ def visible_rows(conn: Connection, org_id: int, now: dt.datetime, *, state: str 
     return out
 
 
+def visible_page(conn: Connection, org_id: int, now: dt.datetime, *, limit: int, state: str | None = None,
+                 procedure_id: str | None = None, procedure_version: str | None = None,
+                 below: int | None = None, catalog: Catalog | None = None) -> tuple[list[Any], int | None]:
+    """Up to ``limit`` visible rows newest first below id ``below``, and the id the next page continues below.
+
+    Candidates are read a page's worth at a time, at most ``SCAN_FACTOR`` pages' worth (the bound on a
+    page's cost): a page of mostly invisible candidates ends short rather than reading on; None: the end.
+    """
+    public = _public(catalog)
+    query = candidates(public).where(D.c.org_id == org_id).order_by(D.c.id.desc()).limit(limit)
+    for column, value in ((D.c.state, state), (D.c.procedure_id, procedure_id),
+                          (D.c.procedure_version, procedure_version)):
+        if value is not None:
+            query = query.where(column == value)
+    out: list[Any] = []
+    for _ in range(SCAN_FACTOR):
+        batch = conn.execute(query if below is None else query.where(D.c.id < below)).all()
+        for row in batch:
+            if len(out) == limit:
+                return out, below
+            below = int(row.id)
+            if publicly_visible(str(row.procedure_id), row.facts, now, public=public):
+                out.append(row)
+        if len(batch) < limit:
+            return out, None
+    return out, below
+
+
 def visible_ids(conn: Connection, org_id: int, ids: Iterable[int], now: dt.datetime,
                 catalog: Catalog | None = None) -> set[int]:
     """Which of ``ids`` a public viewer of the office may see (to filter notifications and links)."""
@@ -365,6 +395,7 @@ def visible_ids(conn: Connection, org_id: int, ids: Iterable[int], now: dt.datet
     return {int(r.id) for r in rows if publicly_visible(str(r.procedure_id), r.facts, now, public=public)}
 
 
-__all__ = ["DRAFT_KIND", "PUBLIC_ROLE", "OwnComment", "PublicDecision",
-           "PublicDocument", "Viewer", "comment_open", "may_see", "public_window", "own_comments", "public_decision", "public_document",
-           "public_documents", "public_only", "public_procedures", "publicly_visible", "published", "visible_ids", "visible_rows"]
+__all__ = ["DRAFT_KIND", "PUBLIC_ROLE", "OwnComment", "PublicDecision", "candidates",
+           "PublicDocument", "Viewer", "comment_open", "may_see", "public_window", "own_comments", "public_decision",
+           "public_document", "public_documents", "public_only", "public_procedures", "publicly_visible", "published",
+           "visible_ids", "visible_page", "visible_rows"]

@@ -75,16 +75,20 @@ class ConditionalGetHeaders(ma.Schema):
 
 
 class PageQuery(ma.Schema):
-    """Cursor pagination: pass ``next_cursor`` of a page to get the next one."""
+    """Cursor pagination: follow ``next`` (or pass ``next_cursor`` as ``after``) to get the next page."""
 
-    cursor = fields.String(validate=validate.Length(min=1, max=200))
+    cursor = fields.String(validate=validate.Length(min=1, max=200),
+                           metadata={"description": "the same as after (kept for existing clients)"})
+    after = fields.String(validate=validate.Length(min=1, max=200),
+                          metadata={"description": "an opaque cursor: the next_cursor of the page before"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class Page(ma.Schema):
-    """A page of a list; ``next_cursor`` is null on the last page."""
+    """A page of a list; ``next_cursor`` and ``next`` are null on the last page."""
 
     next_cursor = nullable_string(required=True)
+    next = nullable_string(required=True, metadata={"description": "the next page's address, filters kept"})
 
 
 __all__ = [
