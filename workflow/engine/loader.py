@@ -8,39 +8,31 @@ Guard, effect and done-when names resolve against one pack's functions only (``w
 from __future__ import annotations
 
 import datetime as dt
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from workflow.engine import loader_parts as parts
 from workflow.engine.definition import (
     MARKS,
     PSEUDO_ROLES,
     ROLES,
     ActionDef,
-    ApprovalDef,
-    DeadlineDef,
     FieldDef,
     FlagDef,
-    Label,
     Nouns,
     ProcedureDef,
-    SettingDef,
     StateDef,
     TaskDef,
 )
 from workflow.engine.errors import DefinitionError, DefinitionProblem
-from workflow.engine.fields import FIELD_TYPES, REQUIRED_OPTIONS
-from workflow.engine.office_settings import check_references, load_settings
+from workflow.engine.fields import FIELD_TYPES
+from workflow.engine.office_settings import load_settings
 
 if TYPE_CHECKING:
     from workflow.engine.packs import PackFunctions
-
-RULE_KINDS = frozenset({"at_field", "before_field", "working_days", "calendar_days", "idle_working_days",
-                        "months", "annual_date"})
-
 
 class _Map(dict[str, Any]):
     """A YAML mapping that remembers the line of each key."""
@@ -135,12 +127,6 @@ class _Checker:
         return values
 
 
-def _label(node: Any) -> Label:
-    if isinstance(node, dict):
-        return Label(str(node.get("zh", "")), str(node.get("en", node.get("zh", ""))))
-    return Label(str(node), str(node))
-
-
 def _functions_for(path: Path, raw: Any) -> PackFunctions:
     """The functions a definition's names resolve to.
 
@@ -210,7 +196,7 @@ def load_definition(path: str | Path, functions: PackFunctions | None = None) ->
     states: dict[str, StateDef] = {}
     for sid, snode in states_node.items():
         check.keys(snode, {"zh", "en", "terminal"}, f"state '{sid}'")
-        states[sid] = StateDef(sid, _label(snode), bool(isinstance(snode, dict) and snode.get("terminal")))
+        states[sid] = StateDef(sid, parts.label_of(snode), bool(isinstance(snode, dict) and snode.get("terminal")))
     initial = str(raw.get("initial", ""))
     if initial and initial not in states:
         check.add(check.line_of(raw, "initial"), f"unknown state '{initial}' as initial state")
@@ -218,7 +204,7 @@ def load_definition(path: str | Path, functions: PackFunctions | None = None) ->
     flags_node = check.mapping(raw, "flags", required=False)
     for fid, fnode in flags_node.items():
         check.keys(fnode, {"zh", "en", "article"}, f"flag '{fid}'")
-    flags = {fid: FlagDef(fid, _label(f), str(f.get("article", "")) if isinstance(f, dict) else "")
+    flags = {fid: FlagDef(fid, parts.label_of(f), str(f.get("article", "")) if isinstance(f, dict) else "")
              for fid, f in flags_node.items()}
 
     tasks: dict[str, TaskDef] = {}
@@ -231,7 +217,7 @@ def load_definition(path: str | Path, functions: PackFunctions | None = None) ->
         if done not in fns.done_when:
             check.add(check.line_of(tnode, "done_when"), f"task '{tid}': unknown completion rule '{done}'")
         tasks[tid] = TaskDef(
-            tid, _label(tnode), done,
+            tid, parts.label_of(tnode), done,
             flags_any=check.names(req, "flags_any", flags, "flag"),
             when_input=bool(req.get("when_input")) if isinstance(req, dict) else False,
             participation=bool(tnode.get("participation")),
@@ -246,8 +232,8 @@ def load_definition(path: str | Path, functions: PackFunctions | None = None) ->
                     check.add(check.line_of(raw, "actions"),
                               f"action '{action.id}' field '{spec.name}': unknown action '{ref[7:]}' in 'after'")
     settings = load_settings(check, raw.get("settings"), str(raw.get("id", "")))
-    deadlines = _load_deadlines(check, check.mapping(raw, "deadlines", required=False), actions, states, settings)
-    _check_graph(check, raw, states_node, states, actions, initial)
+    deadlines = parts.load_deadlines(check, check.mapping(raw, "deadlines", required=False), actions, states, settings)
+    parts.check_graph(check, raw, states_node, states, actions, initial)
     from workflow.engine.migration import load_migrations
 
     migrations = load_migrations(check, raw, states, deadlines)
@@ -256,7 +242,7 @@ def load_definition(path: str | Path, functions: PackFunctions | None = None) ->
     assert isinstance(effective, dt.date)
     return ProcedureDef(
         id=str(raw["id"]), version=str(raw["version"]), effective_from=effective,
-        title=_label(raw["title"]), legal_basis=str(raw["legal_basis"]), initial=initial,
+        title=parts.label_of(raw["title"]), legal_basis=str(raw["legal_basis"]), initial=initial,
         states=states, flags=flags, tasks=tasks, actions=actions, deadlines=deadlines, source=name,
         migrates_from=migrations, pack=fns.name, hooks=fns.hooks, nouns=_nouns(check, raw), settings=settings,
     )
@@ -268,7 +254,7 @@ def _nouns(check: _Checker, raw: _Map) -> Nouns:
     check.keys(node, {"item", "draft", "opinion"}, "nouns")
     for key, value in node.items():
         check.keys(value, {"zh", "en"}, f"noun '{key}'")
-    words = {k: _label(node[k]) for k in ("item", "draft", "opinion") if k in node}
+    words = {k: parts.label_of(node[k]) for k in ("item", "draft", "opinion") if k in node}
     return Nouns(**words)
 
 
@@ -304,11 +290,11 @@ def _load_actions(
             check.keys(fnode, {"type", "required", "options", "zh", "en", "when", "after", "article"},
                        f"action '{aid}' field '{fname}'")
             ftype = str(fnode.get("type", "text"))
-            when, after = _time_truth(check, anode.get("fields"), fname, fnode, ftype)
+            when, after = parts.time_truth(check, anode.get("fields"), fname, fnode, ftype)
             if ftype not in FIELD_TYPES:
                 check.add(check.line_of(anode.get("fields"), fname), f"unknown field type '{ftype}'")
-            labels = _options(check, anode.get("fields"), fname, fnode, ftype, flags)
-            fields[fname] = FieldDef(fname, ftype, _label(fnode), bool(fnode.get("required")), tuple(labels),
+            labels = parts.options(check, anode.get("fields"), fname, fnode, ftype, flags)
+            fields[fname] = FieldDef(fname, ftype, parts.label_of(fnode), bool(fnode.get("required")), tuple(labels),
                                      when, after, str(fnode.get("article", "")), labels)
         outcome_field = anode.get("outcome_field")
         outcomes = {str(k): str(v) for k, v in (anode.get("outcomes") or {}).items()}
@@ -330,7 +316,7 @@ def _load_actions(
         correctable = check.names(anode, "correctable_in", states, "state")
         if correctable and not record:
             check.add(check.line_of(anode, "correctable_in"), "correctable_in needs 'record' (the facts key)")
-        approval = _approval(check, anode, aid, roles)
+        approval = parts.approval(check, anode, aid, roles)
         marks = check.names(anode, "marks", MARKS, "mark")
         for mark in marks:
             for needed in MARKS.get(mark, ()):
@@ -341,7 +327,7 @@ def _load_actions(
             if out not in outcomes:
                 check.add(check.line_of(anode, "new_decision_on"), f"action '{aid}': unknown outcome '{out}'")
         actions[aid] = ActionDef(
-            id=aid, label=_label(anode), roles=roles, sources=sources,
+            id=aid, label=parts.label_of(anode), roles=roles, sources=sources,
             target=str(target) if target is not None else None, effect=effect, guards=action_guards,
             fields=fields, outcome_field=str(outcome_field) if outcome_field else None, outcomes=outcomes,
             signed=bool(anode.get("signed")), task=str(task) if task else None,
@@ -351,183 +337,6 @@ def _load_actions(
             apply=effects.get(effect) if "effect" in anode else None,
         )
     return actions
-
-
-def _options(check: _Checker, parent: Any, fname: str, fnode: Mapping[str, Any], ftype: str,
-             flags: Mapping[str, FlagDef]) -> dict[str, Label]:
-    """A field's options with their labels: ``options: {id: {zh: …, en: …}}`` (a flags field takes the flags')."""
-    node = fnode.get("options")
-    line = check.line_of(fnode, "options") if "options" in fnode else check.line_of(parent, fname)
-    kind = FIELD_TYPES.get(ftype)
-    if ftype == "flags":
-        if node is not None:
-            check.add(line, f"field '{fname}': a flags field offers the definition's flags, not its own options")
-        return {fid: f.label for fid, f in flags.items()}
-    if kind is None or not kind.takes_options:
-        if node is not None:
-            check.add(line, f"field '{fname}': a {ftype} field takes no options")
-        return {}
-    if not isinstance(node, dict) or not node:
-        check.add(line, f"field '{fname}': a {ftype} field needs options with labels: "
-                        "options: {<id>: {zh: …, en: …}, …}")
-        return {}
-    out: dict[str, Label] = {}
-    for oid, onode in node.items():
-        check.keys(onode, {"zh", "en"}, f"field '{fname}' option '{oid}'")
-        if not (isinstance(onode, dict) and str(onode.get("zh") or "").strip() and str(onode.get("en") or "").strip()):
-            check.add(check.line_of(node, oid), f"field '{fname}': option '{oid}' needs a zh and an en label")
-        out[str(oid)] = _label(onode)
-    for missing in sorted(REQUIRED_OPTIONS.get(ftype, frozenset()) - set(out)):
-        check.add(line, f"field '{fname}': a {ftype} field must offer '{missing}' (a rule reasons about it)")
-    return out
-
-
-def _approval(check: _Checker, anode: Mapping[str, Any], aid: str, roles: tuple[str, ...]) -> ApprovalDef | None:
-    """``approval: {by: [roles], article}``: the approvers must be able to take the action themselves."""
-    node = anode.get("approval")
-    if node is None:
-        return None
-    if not isinstance(node, dict):
-        check.add(check.line_of(anode, "approval"), f"action '{aid}' approval must be a mapping")
-        return None
-    check.keys(node, {"by", "article"}, f"action '{aid}' approval")
-    by = check.names(node, "by", ROLES, "role")
-    if not by:
-        check.add(check.line_of(anode, "approval"), f"action '{aid}' approval names no approving role")
-    for role in by:
-        if role not in roles:
-            check.add(check.line_of(node, "by"), f"approver role '{role}' may not take action '{aid}' itself")
-    return ApprovalDef(by, str(node.get("article", "")))
-
-
-def _time_truth(check: _Checker, parent: Any, fname: str, fnode: Mapping[str, Any],
-                ftype: str) -> tuple[str | None, tuple[str, ...]]:
-    """A field's ``when`` and ``after`` (see ``workflow.timing.timetruth``), checked for form."""
-    when = fnode.get("when")
-    if when is not None and when not in ("past", "from_now"):
-        check.add(check.line_of(parent, fname), f"field '{fname}': 'when' must be past or from_now")
-        when = None
-    raw = fnode.get("after") or []
-    after = tuple(str(x) for x in ([raw] if isinstance(raw, str) else raw))
-    for ref in after:
-        kind, _, name = ref.partition(":")
-        if kind not in ("action", "fact") or not name:
-            check.add(check.line_of(parent, fname), f"field '{fname}': 'after' takes action:<id> or fact:<path>")
-    if (when or after) and ftype not in ("date", "datetime"):
-        check.add(check.line_of(parent, fname), f"field '{fname}': 'when'/'after' apply to dates and times only")
-    return (str(when) if when else None), after
-
-
-def _load_deadlines(check: _Checker, node: _Map, actions: Mapping[str, ActionDef],
-                    states: Mapping[str, StateDef], settings: Mapping[str, SettingDef]) -> dict[str, DeadlineDef]:
-    out: dict[str, DeadlineDef] = {}
-    for key, dnode in node.items():
-        if not isinstance(dnode, dict):
-            check.add(check.line_of(node, key), f"deadline '{key}' must be a mapping")
-            continue
-        check.keys(dnode, {"zh", "en", "article", "rule", "starts_on", "closes_on", "starts_when", "recipients",
-                           "reminders", "scope", "while_in"}, f"deadline '{key}'")
-        rule = dnode.get("rule")
-        if not isinstance(rule, dict) or not rule.get("kind"):
-            check.add(check.line_of(node, key), f"deadline '{key}' has no rule")
-            rule = {}
-        elif rule["kind"] not in RULE_KINDS:
-            check.add(check.line_of(dnode, "rule"), f"deadline '{key}': unknown rule kind '{rule['kind']}'")
-        starts = check.names(dnode, "starts_on", actions, "action")
-        if not starts:
-            check.add(check.line_of(node, key), f"deadline '{key}' never starts (no 'starts_on')")
-        closes = check.names(dnode, "closes_on", actions, "action")
-        _check_from_field(check, dnode, key, rule, starts, actions)
-        check_references(check, dnode, key, rule, dnode.get("reminders") or [], settings)
-        when = _starts_when(check, dnode, key, starts, actions)
-        out[key] = DeadlineDef(
-            key=key, label=_label(dnode), article=str(dnode.get("article", "")), rule=dict(rule),
-            starts_on=starts, closes_on=closes, starts_when=when,
-            recipients=check.names(dnode, "recipients", ROLES | PSEUDO_ROLES, "role"),
-            reminders=tuple(dict(r) for r in dnode.get("reminders", []) or []),
-            scope=str(dnode.get("scope", "decision")),
-            while_in=check.names(dnode, "while_in", states, "state"),
-        )
-    return out
-
-
-def _starts_when(check: _Checker, dnode: Any, key: str, starts: tuple[str, ...],
-                 actions: Mapping[str, ActionDef]) -> dict[str, tuple[str, ...]]:
-    """``starts_when: {field: [values]}``: ``outcome`` (the action's outcome), or a choice field of every starter.
-
-    A starting action without an outcome field is not filtered by ``outcome``; any other field must be a
-    choice field of every starting action, and each value one of its options.
-    """
-    node = dnode.get("starts_when") or {}
-    if not isinstance(node, dict):
-        check.add(check.line_of(dnode, "starts_when"), f"deadline '{key}': starts_when must be a mapping")
-        return {}
-    when: dict[str, tuple[str, ...]] = {}
-    starters = [actions[a] for a in starts if a in actions]
-    for name, raw in node.items():
-        line = check.line_of(node, name)
-        values = tuple(str(x) for x in ([raw] if isinstance(raw, str) else raw or []))
-        when[str(name)] = values
-        if not values:
-            check.add(line, f"deadline '{key}': starts_when '{name}' lists no value")
-        if name == "outcome":
-            offered = {o for a in starters for o in a.outcomes}
-            if not offered:
-                check.add(line, f"deadline '{key}': starts_when 'outcome' but no starting action has outcomes")
-            for value in values:
-                if offered and value not in offered:
-                    check.add(line, f"deadline '{key}': starts_when outcome '{value}' is no starting action's outcome")
-            continue
-        for action in starters:
-            spec = action.fields.get(str(name))
-            if spec is None or spec.type != "choice":
-                check.add(line, f"deadline '{key}': starts_when '{name}' is not a choice field of '{action.id}'")
-                continue
-            for value in values:
-                if value not in spec.options:
-                    check.add(line, f"deadline '{key}': starts_when '{name}': '{value}' is not an option of "
-                                    f"'{action.id}'")
-    return when
-
-
-def _check_from_field(check: _Checker, dnode: Any, key: str, rule: Mapping[str, Any], starts: tuple[str, ...],
-                      actions: Mapping[str, ActionDef]) -> None:
-    """``from_field`` names a date or datetime field of every action that starts the deadline."""
-    name = rule.get("from_field")
-    if not name:
-        return
-    for aid in starts:
-        spec = actions[aid].fields.get(str(name)) if aid in actions else None
-        if aid in actions and (spec is None or spec.type not in ("date", "datetime")):
-            check.add(check.line_of(dnode, "rule"),
-                      f"deadline '{key}': from_field '{name}' is not a date or datetime field of '{aid}'")
-
-
-def _check_graph(check: _Checker, raw: _Map, states_node: _Map, states: Mapping[str, StateDef],
-                 actions: Mapping[str, ActionDef], initial: str) -> None:
-    """Every state reachable from the initial one; every non-terminal state has a way out."""
-    edges: dict[str, set[str]] = {s: set() for s in states}
-    for action in actions.values():
-        dests = set(action.outcomes.values()) | ({action.target} if action.target else set())
-        for src in action.sources:
-            if src in edges:
-                edges[src] |= {d for d in dests if d in states}
-    if initial in states:
-        seen, todo = {initial}, deque([initial])
-        while todo:
-            for nxt in edges[todo.popleft()]:
-                if nxt not in seen:
-                    seen.add(nxt)
-                    todo.append(nxt)
-        for sid in states:
-            if sid not in seen:
-                check.add(check.line_of(states_node, sid), f"state '{sid}' is unreachable from '{initial}'")
-    for sid, state in states.items():
-        way_out = edges[sid] - {sid}
-        if not state.terminal and not way_out:
-            check.add(check.line_of(states_node, sid), f"state '{sid}' has no way out and is not terminal")
-        if state.terminal and way_out:
-            check.add(check.line_of(states_node, sid), f"terminal state '{sid}' has actions leading out of it")
 
 
 def builtin_paths(extra_dir: Path | None = None) -> list[Path]:
