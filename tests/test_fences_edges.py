@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_architecture import _imports
+
 ROOT = Path(__file__).resolve().parent.parent
 EDGES = sorted(p for part in ("api", "cli") for p in (ROOT / part).rglob("*.py"))
 #: Modules of the edges that may import the database layer, and why. None may today: the app factory
@@ -18,17 +20,6 @@ ALLOWED: dict[str, str] = {}
 FORBIDDEN = ("sqlalchemy", "workflow.persistence")
 #: Calls that run SQL: an edge that makes one builds its own query.
 STATEMENT_CALLS = {"execute", "exec_driver_sql", "scalar", "scalars"}
-
-
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
 
 
 def _name(path: Path) -> str:
